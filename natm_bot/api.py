@@ -1,0 +1,23 @@
+"""Everything a command module needs, in one import."""
+
+from __future__ import annotations
+
+from natm_bot.context import Context
+from natm_bot.errors import CommandError, NotFound, UsageError
+from natm_bot.messages import Attachment, Reply, UserId
+from natm_bot.registry import Perm, Rest, command
+from natm_bot.rendering import md_escape
+
+__all__ = [
+    "Attachment",
+    "CommandError",
+    "Context",
+    "NotFound",
+    "Perm",
+    "Reply",
+    "Rest",
+    "UsageError",
+    "UserId",
+    "command",
+    "md_escape",
+]

@@ -1,0 +1,77 @@
+"""The App builds and owns config, content, database, commands and the transport."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from natm_bot.config import Config
+from natm_bot.content import Content, load_content
+from natm_bot.dispatch import Dispatcher
+from natm_bot.messages import Message, Outgoing, Reply
+from natm_bot.paths import bundled
+from natm_bot.permissions import Permissions
+from natm_bot.registry import Registry
+from natm_bot.storage import Database
+from natm_bot.transport import Transport
+
+log = logging.getLogger(__name__)
+
+
+def txn_id_for(event_id: str, index: int) -> str:
+    """A transaction id derived from the triggering event, so a resend is de-duplicated."""
+    digest = hashlib.sha256(f"{event_id}\x00{index}".encode()).hexdigest()
+    return f"natm-{digest[:32]}"
+
+
+class App:
+    """One running bot: everything is owned here and passed down, nothing is global."""
+
+    def __init__(self, config: Config, transport: Transport) -> None:
+        self.config = config
+        self.transport = transport
+        self.content: Content = load_content(self._folder(config.paths.data_dir, "data"))
+        self.registry = Registry()
+        self.registry.load_folder(self._folder(config.paths.commands_dir, "commands"))
+        self.permissions = Permissions(self)
+        self.dispatcher = Dispatcher(self)
+        self.db = Database(config.resolve(config.paths.database))
+        self.started_at = datetime.now(UTC)
+
+    def _folder(self, configured: object, name: str) -> Path:
+        return self.config.resolve(configured) if isinstance(configured, Path) else bundled(name)
+
+    async def start(self) -> None:
+        """Open the database (migrating it) before any message is handled."""
+        await self.db.open()
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.db.close()
+
+    async def handle(self, message: Message) -> list[Outgoing]:
+        """The replies to one message, each addressed to its room with a derived txn id."""
+        replies = await self.dispatcher.dispatch(message)
+        if not replies:
+            return []
+        outgoing: list[Outgoing] = []
+        for index, reply in enumerate(replies):
+            room = message.room_id
+            if reply.private and not message.is_direct:
+                room = await self.transport.direct_room(message.sender)
+            outgoing.append(Outgoing(room, reply, txn_id_for(message.event_id, index), message))
+        if any(o.room_id != message.room_id for o in outgoing):
+            note = Reply("I've answered you in a direct message.")
+            outgoing.append(
+                Outgoing(message.room_id, note, txn_id_for(message.event_id, 99), message)
+            )
+        return outgoing
+
+    async def process(self, message: Message) -> list[Outgoing]:
+        """Handle a message and send its replies through the transport."""
+        outgoing = await self.handle(message)
+        for out in outgoing:
+            await self.transport.send(out)
+        return outgoing

@@ -1,0 +1,101 @@
+"""Turning the text after a command name into the handler's typed arguments."""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from natm_bot.errors import UsageError
+from natm_bot.messages import UserId
+from natm_bot.registry import Param, Rest
+from natm_bot.validation import MXID_RE
+
+if TYPE_CHECKING:
+    from natm_bot.context import Context
+
+_TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or a quoted phrase, with where it starts in the argument text."""
+
+    value: str
+    start: int
+
+
+def normalise(text: str) -> str:
+    """Straighten smart quotes and full-width punctuation that phones and IMEs insert."""
+    return text.translate(_QUOTES).replace("！", "!").replace("\u00a0", " ")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on whitespace, keeping "quoted phrases" together."""
+    tokens = []
+    for match in _TOKEN_RE.finditer(text):
+        quoted, bare = match.group(1), match.group(2)
+        tokens.append(Token(quoted if quoted is not None else bare, match.start()))
+    return tokens
+
+
+def _to_int(param: Param, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{param.name} must be a whole number, not “{text}”.") from None
+
+
+def _to_user(param: Param, text: str) -> str:
+    if not MXID_RE.match(text):
+        raise UsageError(f"{param.name} must be a Matrix user id like @name:example.org.")
+    return text
+
+
+async def convert(ctx: Context, param: Param, text: str) -> Any:
+    """One argument's value, or UsageError explaining what was expected."""
+    kind = param.kind
+    if param.choices:
+        lowered = text.lower()
+        if lowered not in param.choices:
+            raise UsageError(f"{param.name} must be one of: {', '.join(param.choices)}.")
+        return lowered
+    custom = getattr(kind, "convert", None)
+    if custom is not None:
+        return await custom(ctx, text)
+    if kind is int:
+        return _to_int(param, text)
+    if kind is UserId:
+        return UserId(_to_user(param, text))
+    if kind is Rest:
+        return Rest(text)
+    return text
+
+
+def _raw_rest(text: str, token: Token) -> str:
+    rest = text[token.start :].strip()
+    if len(rest) >= 2 and rest.startswith('"') and rest.endswith('"') and rest.count('"') == 2:
+        return rest[1:-1]
+    return rest
+
+
+async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
+    """Match the argument text to the parameters, converting each value."""
+    tokens = tokenize(text)
+    values: dict[str, Any] = {}
+    index = 0
+    for param in params:
+        if index >= len(tokens):
+            if param.required:
+                raise UsageError(f"Missing {param.name.replace('_', ' ')}.")
+            values[param.name] = param.default
+            continue
+        raw = _raw_rest(text, tokens[index]) if param.rest else tokens[index].value
+        index = len(tokens) if param.rest else index + 1
+        values[param.name] = await convert(ctx, param, raw)
+    if index < len(tokens):
+        extra = " ".join(t.value for t in tokens[index:])
+        raise UsageError(f"I did not expect “{extra}” here.")
+    return values

@@ -1,0 +1,132 @@
+"""bot.yaml: the operator's settings, validated into typed models before any network I/O."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from natm_bot.validation import (
+    FileProblems,
+    ServerName,
+    Strict,
+    UserIdStr,
+    ZoneName,
+    check_url,
+    read_yaml,
+    validate_file,
+)
+
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> int:
+    """Seconds from `90`, `90s`, `15m`, `1h`, `2d` or `1w`."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration like 90s, 15m, 1h or 2d")
+    if isinstance(value, int):
+        seconds = value
+    else:
+        match = _DURATION_RE.match(str(value))
+        if not match:
+            raise ValueError(f"must be a duration like 90s, 15m, 1h or 2d, not {value!r}")
+        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds < 0:
+        raise ValueError("must not be negative")
+    return seconds
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class BotSection(Strict):
+    """How the bot talks and who runs it."""
+
+    prefix: str = "!"
+    language: Literal["en"] = "en"
+    admins: list[UserIdStr] = Field(default_factory=list)
+    moderator_power_level: int = Field(default=50, ge=0, le=100)
+    display_timezones: list[ZoneName] = Field(default_factory=lambda: ["UTC"])
+    max_input_length: int = Field(default=2000, ge=100, le=60000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not 1 <= len(value) <= 3 or any(ch.isspace() or ch.isalnum() for ch in value):
+            raise ValueError("must be 1 to 3 punctuation characters, like ! or ?")
+        return value
+
+
+class PathsSection(Strict):
+    """Where things live; relative paths are relative to the config file's folder."""
+
+    database: Path = Path("natm-bot.sqlite3")
+    data_dir: Path | None = None
+    commands_dir: Path | None = None
+
+
+class MovementSection(Strict):
+    """Facts about the movement that are settings rather than content."""
+
+    email_list: str | None = None
+
+    @field_validator("email_list")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"must be an email address like list@example.org, not {value!r}")
+        return value
+
+
+class InvitesSection(Strict):
+    """Whose room invitations the bot accepts; all others are rejected."""
+
+    allowed_users: list[UserIdStr] = Field(default_factory=list)
+    allowed_servers: list[ServerName] = Field(default_factory=list)
+
+
+class MatrixSection(Strict):
+    """The homeserver account the bot runs as."""
+
+    homeserver: str
+    user_id: UserIdStr
+    device_name: str = "natm-bot"
+    store_dir: Path = Path("state/matrix")
+    encryption: bool = True
+    max_command_age: Duration = 3600
+    invites: InvitesSection = Field(default_factory=InvitesSection)
+
+    @field_validator("homeserver")
+    @classmethod
+    def _homeserver(cls, value: str) -> str:
+        return check_url(value)
+
+
+class Config(Strict):
+    """The whole validated bot.yaml."""
+
+    bot: BotSection = Field(default_factory=BotSection)
+    paths: PathsSection = Field(default_factory=PathsSection)
+    movement: MovementSection = Field(default_factory=MovementSection)
+    matrix: MatrixSection | None = None
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, path: Path) -> Path:
+        """An absolute path: relative ones are taken from the config file's folder."""
+        expanded = Path(os.path.expanduser(path))
+        return expanded if expanded.is_absolute() else (self.base_dir / expanded).resolve()
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate bot.yaml; raise FileProblems listing every problem found."""
+    raw = read_yaml(path)
+    if isinstance(raw, dict) and "base_dir" in raw:
+        raise FileProblems([f"{path}: base_dir: unknown key"])
+    if isinstance(raw, dict):
+        raw = {**raw, "base_dir": path.resolve().parent}
+    return validate_file(Config, path, raw)

@@ -1,0 +1,113 @@
+"""From a message to replies: parse, find the command, check permission, bind, run, report."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from natm_bot.arguments import bind, normalise
+from natm_bot.context import Context
+from natm_bot.errors import CommandError, UsageError
+from natm_bot.messages import Message, Reply
+from natm_bot.registry import CommandSpec
+from natm_bot.rendering import md_escape
+
+if TYPE_CHECKING:
+    from natm_bot.app import App
+
+log = logging.getLogger(__name__)
+
+# A Matrix rich-reply fallback: quoted lines ("> …") then a blank line, before the new text.
+_FALLBACK_RE = re.compile(r"\A(?:>[^\n]*\n)+\n")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A command-shaped message split into the name typed and the argument text."""
+
+    typed: str
+    spec: CommandSpec | None
+    args: str
+
+
+def strip_reply_fallback(body: str) -> str:
+    """The text a person typed, without the quoted message a reply carries."""
+    return _FALLBACK_RE.sub("", body, count=1)
+
+
+class Dispatcher:
+    """Turns command messages into replies; never lets an exception escape."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def parse(self, body: str) -> Invocation | None:
+        """The invocation in `body`, or None when it is not a command."""
+        prefix = self._app.config.bot.prefix
+        text = normalise(strip_reply_fallback(body)).strip()
+        if not text.startswith(prefix):
+            return None
+        rest = text[len(prefix) :]
+        if not rest or rest[0].isspace() or rest.startswith(prefix):
+            return None
+        words = rest.split(maxsplit=2)
+        registry = self._app.registry
+        if len(words) >= 2 and (spec := registry.get(f"{words[0]} {words[1]}")):
+            return Invocation(f"{words[0]} {words[1]}", spec, " ".join(words[2:]))
+        name, _, args = rest.partition(" ")
+        name = name.split("\n")[0]
+        args = rest[len(name) :].strip()
+        return Invocation(name, registry.get(name), args)
+
+    async def dispatch(self, message: Message) -> list[Reply] | None:
+        """Replies to a message, or None when the message is not a command at all."""
+        limit = self._app.config.bot.max_input_length
+        invocation = self.parse(message.body[: limit + 1])
+        if invocation is None:
+            return None
+        if len(message.body) > limit:
+            return [
+                Reply(f"That message is too long for me to read; the limit is {limit} characters.")
+            ]
+        try:
+            return await self._run(message, invocation)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("command %r failed (ref %s)", invocation.typed[:40], ref)
+            return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
+
+    async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
+        prefix = self._app.config.bot.prefix
+        spec = invocation.spec
+        if spec is None:
+            return [self._unknown(invocation.typed)]
+        if not self._app.permissions.allows(spec.perm, message):
+            return [Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")]
+        ctx = Context(self._app, message)
+        try:
+            values = await bind(ctx, spec.params, invocation.args)
+            result = await spec.handler(ctx, **values)
+        except UsageError as exc:
+            return [
+                Reply(f"{exc}\n\nUsage: `{spec.usage(prefix)}` · more: `{prefix}help {spec.name}`")
+            ]
+        except CommandError as exc:
+            return [Reply(str(exc))]
+        return result if isinstance(result, list) else [result]
+
+    def _unknown(self, typed: str) -> Reply:
+        prefix = self._app.config.bot.prefix
+        close = difflib.get_close_matches(
+            typed.lower(), self._app.registry.names(), n=1, cutoff=0.6
+        )
+        shown = md_escape(prefix + typed[:40])
+        if close:
+            return Reply(f"I don't know {shown}. Did you mean `{prefix}{close[0]}`?")
+        return Reply(f"I don't know {shown}. Type `{prefix}help` to see what I can do.")

@@ -1,0 +1,90 @@
+"""Drive the real app in-process as a chat would: for tests, benchmarks and examples."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from natm_bot.app import App
+from natm_bot.config import BotSection, Config, PathsSection
+from natm_bot.messages import Attachment, EventId, Message, RoomId, UserId
+from natm_bot.rendering import render
+from natm_bot.transport.memory import MemoryTransport
+
+LOBBY = RoomId("!lobby:localhost")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A reply as a person would see it: where, the plain text and the HTML."""
+
+    room_id: RoomId
+    body: str
+    html: str
+    attachment: Attachment | None
+    in_reply_to: EventId | None
+
+
+def make_config(folder: Path, **bot: object) -> Config:
+    """A config for in-process runs: a database in `folder`, bot settings overridable."""
+    return Config(
+        bot=BotSection.model_validate(bot),
+        paths=PathsSection(database=folder / "natm-bot.sqlite3"),
+        base_dir=folder,
+    )
+
+
+class ChatHarness:
+    """The real App over the in-memory transport; `send` returns what the bot answered."""
+
+    def __init__(self, config: Config) -> None:
+        self.transport = MemoryTransport()
+        self.app = App(config, self.transport)
+        self._ids = itertools.count(1)
+
+    async def __aenter__(self) -> ChatHarness:
+        await self.app.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.app.close()
+
+    async def send(
+        self,
+        text: str,
+        *,
+        sender: str = "@alice:localhost",
+        room: str = LOBBY,
+        is_direct: bool = False,
+        event_id: str | None = None,
+    ) -> list[Seen]:
+        """Type `text` as `sender` in `room`; the replies the bot sent for it."""
+        message = Message(
+            room_id=RoomId(room),
+            sender=UserId(sender),
+            body=text,
+            event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
+            is_direct=is_direct,
+        )
+        outgoing = await self.app.process(message)
+        seen = []
+        for out in outgoing:
+            rendered = render(out.reply.markdown)
+            reply_to = out.in_reply_to.event_id if out.in_reply_to else None
+            seen.append(
+                Seen(out.room_id, rendered.body, rendered.html, out.reply.attachment, reply_to)
+            )
+        return seen
+
+    async def ask(self, text: str, **kwargs: object) -> str:
+        """The single reply's plain text (fails when there is not exactly one reply)."""
+        replies = await self.send(text, **kwargs)  # type: ignore[arg-type]
+        assert len(replies) == 1, f"expected one reply to {text!r}, got {len(replies)}"
+        return replies[0].body

@@ -1,0 +1,57 @@
+"""The one message type that comes in and the one reply type that goes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import NewType
+
+RoomId = NewType("RoomId", str)
+UserId = NewType("UserId", str)
+EventId = NewType("EventId", str)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text message typed by a person in a room, as every transport delivers it."""
+
+    room_id: RoomId
+    sender: UserId
+    body: str
+    event_id: EventId
+    thread_id: EventId | None = None
+    is_direct: bool = False
+    timestamp: datetime = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (a CSV export, an .ics calendar)."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command answers: Markdown source, rendered to plain text and HTML on the way out."""
+
+    markdown: str
+    private: bool = False
+    attachment: Attachment | None = None
+    mentions: tuple[UserId, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply with its destination, ready for a transport."""
+
+    room_id: RoomId
+    reply: Reply
+    txn_id: str
+    in_reply_to: Message | None = None

@@ -1,0 +1,7 @@
+"""Everything that touches SQLite lives in this package."""
+
+from __future__ import annotations
+
+from natm_bot.storage.database import Database, StorageError
+
+__all__ = ["Database", "StorageError"]

@@ -1,0 +1,20 @@
+"""The small protocol every transport (Matrix, console, in-memory) implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from natm_bot.messages import Outgoing, RoomId, UserId
+
+
+class Transport(Protocol):
+    """Where replies go and where room state comes from."""
+
+    async def send(self, out: Outgoing) -> None:
+        """Deliver one reply; the txn id makes a repeated send a no-op at the server."""
+
+    def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
+        """The user's power level in the room, or None when the room state is unknown."""
+
+    async def direct_room(self, user_id: UserId) -> RoomId:
+        """A direct-message room with the user, created when there is none."""

@@ -1,0 +1,44 @@
+"""No text, however odd, makes the dispatcher raise; every command-shaped text gets a reply."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from natm_bot.harness import ChatHarness, make_config
+from natm_bot.messages import EventId, Message, RoomId, UserId
+
+_ids = itertools.count()
+WORDS = st.sampled_from(
+    ["principles", "readings", "help", "glossary", "about", "groups", "intro", '"', "“", "9", "-1"]
+)
+TEXT = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=6).map(" ".join),
+)
+
+
+def _message(body: str) -> Message:
+    return Message(
+        RoomId("!r:localhost"), UserId("@p:localhost"), body, EventId(f"$p{next(_ids)}")
+    )
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXT, prefixed=st.booleans())
+async def test_dispatch_never_raises(tmp_path: Path, text: str, prefixed: bool) -> None:
+    body = f"!{text}" if prefixed else text
+    async with ChatHarness(make_config(tmp_path)) as harness:
+        replies = await harness.app.dispatcher.dispatch(_message(body))
+    stripped = body.strip()
+    command_shaped = stripped.startswith("!") and len(stripped) > 1 and not stripped[1].isspace()
+    if command_shaped and not stripped.startswith("!!") and not stripped.startswith(">"):
+        assert replies, f"no reply to {body!r}"
+        assert all(r.markdown.strip() for r in replies)
+    if not body.lstrip().startswith(("!", "！", ">")):
+        assert replies is None

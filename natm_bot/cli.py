@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from natm_bot.config import Config, load_config
@@ -33,6 +35,20 @@ def _parser() -> argparse.ArgumentParser:
 
     add("console", "try the bot in this terminal, with no homeserver")
     add("check-config", "validate the config and data files, report every problem")
+    add("run", "run the bot on its Matrix account (after `login`)")
+    login = add("login", "log the bot's Matrix account in once, as a new device")
+    login.add_argument(
+        "--password-env",
+        default="NATM_BOT_PASSWORD",
+        help="environment variable holding the password (asked for when unset)",
+    )
+    demo = sub.add_parser(
+        "demo",
+        help="start a throwaway local Synapse with the bot and a person account",
+        description="start a throwaway local Synapse with the bot and a person account",
+    )
+    demo.add_argument("--dir", type=Path, help="folder for the demo's files (default: a temp dir)")
+    demo.add_argument("--port", type=int, help="port of the homeserver (default: a free one)")
     return parser
 
 
@@ -56,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action is None:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
+    if args.action == "demo":
+        _logging("INFO")
+        from natm_bot.demo import run_demo
+
+        return _guarded(lambda: asyncio.run(run_demo(args.dir, args.port)))
     try:
         config = _load(args.config)
         if args.action == "check-config":
@@ -71,21 +92,48 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=logging.WARNING if args.action == "console" else config.bot.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        if args.action == "console":
-            from natm_bot.console import run_console
+    _logging("WARNING" if args.action == "console" else config.bot.log_level)
+    if args.action == "console":
+        from natm_bot.console import run_console
 
-            asyncio.run(run_console(config))
-    except StorageError as exc:
+        return _guarded(lambda: asyncio.run(run_console(config)) or 0)
+    if args.action == "login":
+        return _guarded(lambda: _login(config, args.password_env))
+    return _guarded(lambda: asyncio.run(_run(config)))
+
+
+async def _run(config: Config) -> int:
+    from natm_bot.runner import BotRunner
+
+    return await BotRunner(config).run()
+
+
+def _login(config: Config, password_env: str) -> int:
+    from natm_bot.matrix_session import login
+
+    password = os.environ.get(password_env) or getpass.getpass("Password of the bot account: ")
+    credentials = asyncio.run(login(config, password))
+    print(f"Logged in as {credentials.user_id}, device {credentials.device_id}.")
+    return 0
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("nio", "aiohttp", "peewee"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _guarded(action: Callable[[], int]) -> int:
+    """Run an action, turning known failures into a message and an exit code."""
+    from natm_bot.matrix_session import SessionError
+
+    try:
+        return action()
+    except (StorageError, SessionError) as exc:
         print(f"natm-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
 
 
 if __name__ == "__main__":

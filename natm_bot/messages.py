@@ -26,6 +26,12 @@ class Message:
     thread_id: EventId | None = None
     is_direct: bool = False
     timestamp: datetime = field(default_factory=_now)
+    edit_of: EventId | None = None
+
+    @property
+    def reply_target(self) -> EventId:
+        """The event a reply should point at: the original message when this is an edit."""
+        return self.edit_of or self.event_id
 
 
 @dataclass(frozen=True)

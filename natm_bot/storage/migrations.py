@@ -18,4 +18,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             value TEXT NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 2: commands received but not yet answered, so that none is lost across a crash. Rows
+    # leave as soon as the command is answered (or skipped), keeping no message text.
+    (
+        """CREATE TABLE inbox (
+            event_id TEXT PRIMARY KEY,
+            room_id TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            body TEXT NOT NULL,
+            thread_id TEXT,
+            edit_of TEXT,
+            is_direct INTEGER NOT NULL,
+            sent_at INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from natm_bot.devserver import LocalSynapse
+from tests.integration.people import BotProcess, Person
 
 _counter = itertools.count(1)
 
@@ -37,3 +39,41 @@ def new_user(synapse: LocalSynapse) -> Callable[[str], tuple[str, str]]:
         return synapse.register_user(localpart, password), password
 
     return make
+
+
+@pytest.fixture
+async def people(
+    synapse: LocalSynapse, new_user: Callable[[str], tuple[str, str]], tmp_path: Path
+) -> AsyncIterator[Callable[[str], Awaitable[Person]]]:
+    """A factory of logged-in, syncing people; all are stopped at the end of the test."""
+    started: list[Person] = []
+
+    async def make(name: str = "person") -> Person:
+        mxid, password = new_user(name)
+        person = Person(synapse, mxid, password, tmp_path / "people" / mxid)
+        started.append(await person.start())
+        return person
+
+    yield make
+    for person in started:
+        await person.stop()
+
+
+@pytest.fixture
+def bot_account(new_user: Callable[[str], tuple[str, str]]) -> tuple[str, str]:
+    """A fresh Matrix account for the bot: (mxid, password)."""
+    return new_user("natm-bot")
+
+
+@pytest.fixture
+async def bot_process(
+    synapse: LocalSynapse, bot_account: tuple[str, str], tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    """A logged-in bot (not started) that accepts invites from this server; killed at the end."""
+    mxid, password = bot_account
+    bot = BotProcess(
+        tmp_path / "bot", synapse, mxid, invites={"allowed_servers": [synapse.server_name]}
+    )
+    bot.login(password)
+    yield bot
+    bot.kill()

@@ -1,0 +1,109 @@
+"""The ledger of received commands: at-least-once intake, exactly-once answers."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from natm_bot.messages import EventId, Message, RoomId, UserId
+from natm_bot.storage.database import Database
+
+_COLUMNS = "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at"
+
+
+def _row_to_message(row: tuple[object, ...]) -> Message:
+    event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at = row
+    return Message(
+        room_id=RoomId(str(room_id)),
+        sender=UserId(str(sender)),
+        body=str(body),
+        event_id=EventId(str(event_id)),
+        thread_id=EventId(str(thread_id)) if thread_id else None,
+        is_direct=bool(is_direct),
+        timestamp=datetime.fromtimestamp(int(str(sent_at)) / 1000, UTC),
+        edit_of=EventId(str(edit_of)) if edit_of else None,
+    )
+
+
+class EventLedger:
+    """Which commands are waiting, which were answered, and the sync position."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def accept(self, messages: list[Message], sync_token: str | None) -> list[Message]:
+        """Queue the messages not seen before and save the sync token, in one transaction."""
+        fresh: list[Message] = []
+        async with self._db.transaction() as conn:
+            for message in messages:
+                keys = [message.event_id]
+                if message.edit_of:
+                    keys.append(EventId(f"edit:{message.edit_of}"))
+                placeholders = ",".join("?" * len(keys))
+                cursor = await conn.execute(
+                    f"SELECT 1 FROM processed_events WHERE event_id IN ({placeholders}) "
+                    f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
+                    f"OR (edit_of IS NOT NULL AND edit_of = ?)",
+                    (*keys, message.event_id, message.edit_of or ""),
+                )
+                if await cursor.fetchone():
+                    continue
+                await conn.execute(
+                    f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        message.event_id,
+                        message.room_id,
+                        message.sender,
+                        message.body,
+                        message.thread_id,
+                        message.edit_of,
+                        int(message.is_direct),
+                        int(message.timestamp.timestamp() * 1000),
+                    ),
+                )
+                fresh.append(message)
+            if sync_token is not None:
+                await conn.execute(
+                    "INSERT INTO state (key, value) VALUES ('sync_token', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (sync_token,),
+                )
+        return fresh
+
+    async def pending(self) -> list[Message]:
+        """Commands received but not answered yet, oldest first."""
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM inbox ORDER BY sent_at")
+        return [_row_to_message(tuple(row)) for row in rows]
+
+    async def finish(self, message: Message) -> None:
+        """Record the command as answered (or skipped) and forget its text."""
+        now = int(time.time())
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
+            keys = [message.event_id]
+            if message.edit_of:
+                keys.append(EventId(f"edit:{message.edit_of}"))
+            await conn.executemany(
+                "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) "
+                "VALUES (?, ?, ?)",
+                [(key, message.room_id, now) for key in keys],
+            )
+
+    async def was_handled(self, event_id: str) -> bool:
+        """Whether the event was already answered or skipped."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,)
+        )
+        return row is not None
+
+    async def sync_token(self) -> str | None:
+        """Where the last synced batch ended, or None before the first sync."""
+        row = await self._db.fetchone("SELECT value FROM state WHERE key = 'sync_token'")
+        return str(row[0]) if row else None
+
+    async def prune(self, older_than_seconds: int) -> int:
+        """Forget handled-event ids older than the given age; how many were removed."""
+        cutoff = int(time.time()) - older_than_seconds
+        return await self._db.execute(
+            "DELETE FROM processed_events WHERE handled_at < ?", (cutoff,)
+        )

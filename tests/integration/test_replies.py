@@ -12,8 +12,10 @@ People = Callable[[str], Awaitable[Person]]
 PRINCIPLE_1 = "Data extraction is illegitimate."
 
 
-async def _room_with_bot(alice: Person, bot: BotProcess, **kwargs: bool) -> str:
-    room = await alice.create_room([bot.user_id], **kwargs)
+async def _room_with_bot(
+    alice: Person, bot: BotProcess, *, encrypted: bool = False, direct: bool = False
+) -> str:
+    room = await alice.create_room([bot.user_id], encrypted=encrypted, direct=direct)
     await alice.wait_joined(room, bot.user_id)
     return room
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,7 +86,6 @@ class BotRunner:
             loop.add_signal_handler(signum, self.stopping.set)
         await self.app.start()
         try:
-            await self._check_device()
             self._token = await self.ledger.sync_token()
             for message in await self.ledger.pending():
                 self._enqueue(message)
@@ -167,6 +167,7 @@ class BotRunner:
             self._online = online
 
     async def _sync_loop(self) -> None:
+        await self._check_device()
         backoff = Backoff()
         first = True
         while True:
@@ -194,9 +195,15 @@ class BotRunner:
                 self._set_online(False, f"{response.status_code} {response.message}")
                 await backoff.wait()
                 continue
-            backoff.reset()
             self._set_online(True)
-            await self._intake(response)
+            try:
+                await self._intake(response)
+            except sqlite3.Error as exc:
+                # Disk full or similar: nothing of the batch was saved; fetch it again later.
+                log.error("could not save incoming commands (%s); retrying", exc)
+                await backoff.wait()
+                continue
+            backoff.reset()
             first = False
             await self.transport.notify_rooms_changed()
             await self._crypto_housekeeping()

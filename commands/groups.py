@@ -1,18 +1,325 @@
-"""!groups: the movement's working groups."""
+"""Working groups: see them, join and leave them, and (for coordinators) look after them."""
 
 from __future__ import annotations
 
-from natm_bot.api import Context, Reply, command, md_escape
+import csv
+import io
+import logging
+from dataclasses import replace
+from typing import Literal
+
+from natm_bot.api import (
+    Attachment,
+    CommandError,
+    Context,
+    Perm,
+    Reply,
+    Rest,
+    UsageError,
+    UserId,
+    command,
+    md_escape,
+)
+from natm_bot.content import GroupsFile
+from natm_bot.groups import Group, GroupArg
+from natm_bot.messages import RoomId
+from natm_bot.validation import ROOM_RE, FileProblems, validate_file
+
+log = logging.getLogger(__name__)
+
+
+def _name(group: Group) -> str:
+    return f"**{md_escape(group.name)}**"
+
+
+def _who(user: str) -> str:
+    return md_escape(user)
+
+
+def _counts(members: int, waiting: int, group: Group) -> str:
+    text = f"{members} member{'s' if members != 1 else ''}"
+    if group.capacity is not None:
+        text += f" of {group.capacity}"
+    if waiting:
+        text += f", {waiting} waiting"
+    return text
 
 
 @command("groups", aliases=("workinggroups", "grupos", "groupes"))
 async def groups(ctx: Context) -> Reply:
-    """The working groups and what each one does"""
-    entries = ctx.content.groups
+    """The working groups, what each one does and how many are in it"""
+    service = ctx.app.groups
+    entries, counts = await service.all(), await service.counts()
     if not entries:
         return Reply("There are no working groups yet.")
     lines = []
     for group in entries:
-        state = "" if group.open else " (closed to new members)"
-        lines.append(f"- **{md_escape(group.name)}**{state}: {ctx.t(group.description)}")
-    return Reply("**Working groups**\n\n" + "\n".join(lines))
+        members, waiting = counts.get(group.id, (0, 0))
+        state = "" if group.open else " · closed to new members"
+        lines.append(
+            f"- {_name(group)} (`{group.id}`): {ctx.t(group.description)} "
+            f"_({_counts(members, waiting, group)}{state})_"
+        )
+    footer = f"Details: `{ctx.prefix}group <name>` · join one: `{ctx.prefix}join <name>`"
+    return Reply("**Working groups**\n\n" + "\n".join(lines) + "\n\n" + footer)
+
+
+@command("group", aliases=("grupo", "groupe"))
+async def group(ctx: Context, name: GroupArg) -> Reply:
+    """Everything about one working group: !group <name>
+
+    Names can be shortened (`!group algo`) and aliases work in several languages.
+    Coordinators and admins also have: `!group members`, `!group export`, `!group edit`,
+    `!group close`, `!group reopen`, `!group addcoord`, `!group rmcoord`, `!group remove`;
+    admins: `!group create`, `!group import`. See `!help group edit` and the others.
+    """
+    members, waiting = (await ctx.app.groups.counts()).get(name.id, (0, 0))
+    lines = [f"{_name(name)} (`{name.id}`)", ctx.t(name.description), ""]
+    lines.append(f"- Members: {_counts(members, waiting, name)}")
+    coordinators = ", ".join(_who(c) for c in name.coordinators) or "none yet"
+    lines.append(f"- Coordinators: {coordinators}")
+    if name.room:
+        lines.append(f"- Room: {md_escape(name.room)}")
+    if name.aliases:
+        lines.append("- Also called: " + ", ".join(md_escape(a) for a in name.aliases))
+    if name.open:
+        lines.append(f"- Join: `{ctx.prefix}join {name.id}`")
+    else:
+        lines.append("- Closed to new members for now.")
+    return Reply("\n".join(lines))
+
+
+async def _invite(ctx: Context, group: Group, user: str) -> str:
+    """Invite into the group's room; a sentence saying how it went."""
+    if not group.room:
+        return ""
+    try:
+        invited = await ctx.app.transport.invite(RoomId(group.room), UserId(user))
+    except Exception:
+        log.exception("inviting into %s failed", group.room)
+        invited = False
+    room = md_escape(group.room)
+    if invited:
+        return f" I've invited you to the group's room, {room}."
+    return f" I could not invite you to the group's room ({room}); a coordinator can."
+
+
+def _tell_coordinators(ctx: Context, group: Group, text: str) -> list[Reply]:
+    coordinators = tuple(UserId(c) for c in group.coordinators)
+    if not coordinators:
+        return []
+    if ctx.config.groups.notify_coordinators == "room" and group.room:
+        to = ", ".join(_who(c) for c in coordinators)
+        return [Reply(f"{to}: {text}", to_room=RoomId(group.room), mentions=coordinators)]
+    return [Reply(text, to_user=c) for c in coordinators]
+
+
+async def _promotions(ctx: Context, group: Group, promoted: tuple[str, ...]) -> list[Reply]:
+    replies = []
+    for user in promoted:
+        invite = await _invite(ctx, group, user)
+        text = f"Good news: a place freed up and you are now a member of {_name(group)}.{invite}"
+        replies.append(Reply(text, to_user=UserId(user)))
+        replies += _tell_coordinators(ctx, group, f"{_who(user)} moved up from the waitlist.")
+    return replies
+
+
+@command("join", aliases=("unirse", "rejoindre", "entrar"))
+async def join(ctx: Context, group: GroupArg) -> list[Reply]:
+    """Join a working group: !join <group>"""
+    if not group.open:
+        raise CommandError(f"{_name(group)} is closed to new members for now.")
+    sender = ctx.message.sender
+    outcome = await ctx.app.groups.join(group, sender)
+    if outcome.status == "already-member":
+        return [Reply(f"You are already in {_name(group)}.")]
+    if outcome.status == "already-waiting":
+        return [
+            Reply(f"You are already on the waitlist of {_name(group)}, number {outcome.position}.")
+        ]
+    if outcome.status == "waiting":
+        text = (
+            f"{_name(group)} is full, so you are on its waitlist, number {outcome.position}. "
+            f"I'll tell you as soon as a place frees up. (`{ctx.prefix}leave {group.id}` "
+            "takes you off the list.)"
+        )
+        note = f"{_who(sender)} joined the waitlist (number {outcome.position})."
+        return [Reply(text), *_tell_coordinators(ctx, group, note)]
+    invite = await _invite(ctx, group, sender)
+    text = f"Welcome to {_name(group)}!{invite} (`{ctx.prefix}leave {group.id}` to leave.)"
+    return [Reply(text), *_tell_coordinators(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
+
+
+@command("leave", aliases=("salir", "quitter", "sair"))
+async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
+    """Leave a working group (or its waitlist): !leave <group>"""
+    outcome = await ctx.app.groups.leave(group, ctx.message.sender)
+    if outcome.was is None:
+        raise CommandError(f"You are not in {_name(group)}, nor on its waitlist.")
+    text = (
+        f"You have left {_name(group)}."
+        if outcome.was == "member"
+        else f"You are off the waitlist of {_name(group)}."
+    )
+    return [Reply(text), *await _promotions(ctx, group, outcome.promoted)]
+
+
+@command("mygroups", aliases=("misgrupos", "mesgroupes", "meusgrupos"))
+async def mygroups(ctx: Context) -> Reply:
+    """The working groups you are in or waiting for"""
+    signups = await ctx.app.groups.signups(user_id=ctx.message.sender)
+    if not signups:
+        return Reply(f"You are not in any working group yet. `{ctx.prefix}groups` lists them.")
+    names = {g.id: g for g in await ctx.app.groups.all()}
+    lines = []
+    for signup in signups:
+        group = names[signup.group_id]
+        status = f"waitlist, number {signup.position}" if signup.waiting else "member"
+        lines.append(f"- {_name(group)}: {status} since {signup.joined_at:%Y-%m-%d}")
+    return Reply("**Your working groups**\n\n" + "\n".join(lines))
+
+
+@command("group members", perm=Perm.GROUP_VIEWER)
+async def group_members(ctx: Context, group: GroupArg) -> Reply:
+    """Who is in a group (sent by direct message unless the list is public)"""
+    signups = await ctx.app.groups.signups(group_id=group.id)
+    members = [s for s in signups if not s.waiting]
+    waiting = [s for s in signups if s.waiting]
+    lines = [f"**Members of {md_escape(group.name)}** ({len(members)})", ""]
+    lines += [f"- {_who(s.user_id)} (since {s.joined_at:%Y-%m-%d})" for s in members] or ["- none"]
+    if waiting:
+        lines += ["", f"**Waitlist** ({len(waiting)})", ""]
+        lines += [f"{s.position}. {_who(s.user_id)}" for s in waiting]
+    return Reply("\n".join(lines), private=not group.public)
+
+
+@command("group export", perm=Perm.COORDINATOR)
+async def group_export(ctx: Context, group: GroupArg) -> Reply:
+    """A CSV file of a group's sign-ups, sent by direct message"""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["group", "user_id", "status", "waitlist_position", "joined_at"])
+    signups = await ctx.app.groups.signups(group_id=group.id)
+    for s in signups:
+        status = "waiting" if s.waiting else "member"
+        writer.writerow([group.id, s.user_id, status, s.position or "", s.joined_at.isoformat()])
+    data = buffer.getvalue().encode()
+    file = Attachment(f"{group.id}-signups.csv", "text/csv", data)
+    return Reply(f"Sign-ups of {_name(group)}: {len(signups)}.", private=True, attachment=file)
+
+
+@command("group create", perm=Perm.ADMIN)
+async def group_create(ctx: Context, name: str, description: Rest | None = None) -> Reply:
+    """Create a working group: !group create "<name>" [description…]
+
+    Example: `!group create "Community Networks" Building local networks together.`
+    """
+    created = await ctx.app.groups.create(name, (description or "").strip())
+    return Reply(
+        f"Created {_name(created)} (`{created.id}`). Add a coordinator with "
+        f"`{ctx.prefix}group addcoord {created.id} @someone:example.org`."
+    )
+
+
+Field = Literal["name", "description", "room", "capacity", "members", "aliases"]
+
+
+def _edited(group: Group, field: str, value: str) -> Group:
+    if field == "name":
+        return replace(group, name=" ".join(value.split())[:80])
+    if field == "description":
+        return replace(group, description={**group.description, "en": value})
+    if field == "room":
+        if value.lower() == "none":
+            return replace(group, room=None)
+        if not ROOM_RE.match(value):
+            raise UsageError(
+                "The room must be a room id (!abc:example.org) or alias (#x:example.org)."
+            )
+        return replace(group, room=value)
+    if field == "capacity":
+        if value.lower() == "none":
+            return replace(group, capacity=None)
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError("The capacity must be a whole number of at least 1, or `none`.")
+        return replace(group, capacity=int(value))
+    if field == "members":
+        if value.lower() not in ("public", "coordinators"):
+            raise UsageError("Who may see the member list: `public` or `coordinators`.")
+        return replace(group, member_list=value.lower())
+    aliases = tuple(dict.fromkeys(a.strip().lower() for a in value.split(",") if a.strip()))
+    return replace(group, aliases=aliases)
+
+
+@command("group edit", perm=Perm.COORDINATOR)
+async def group_edit(ctx: Context, group: GroupArg, field: Field, value: Rest) -> list[Reply]:
+    """Change a group: !group edit <group> <field> <value…>
+
+    Fields: `name`, `description`, `room` (an id or alias, or `none`), `capacity` (a number or
+    `none`), `members` (`public` or `coordinators`: who may see the member list), `aliases`
+    (comma-separated). Example: `!group edit algo capacity 25`
+    """
+    updated = _edited(group, field, value.strip())
+    promoted = await ctx.app.groups.update(updated)
+    replies = [Reply(f"Updated the {field} of {_name(updated)}.")]
+    return replies + await _promotions(ctx, updated, promoted)
+
+
+@command("group close", perm=Perm.COORDINATOR)
+async def group_close(ctx: Context, group: GroupArg) -> Reply:
+    """Stop new sign-ups to a group (members stay): !group close <group>"""
+    await ctx.app.groups.update(replace(group, open=False))
+    return Reply(f"{_name(group)} is now closed to new members.")
+
+
+@command("group reopen", perm=Perm.COORDINATOR)
+async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
+    """Accept sign-ups to a group again: !group reopen <group>"""
+    promoted = await ctx.app.groups.update(replace(group, open=True))
+    reopened = Reply(f"{_name(group)} is open to new members again.")
+    return [reopened, *await _promotions(ctx, group, promoted)]
+
+
+@command("group addcoord", perm=Perm.COORDINATOR)
+async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
+    """Make someone a coordinator of a group: !group addcoord <group> <@user:server>"""
+    if user in group.coordinators:
+        return Reply(f"{_who(user)} already coordinates {_name(group)}.")
+    await ctx.app.groups.update(replace(group, coordinators=(*group.coordinators, user)))
+    return Reply(f"{_who(user)} now coordinates {_name(group)}.")
+
+
+@command("group rmcoord", perm=Perm.COORDINATOR)
+async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
+    """Remove a coordinator from a group: !group rmcoord <group> <@user:server>"""
+    if user not in group.coordinators:
+        raise CommandError(f"{_who(user)} does not coordinate {_name(group)}.")
+    remaining = tuple(c for c in group.coordinators if c != user)
+    await ctx.app.groups.update(replace(group, coordinators=remaining))
+    return Reply(f"{_who(user)} no longer coordinates {_name(group)}.")
+
+
+@command("group remove", perm=Perm.COORDINATOR)
+async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Reply]:
+    """Take a person out of a group or its waitlist: !group remove <group> <@user:server>"""
+    outcome = await ctx.app.groups.leave(group, user)
+    if outcome.was is None:
+        raise CommandError(f"{_who(user)} is not in {_name(group)}, nor on its waitlist.")
+    told = Reply(f"A coordinator removed you from {_name(group)}.", to_user=user)
+    done = Reply(f"Removed {_who(user)} from {_name(group)}.")
+    return [done, told, *await _promotions(ctx, group, outcome.promoted)]
+
+
+@command("group import", perm=Perm.ADMIN)
+async def group_import(ctx: Context) -> Reply:
+    """Re-read data/groups.yaml into the database (sign-ups are kept)"""
+    path = ctx.app.data_dir / "groups.yaml"
+    try:
+        seeds = validate_file(GroupsFile, path).groups
+    except FileProblems as exc:
+        problems = "\n".join(f"- {md_escape(p)}" for p in exc.problems[:10])
+        raise CommandError(
+            f"groups.yaml has problems; nothing was changed:\n\n{problems}"
+        ) from None
+    ids = await ctx.app.groups.import_seeds(seeds)
+    return Reply(f"Imported {len(ids)} groups from groups.yaml; sign-ups were kept.")

@@ -13,7 +13,7 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
         lines = [
             f"- `{spec.usage(prefix)}`: {md_escape(spec.summary)}"
             for spec in sorted(ctx.registry.commands, key=lambda s: s.name)
-            if not spec.hidden and ctx.app.permissions.allows(spec.perm, ctx.message)
+            if not spec.hidden and await ctx.app.permissions.allows(spec.perm, ctx.message)
         ]
         return Reply(
             "**What I can do**\n\n"

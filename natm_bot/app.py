@@ -10,7 +10,8 @@ from pathlib import Path
 from natm_bot.config import Config
 from natm_bot.content import Content, load_content
 from natm_bot.dispatch import Dispatcher
-from natm_bot.messages import Message, Outgoing, Reply
+from natm_bot.groups import GroupService
+from natm_bot.messages import Message, Outgoing, Reply, RoomId
 from natm_bot.paths import bundled
 from natm_bot.permissions import Permissions
 from natm_bot.registry import Registry
@@ -32,12 +33,14 @@ class App:
     def __init__(self, config: Config, transport: Transport) -> None:
         self.config = config
         self.transport = transport
-        self.content: Content = load_content(self._folder(config.paths.data_dir, "data"))
+        self.data_dir = self._folder(config.paths.data_dir, "data")
+        self.content: Content = load_content(self.data_dir)
         self.registry = Registry()
         self.registry.load_folder(self._folder(config.paths.commands_dir, "commands"))
         self.permissions = Permissions(self)
         self.dispatcher = Dispatcher(self)
         self.db = Database(config.resolve(config.paths.database))
+        self.groups = GroupService(self.db)
         self.started_at = datetime.now(UTC)
 
     def _folder(self, configured: object, name: str) -> Path:
@@ -46,6 +49,9 @@ class App:
     async def start(self) -> None:
         """Open the database (migrating it) before any message is handled."""
         await self.db.open()
+        created = await self.groups.seed(self.content.groups)
+        if created:
+            log.info("created %d working groups from data/groups.yaml", created)
 
     async def close(self) -> None:
         """Release the database."""
@@ -57,17 +63,31 @@ class App:
         if not replies:
             return []
         outgoing: list[Outgoing] = []
+        answered_privately = False
         for index, reply in enumerate(replies):
-            room = message.room_id
-            if reply.private and not message.is_direct:
-                room = await self.transport.direct_room(message.sender)
-            outgoing.append(Outgoing(room, reply, txn_id_for(message.event_id, index), message))
-        if any(o.room_id != message.room_id for o in outgoing):
+            txn_id = txn_id_for(message.event_id, index)
+            try:
+                room = await self._destination(message, reply)
+            except Exception:
+                log.exception("no room to send reply %d of %s to", index, message.event_id)
+                continue
+            answered_privately |= reply.private and room != message.room_id
+            outgoing.append(Outgoing(room, reply, txn_id, message))
+        if answered_privately:
             note = Reply("I've answered you in a direct message.")
             outgoing.append(
                 Outgoing(message.room_id, note, txn_id_for(message.event_id, 99), message)
             )
         return outgoing
+
+    async def _destination(self, message: Message, reply: Reply) -> RoomId:
+        if reply.to_room:
+            return reply.to_room
+        if reply.to_user:
+            return await self.transport.direct_room(reply.to_user)
+        if reply.private and not message.is_direct:
+            return await self.transport.direct_room(message.sender)
+        return message.room_id
 
     async def process(self, message: Message) -> list[Outgoing]:
         """Handle a message and send its replies through the transport."""

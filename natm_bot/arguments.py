@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from natm_bot.errors import UsageError
 from natm_bot.messages import UserId
 from natm_bot.registry import Param, Rest
+from natm_bot.rendering import md_escape
 from natm_bot.validation import MXID_RE
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def _to_int(param: Param, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise UsageError(f"{param.name} must be a whole number, not “{text}”.") from None
+        shown = md_escape(text[:40])
+        raise UsageError(f"{param.name} must be a whole number, not “{shown}”.") from None
 
 
 def _to_user(param: Param, text: str) -> str:
@@ -62,7 +64,7 @@ async def convert(ctx: Context, param: Param, text: str) -> Any:
         if lowered not in param.choices:
             raise UsageError(f"{param.name} must be one of: {', '.join(param.choices)}.")
         return lowered
-    custom = getattr(kind, "convert", None)
+    custom = getattr(param.converter or kind, "convert", None)
     if custom is not None:
         return await custom(ctx, text)
     if kind is int:
@@ -86,16 +88,19 @@ async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[
     tokens = tokenize(text)
     values: dict[str, Any] = {}
     index = 0
-    for param in params:
+    for position, param in enumerate(params):
         if index >= len(tokens):
             if param.required:
                 raise UsageError(f"Missing {param.name.replace('_', ' ')}.")
             values[param.name] = param.default
             continue
-        raw = _raw_rest(text, tokens[index]) if param.rest else tokens[index].value
-        index = len(tokens) if param.rest else index + 1
+        # A name (of a group, say) may have spaces: typed last, it takes the rest of the line.
+        greedy = position == len(params) - 1 and getattr(param.converter, "greedy", False)
+        whole = param.rest or greedy
+        raw = _raw_rest(text, tokens[index]) if whole else tokens[index].value
+        index = len(tokens) if whole else index + 1
         values[param.name] = await convert(ctx, param, raw)
     if index < len(tokens):
-        extra = " ".join(t.value for t in tokens[index:])
+        extra = md_escape(" ".join(t.value for t in tokens[index:])[:80])
         raise UsageError(f"I did not expect “{extra}” here.")
     return values

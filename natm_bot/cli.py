@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         default="NATM_BOT_PASSWORD",
         help="environment variable holding the password (asked for when unset)",
     )
+    export = add("export", "write data out: sign-ups of working groups")
+    export.add_argument("what", choices=["signups"])
+    export.add_argument("--group", help="only this group (name, id or alias)")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    imports = add("import", "re-read data/groups.yaml into the database (sign-ups are kept)")
+    imports.add_argument("what", choices=["groups"])
     demo = sub.add_parser(
         "demo",
         help="start a throwaway local Synapse with the bot and a person account",
@@ -97,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from natm_bot.console import run_console
 
         return _guarded(lambda: asyncio.run(run_console(config)) or 0)
+    if args.action in ("export", "import"):
+        from natm_bot.offline import export_signups, import_groups
+
+        if args.action == "export":
+            return _guarded(
+                lambda: asyncio.run(export_signups(config, args.group, args.format, sys.stdout))
+            )
+        return _guarded(lambda: asyncio.run(import_groups(config, sys.stdout)))
     if args.action == "login":
         return _guarded(lambda: _login(config, args.password_env))
     return _guarded(lambda: asyncio.run(_run(config)))

@@ -83,6 +83,14 @@ class MovementSection(Strict):
         return value
 
 
+class GroupsSection(Strict):
+    """How working-group sign-ups are announced."""
+
+    # "room": in the group's own room when it has one (else by direct message); "dm": always
+    # by direct message to each coordinator.
+    notify_coordinators: Literal["room", "dm"] = "room"
+
+
 class InvitesSection(Strict):
     """Whose room invitations the bot accepts; all others are rejected."""
 
@@ -113,6 +121,7 @@ class Config(Strict):
     bot: BotSection = Field(default_factory=BotSection)
     paths: PathsSection = Field(default_factory=PathsSection)
     movement: MovementSection = Field(default_factory=MovementSection)
+    groups: GroupsSection = Field(default_factory=GroupsSection)
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -14,7 +14,7 @@ from natm_bot.arguments import bind, normalise
 from natm_bot.context import Context
 from natm_bot.errors import CommandError, UsageError
 from natm_bot.messages import Message, Reply
-from natm_bot.registry import CommandSpec
+from natm_bot.registry import CommandSpec, Perm
 from natm_bot.rendering import md_escape
 
 if TYPE_CHECKING:
@@ -88,11 +88,16 @@ class Dispatcher:
         spec = invocation.spec
         if spec is None:
             return [self._unknown(invocation.typed)]
-        if not self._app.permissions.allows(spec.perm, message):
-            return [Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")]
+        permissions = self._app.permissions
+        refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
+        group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER)
+        if not group_scoped and not await permissions.allows(spec.perm, message):
+            return [refusal]
         ctx = Context(self._app, message)
         try:
             values = await bind(ctx, spec.params, invocation.args)
+            if group_scoped and not await permissions.allows(spec.perm, message, values):
+                return [refusal]
             result = await spec.handler(ctx, **values)
         except UsageError as exc:
             return [

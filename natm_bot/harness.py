@@ -77,7 +77,8 @@ class ChatHarness:
         seen = []
         for out in outgoing:
             rendered = render(out.reply.markdown)
-            reply_to = out.in_reply_to.event_id if out.in_reply_to else None
+            same_room = out.in_reply_to and out.in_reply_to.room_id == out.room_id
+            reply_to = out.in_reply_to.reply_target if out.in_reply_to and same_room else None
             seen.append(
                 Seen(out.room_id, rendered.body, rendered.html, out.reply.attachment, reply_to)
             )

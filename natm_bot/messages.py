@@ -48,9 +48,11 @@ class Reply:
     """What a command answers: Markdown source, rendered to plain text and HTML on the way out."""
 
     markdown: str
-    private: bool = False
+    private: bool = False  # to the sender, in a direct chat
     attachment: Attachment | None = None
     mentions: tuple[UserId, ...] = ()
+    to_user: UserId | None = None  # to someone else, in a direct chat
+    to_room: RoomId | None = None  # into another room, not as a reply
 
 
 @dataclass(frozen=True)

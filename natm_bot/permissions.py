@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from natm_bot.messages import Message, UserId
 from natm_bot.registry import Perm
+from natm_bot.storage.groups import Group
 
 if TYPE_CHECKING:
     from natm_bot.app import App
@@ -29,16 +31,24 @@ class Permissions:
         level = self._app.transport.power_level(message.room_id, message.sender)
         return level is not None and level >= self._app.config.bot.moderator_power_level
 
-    def is_coordinator(self, user: UserId) -> bool:
-        """Coordinates at least one working group."""
-        return any(user in group.coordinators for group in self._app.content.groups)
+    async def allows(
+        self, perm: Perm, message: Message, args: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Whether the sender may run a command declared with `perm` on these arguments.
 
-    def allows(self, perm: Perm, message: Message) -> bool:
-        """Whether the message's sender may run a command declared with `perm`."""
+        For group-scoped levels the group is the Group among the bound arguments; with no
+        arguments bound yet (listing help), coordinating any group is enough.
+        """
         if perm is Perm.USER or self.is_admin(message.sender):
             return True
         if perm is Perm.MODERATOR:
             return self.is_moderator(message)
-        if perm is Perm.COORDINATOR:
-            return self.is_coordinator(message.sender)
+        if perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER):
+            groups = [v for v in (args or {}).values() if isinstance(v, Group)]
+            if perm is Perm.GROUP_VIEWER and groups and all(g.public for g in groups):
+                return True
+            service = self._app.groups
+            if not groups:
+                return await service.is_coordinator(message.sender)
+            return all([await service.is_coordinator(message.sender, g) for g in groups])
         return False

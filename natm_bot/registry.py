@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from natm_bot.messages import Reply
 
@@ -25,8 +25,9 @@ class Perm(enum.Enum):
     """Who may run a command; checked once by the dispatcher before the handler runs."""
 
     USER = "everyone"
-    COORDINATOR = "working-group coordinators"
-    MODERATOR = "room moderators"
+    GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
+    COORDINATOR = "the group's coordinators and bot admins"
+    MODERATOR = "room moderators and bot admins"
     ADMIN = "bot admins"
 
 
@@ -45,6 +46,7 @@ class Param:
     required: bool
     default: Any
     choices: tuple[str, ...] = ()
+    converter: Any = None  # an object with `async convert(ctx, text)`, from Annotated[T, it]
 
     @property
     def rest(self) -> bool:
@@ -98,7 +100,7 @@ def command(
 
 
 def _params(handler: Handler) -> tuple[Param, ...]:
-    hints = typing.get_type_hints(handler)
+    hints = typing.get_type_hints(handler, include_extras=True)
     params = []
     signature = inspect.signature(handler)
     for index, (pname, parameter) in enumerate(signature.parameters.items()):
@@ -111,10 +113,13 @@ def _params(handler: Handler) -> tuple[Param, ...]:
             members = [a for a in typing.get_args(kind) if a is not type(None)]
             kind = members[0]
             required = False
+        converter = None
+        if typing.get_origin(kind) is Annotated:
+            kind, converter = typing.get_args(kind)[:2]
         if typing.get_origin(kind) is Literal:
             choices = tuple(str(a) for a in typing.get_args(kind))
         default = None if parameter.default is inspect.Parameter.empty else parameter.default
-        params.append(Param(pname, kind, required, default, choices))
+        params.append(Param(pname, kind, required, default, choices, converter))
     if any(p.rest for p in params[:-1]):
         raise TypeError(f"{handler.__name__}: a Rest argument must come last")
     return tuple(params)

@@ -229,6 +229,8 @@ class BotRunner:
         """Queue every new command of the batch and save the token, in one transaction."""
         for room_id, info in response.rooms.invite.items():
             self._spawn(self._answer_invite(RoomId(room_id), info.invite_state))
+        for room_id, info in response.rooms.join.items():
+            self.transport.note_state(room_id, [*info.state, *info.timeline.events])
         messages: list[Message] = []
         if self._token is not None:  # the very first sync only learns where "now" is
             for room_id, info in response.rooms.join.items():

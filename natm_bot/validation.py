@@ -13,7 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 MXID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d{1,5})?$")
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$")
-ROOM_RE = re.compile(r"^[!#][^:\s]+:[A-Za-z0-9.\-]+(:\d{1,5})?$")
+# Room ids of room version 12 have no server part ("!abc…"); aliases always have one.
+ROOM_RE = re.compile(
+    r"^(![^:\s]+(:[A-Za-z0-9.\-]+(:\d{1,5})?)?|#[^:\s]+:[A-Za-z0-9.\-]+(:\d{1,5})?)$"
+)
 
 
 class Strict(BaseModel):

@@ -32,4 +32,38 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             sent_at INTEGER NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 3: working groups and sign-ups. A sign-up keeps the person's Matrix id, the group, when,
+    # and whether they hold a place or wait for one; the waitlist order is the sign-up order.
+    (
+        """CREATE TABLE groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            description TEXT NOT NULL,
+            room TEXT,
+            capacity INTEGER CHECK (capacity IS NULL OR capacity >= 1),
+            member_list TEXT NOT NULL DEFAULT 'coordinators'
+                CHECK (member_list IN ('coordinators', 'public')),
+            open INTEGER NOT NULL DEFAULT 1 CHECK (open IN (0, 1)),
+            created_at INTEGER NOT NULL
+        )""",
+        """CREATE TABLE group_aliases (
+            alias TEXT PRIMARY KEY COLLATE NOCASE,
+            group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE
+        )""",
+        """CREATE TABLE group_coordinators (
+            group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE signups (
+            id INTEGER PRIMARY KEY,
+            group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            joined_at INTEGER NOT NULL,
+            waiting INTEGER NOT NULL DEFAULT 0 CHECK (waiting IN (0, 1)),
+            UNIQUE (group_id, user_id)
+        )""",
+        "CREATE INDEX signups_by_user ON signups (user_id)",
+        "CREATE INDEX signups_queue ON signups (group_id, waiting, id)",
+    ),
 )

@@ -18,3 +18,6 @@ class Transport(Protocol):
 
     async def direct_room(self, user_id: UserId) -> RoomId:
         """A direct-message room with the user, created when there is none."""
+
+    async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
+        """Invite a user into a room; True when invited (or already there)."""

@@ -14,8 +14,11 @@ from nio import (
     AsyncClient,
     ErrorResponse,
     LocalProtocolError,
+    RoomCreateEvent,
     RoomCreateResponse,
+    RoomInviteResponse,
     RoomPreset,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     UploadResponse,
 )
@@ -32,6 +35,8 @@ PERMANENT_ERRORS = frozenset(
     {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_UNKNOWN"}
 )
 TRANSIENT = (ClientError, OSError, asyncio.TimeoutError)
+PRE_V12_VERSIONS = frozenset(str(n) for n in range(1, 12))
+CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can grant
 
 
 class SendFailed(Exception):
@@ -113,6 +118,7 @@ class MatrixTransport:
         self._crypto_lock = asyncio.Lock()
         self._dm_lock = asyncio.Lock()
         self._room_seen = asyncio.Condition()
+        self._creators: dict[RoomId, frozenset[str]] = {}
 
     async def notify_rooms_changed(self) -> None:
         """Called by the sync loop after each batch, to wake senders waiting for a room."""
@@ -130,11 +136,24 @@ class MatrixTransport:
                 return False
         return True
 
+    def note_state(self, room_id: str, events: list[Any]) -> None:
+        """Remember who created a room: in room version 12 creators outrank every power
+        level, but nio reads them as level 0."""
+        for event in events:
+            if isinstance(event, RoomCreateEvent):
+                content = event.source.get("content", {})
+                extra = content.get("additional_creators") or []
+                creators = {event.sender, *(u for u in extra if isinstance(u, str))}
+                self._creators[RoomId(room_id)] = frozenset(creators)
+
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
         """From the room state the client holds; None when the room is not known yet."""
         room = self.client.rooms.get(room_id)
         if room is None:
             return None
+        creators = self._creators.get(room_id, frozenset())
+        if user_id in creators and room.room_version not in PRE_V12_VERSIONS:
+            return CREATOR_LEVEL
         return int(room.power_levels.get_user_level(user_id))
 
     def is_direct(self, room_id: RoomId) -> bool:
@@ -169,6 +188,24 @@ class MatrixTransport:
             await self.wait_for_room(room_id)
             log.info("opened a direct chat room %s", room_id)
             return room_id
+
+    async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
+        """Invite into a room (id or alias); already being there counts as success."""
+        target = room_id
+        if room_id.startswith("#"):
+            resolved = await self.client.room_resolve_alias(room_id)
+            if not isinstance(resolved, RoomResolveAliasResponse):
+                log.warning("cannot resolve %s: %s", room_id, resolved)
+                return False
+            target = RoomId(resolved.room_id)
+        response = await self.client.room_invite(target, user_id)
+        if isinstance(response, RoomInviteResponse):
+            return True
+        message = str(getattr(response, "message", ""))
+        if "already in the room" in message or "already joined" in message:
+            return True
+        log.warning("could not invite %s into %s: %s", user_id, target, message)
+        return False
 
     async def send(self, out: Outgoing) -> None:
         """Send one reply, retrying transient failures with the same txn id until it lands."""

@@ -15,6 +15,7 @@ class MemoryTransport:
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[RoomId, UserId], int] = {}
         self.direct_rooms: dict[UserId, RoomId] = {}
+        self.invites: list[tuple[RoomId, UserId]] = []
         self._txn_ids: set[str] = set()
 
     async def send(self, out: Outgoing) -> None:
@@ -42,3 +43,9 @@ class MemoryTransport:
     def is_direct(self, room_id: RoomId) -> bool:
         """Whether the room is one of the DM rooms made here."""
         return room_id in self.direct_rooms.values()
+
+    async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
+        """Record the invitation."""
+        if (room_id, user_id) not in self.invites:
+            self.invites.append((room_id, user_id))
+        return True

@@ -22,6 +22,7 @@ from nio import (
     MatrixRoom,
     RoomCreateResponse,
     RoomSendResponse,
+    SyncResponse,
 )
 
 from natm_bot.devserver import LocalSynapse
@@ -49,12 +50,17 @@ class Person:
         response = await self.client.login(self.password, device_name="test person")
         assert isinstance(response, LoginResponse), response
         self.client.add_event_callback(self._on_event, Event)
+        self.client.add_response_callback(self._on_sync, SyncResponse)
         self._sync = asyncio.create_task(self.client.sync_forever(timeout=1000, full_state=True))
         await self.client.synced.wait()
         return self
 
     async def _on_event(self, room: MatrixRoom, event: Event) -> None:
         self.events[room.room_id].append(event)
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _on_sync(self, response: SyncResponse) -> None:
         async with self._changed:
             self._changed.notify_all()
 
@@ -145,13 +151,20 @@ class Person:
 class BotProcess:
     """`natm-bot run` in a subprocess, as an operator would start it."""
 
-    def __init__(self, folder: Path, hs: LocalSynapse, bot_user: str, **matrix: Any) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        hs: LocalSynapse,
+        bot_user: str,
+        admins: tuple[str, ...] = (),
+        **matrix: Any,
+    ) -> None:
         self.folder = folder
         self.config = folder / "bot.yaml"
         self.log = folder / "bot.log"
         self.user_id = bot_user
         settings = {
-            "bot": {"admins": [], "log_level": "INFO"},
+            "bot": {"admins": list(admins), "log_level": "INFO"},
             "paths": {"database": "bot.sqlite3"},
             "matrix": {"homeserver": hs.url, "user_id": bot_user, "store_dir": "store", **matrix},
         }

@@ -1,0 +1,151 @@
+"""Working groups: finding them by name, joining, leaving, the waitlist, telling coordinators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+from natm_bot.content import GroupSeed
+from natm_bot.errors import NotFound, UsageError
+from natm_bot.rendering import md_escape
+from natm_bot.storage.database import Database
+from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup
+
+if TYPE_CHECKING:
+    from natm_bot.context import Context
+
+__all__ = ["Group", "GroupArg", "GroupService", "JoinOutcome", "LeaveOutcome", "Signup"]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
+
+
+def slug(name: str) -> str:
+    """A short id from a group name: `Algorithm Observatory` → `algorithm-observatory`."""
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:40] or "group"
+
+
+def from_seed(seed: GroupSeed) -> Group:
+    """The stored form of a group declared in data/groups.yaml."""
+    return Group(
+        id=seed.id,
+        name=seed.name,
+        description=dict(seed.description),
+        room=seed.room,
+        capacity=seed.capacity,
+        member_list=seed.member_list,
+        open=seed.open,
+        aliases=tuple(seed.aliases),
+        coordinators=tuple(seed.coordinators),
+    )
+
+
+class GroupService:
+    """Everything the bot does with working groups, for commands, the CLI and tests."""
+
+    def __init__(self, db: Database) -> None:
+        self.store = GroupStore(db)
+
+    async def seed(self, seeds: Sequence[GroupSeed]) -> int:
+        """On first start, create the groups of data/groups.yaml; how many were created."""
+        if await self.store.count():
+            return 0
+        return len(await self.import_seeds(seeds))
+
+    async def import_seeds(self, seeds: Sequence[GroupSeed]) -> list[str]:
+        """Create or update each declared group from the file; sign-ups are left alone."""
+        for seed in seeds:
+            await self.store.save(from_seed(seed))
+        return [seed.id for seed in seeds]
+
+    async def all(self) -> list[Group]:
+        """Every group."""
+        return await self.store.all()
+
+    async def resolve(self, text: str) -> Group:
+        """The group meant by a name, id, alias or unambiguous prefix of one."""
+        wanted = _key(text)
+        groups = await self.store.all()
+        if not wanted:
+            raise UsageError("Which group? " + self.listing(groups))
+        names = {g.id: [_key(n) for n in (g.id, g.name, *g.aliases)] for g in groups}
+        exact = [g for g in groups if wanted in names[g.id]]
+        if exact:
+            return exact[0]
+        prefixed = [g for g in groups if any(n.startswith(wanted) for n in names[g.id])]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        shown = md_escape(text[:60])
+        if prefixed:
+            raise UsageError(f"“{shown}” could be several groups. " + self.listing(prefixed))
+        raise NotFound(f"There is no group called “{shown}”. " + self.listing(groups))
+
+    @staticmethod
+    def listing(groups: Sequence[Group]) -> str:
+        """A one-line list of group names and ids to choose from."""
+        if not groups:
+            return "There are no working groups yet."
+        return "Choose one of: " + ", ".join(f"{md_escape(g.name)} (`{g.id}`)" for g in groups)
+
+    async def join(self, group: Group, user_id: str) -> JoinOutcome:
+        """Sign a person up (or queue them when the group is full)."""
+        return await self.store.join(group, user_id)
+
+    async def leave(self, group: Group, user_id: str) -> LeaveOutcome:
+        """Take a person out of a group or its queue; others may move up."""
+        return await self.store.leave(group, user_id)
+
+    async def signups(
+        self, group_id: str | None = None, user_id: str | None = None
+    ) -> list[Signup]:
+        """Sign-ups of a group and/or a person."""
+        return await self.store.signups(group_id, user_id)
+
+    async def counts(self) -> dict[str, tuple[int, int]]:
+        """Per group id: members and people waiting."""
+        return await self.store.counts()
+
+    async def is_coordinator(self, user_id: str, group: Group | None = None) -> bool:
+        """Coordinates this group (or, with no group given, any group)."""
+        if group is not None:
+            return user_id in group.coordinators
+        return any(user_id in g.coordinators for g in await self.store.all())
+
+    async def create(self, name: str, description: str) -> Group:
+        """A new, open group with no coordinators yet."""
+        name = " ".join(name.split())
+        if not 2 <= len(name) <= 80:
+            raise UsageError("A group name needs 2 to 80 characters.")
+        existing = await self.store.all()
+        group_id = slug(name)
+        taken = {_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
+        if _key(name) in taken or group_id in {g.id for g in existing}:
+            raise UsageError(f"There is already a group called “{md_escape(name)}”.")
+        group = Group(id=group_id, name=name, description={"en": description or name})
+        await self.store.save(group)
+        return group
+
+    async def update(self, group: Group) -> tuple[str, ...]:
+        """Store changed fields (name, description, room, capacity, visibility, aliases…);
+        who moved up from the waitlist because of a larger capacity."""
+        others = [g for g in await self.store.all() if g.id != group.id]
+        taken = {_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
+        clashes = [n for n in (group.name, *group.aliases) if _key(n) in taken]
+        if clashes:
+            raise UsageError(f"“{md_escape(clashes[0])}” is already used by another group.")
+        return await self.store.save(group)
+
+
+class GroupLookup:
+    """Argument converter: text → Group, by name, alias or prefix."""
+
+    greedy = True  # as the last argument, "algorithm observatory" needs no quotes
+
+    async def convert(self, ctx: Context, text: str) -> Group:
+        """Resolve the group or raise a friendly error listing the candidates."""
+        return await ctx.app.groups.resolve(text)
+
+
+GroupArg = Annotated[Group, GroupLookup()]

@@ -1,0 +1,66 @@
+"""Shell commands that work on the database without connecting to Matrix."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TextIO
+
+from natm_bot.app import App
+from natm_bot.config import Config
+from natm_bot.content import GroupsFile
+from natm_bot.errors import CommandError
+from natm_bot.transport.memory import MemoryTransport
+from natm_bot.validation import validate_file
+
+
+@asynccontextmanager
+async def offline_app(config: Config) -> AsyncIterator[App]:
+    """The app over its database, with no homeserver connection."""
+    app = App(config, MemoryTransport())
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+async def export_signups(config: Config, group: str | None, form: str, out: TextIO) -> int:
+    """Write sign-ups as CSV or JSON; exit code 1 for an unknown group."""
+    async with offline_app(config) as app:
+        try:
+            only = await app.groups.resolve(group) if group else None
+        except CommandError as exc:
+            print(f"natm-bot: {exc}", file=sys.stderr)
+            return 1
+        rows = [
+            {
+                "group": s.group_id,
+                "user_id": s.user_id,
+                "status": "waiting" if s.waiting else "member",
+                "waitlist_position": s.position,
+                "joined_at": s.joined_at.isoformat(),
+            }
+            for s in await app.groups.signups(group_id=only.id if only else None)
+        ]
+    if form == "json":
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+    else:
+        fields = ["group", "user_id", "status", "waitlist_position", "joined_at"]
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return 0
+
+
+async def import_groups(config: Config, out: TextIO) -> int:
+    """Re-read groups.yaml into the database, keeping sign-ups."""
+    async with offline_app(config) as app:
+        seeds = validate_file(GroupsFile, app.data_dir / "groups.yaml").groups
+        ids = await app.groups.import_seeds(seeds)
+    out.write(f"Imported {len(ids)} groups: {', '.join(ids)}\n")
+    return 0

@@ -1,0 +1,52 @@
+"""Shell commands over the database: exporting sign-ups, re-importing groups."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from natm_bot.cli import main
+from natm_bot.config import load_config
+from natm_bot.offline import offline_app
+from tests.conftest import ALICE, BOB
+
+
+def _signed_up_config(folder: Path) -> Path:
+    config = folder / "bot.yaml"
+    config.write_text("paths:\n  database: bot.sqlite3\n")
+
+    async def sign_up() -> None:
+        async with offline_app(load_config(config)) as app:
+            await app.groups.join(await app.groups.resolve("algo"), ALICE)
+            await app.groups.join(await app.groups.resolve("edtech"), BOB)
+
+    asyncio.run(sign_up())
+    return config
+
+
+def test_export_signups_as_csv_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(_signed_up_config(tmp_path))
+    assert main(["export", "signups", "-c", config]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "group,user_id,status,waitlist_position,joined_at"
+    assert len(lines) == 3
+    assert main(["export", "signups", "--group", "algo", "--format", "json", "-c", config]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["group"], r["user_id"], r["status"]) for r in rows] == [
+        ("algorithm-observatory", ALICE, "member")
+    ]
+    assert main(["export", "signups", "--group", "nope", "-c", config]) == 1
+    assert "There is no group called" in capsys.readouterr().err
+
+
+def test_import_groups_keeps_signups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(_signed_up_config(tmp_path))
+    assert main(["import", "groups", "-c", config]) == 0
+    assert "Imported 4 groups" in capsys.readouterr().out
+    assert main(["export", "signups", "-c", config]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3

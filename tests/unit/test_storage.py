@@ -101,3 +101,39 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
         assert list(await db.fetchall("SELECT * FROM state")) == []
     finally:
         await db.close()
+
+
+async def test_step_2_creates_the_inbox(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3", MIGRATIONS[:2])
+    await db.open()
+    try:
+        await db.execute(
+            "INSERT INTO inbox (event_id, room_id, sender, body, is_direct, sent_at)"
+            " VALUES ('$e', '!r', '@u:x', '!help', 0, 1)"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(
+                "INSERT INTO inbox (event_id, room_id, sender, body, is_direct, sent_at)"
+                " VALUES ('$e', '!r', '@u:x', '!help', 0, 2)"
+            )
+    finally:
+        await db.close()
+
+
+async def test_step_3_allows_one_signup_per_person_and_group(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3", MIGRATIONS[:3])
+    await db.open()
+    try:
+        await db.execute(
+            "INSERT INTO groups (id, name, description, created_at) VALUES ('g', 'G', '{}', 0)"
+        )
+        insert = "INSERT INTO signups (group_id, user_id, joined_at) VALUES (?, '@u:x', 0)"
+        await db.execute(insert, ("g",))
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(insert, ("g",))
+        with pytest.raises(sqlite3.IntegrityError):  # foreign key: no such group
+            await db.execute(insert, ("nope",))
+        await db.execute("DELETE FROM groups WHERE id = 'g'")
+        assert list(await db.fetchall("SELECT * FROM signups")) == []  # cascades
+    finally:
+        await db.close()

@@ -93,15 +93,17 @@ class BotRunner:
             sync = asyncio.create_task(self._sync_loop())
             stop = asyncio.create_task(self.stopping.wait())
             await asyncio.wait({sync, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            failure = sync.exception() if sync.done() and not sync.cancelled() else None
+            if failure is not None:
+                log.error("%s", failure)
             log.info("shutting down")
             sync.cancel()
             await self._drain(workers)
-            stop.cancel()
-            if sync.done() and not sync.cancelled() and sync.exception():
-                raise sync.exception()  # type: ignore[misc]
+            if failure is not None:
+                raise failure
             return 0
-        except FatalError as exc:
-            log.error("%s", exc)
+        except FatalError:
             return 3
         finally:
             for task in self._tasks:
@@ -115,7 +117,11 @@ class BotRunner:
             while not queue.empty():
                 queue.get_nowait()
                 queue.task_done()
-        await asyncio.wait(workers, timeout=SHUTDOWN_GRACE_S)
+        # Workers loop forever; wait only for the commands they are answering right now.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(queue.join() for queue in self.queues)), SHUTDOWN_GRACE_S
+            )
         for task in workers:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -192,7 +198,9 @@ class BotRunner:
                         "the homeserver rejected the access token (M_UNKNOWN_TOKEN): the "
                         "device was logged out; run `natm-bot login` again"
                     )
-                self._set_online(False, f"{response.status_code} {response.message}")
+                status = getattr(response.transport_response, "status", None)
+                why = response.status_code or (f"HTTP {status}" if status else "error")
+                self._set_online(False, f"{why}: {response.message}")
                 await backoff.wait()
                 continue
             self._set_online(True)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
+from natm_bot.announcer import Announcer
+from natm_bot.clock import Clock, SystemClock
 from natm_bot.config import Config
 from natm_bot.content import Content, load_content
 from natm_bot.dispatch import Dispatcher
 from natm_bot.groups import GroupService
+from natm_bot.meetings import MeetingService
+from natm_bot.members import MemberService
 from natm_bot.messages import Message, Outgoing, Reply, RoomId
 from natm_bot.paths import bundled
 from natm_bot.permissions import Permissions
 from natm_bot.registry import Registry
+from natm_bot.scheduler import Scheduler
 from natm_bot.storage import Database
 from natm_bot.transport import Transport
 
@@ -30,9 +34,10 @@ def txn_id_for(event_id: str, index: int) -> str:
 class App:
     """One running bot: everything is owned here and passed down, nothing is global."""
 
-    def __init__(self, config: Config, transport: Transport) -> None:
+    def __init__(self, config: Config, transport: Transport, clock: Clock | None = None) -> None:
         self.config = config
         self.transport = transport
+        self.clock: Clock = clock or SystemClock()
         self.data_dir = self._folder(config.paths.data_dir, "data")
         self.content: Content = load_content(self.data_dir)
         self.registry = Registry()
@@ -41,7 +46,15 @@ class App:
         self.dispatcher = Dispatcher(self)
         self.db = Database(config.resolve(config.paths.database))
         self.groups = GroupService(self.db)
-        self.started_at = datetime.now(UTC)
+        self.members = MemberService(
+            self.db,
+            self.content.about.member_categories,
+            config.bot.language,
+            today=lambda: self.clock.now().date(),
+        )
+        self.meetings = MeetingService(self)
+        self.announcer = Announcer(self)
+        self.scheduler = Scheduler(self.announcer, self.clock)
 
     def _folder(self, configured: object, name: str) -> Path:
         return self.config.resolve(configured) if isinstance(configured, Path) else bundled(name)
@@ -52,9 +65,18 @@ class App:
         created = await self.groups.seed(self.content.groups)
         if created:
             log.info("created %d working groups from data/groups.yaml", created)
+        await self.members.ensure_supporter_key(self.config.movement.supporter_key)
+        listed = await self.members.seed(self.data_dir / "members.yaml")
+        if listed:
+            log.info("listed %d member organisations from data/members.yaml", listed)
+
+    async def start_scheduler(self) -> None:
+        """Start announcing meetings (once the transport can send)."""
+        await self.scheduler.start()
 
     async def close(self) -> None:
-        """Release the database."""
+        """Stop the scheduler and release the database."""
+        self.scheduler.stop()
         await self.db.close()
 
     async def handle(self, message: Message) -> list[Outgoing]:

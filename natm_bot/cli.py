@@ -42,12 +42,19 @@ def _parser() -> argparse.ArgumentParser:
         default="NATM_BOT_PASSWORD",
         help="environment variable holding the password (asked for when unset)",
     )
-    export = add("export", "write data out: sign-ups of working groups")
-    export.add_argument("what", choices=["signups"])
-    export.add_argument("--group", help="only this group (name, id or alias)")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
-    imports = add("import", "re-read data/groups.yaml into the database (sign-ups are kept)")
-    imports.add_argument("what", choices=["groups"])
+    export = add("export", "write data out: sign-ups of working groups, or the member directory")
+    export.add_argument("what", choices=["signups", "members"])
+    export.add_argument("--group", help="signups: only this group (name, id or alias)")
+    export.add_argument(
+        "--format", choices=["csv", "json", "yaml"], default="csv", help="yaml: members only"
+    )
+    imports = add(
+        "import",
+        "groups: re-read data/groups.yaml (sign-ups are kept); members: add or update the"
+        " organisations of FILE (YAML or CSV), all or none",
+    )
+    imports.add_argument("what", choices=["groups", "members"])
+    imports.add_argument("file", nargs="?", type=Path, metavar="FILE", help="members only")
     demo = sub.add_parser(
         "demo",
         help="start a throwaway local Synapse with the bot and a person account",
@@ -75,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _check_combination(parser, args)
     if args.action is None:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
@@ -104,16 +112,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return _guarded(lambda: asyncio.run(run_console(config)) or 0)
     if args.action in ("export", "import"):
-        from natm_bot.offline import export_signups, import_groups
-
-        if args.action == "export":
-            return _guarded(
-                lambda: asyncio.run(export_signups(config, args.group, args.format, sys.stdout))
-            )
-        return _guarded(lambda: asyncio.run(import_groups(config, sys.stdout)))
+        return _guarded(lambda: asyncio.run(_offline(config, args)))
     if args.action == "login":
         return _guarded(lambda: _login(config, args.password_env))
     return _guarded(lambda: asyncio.run(_run(config)))
+
+
+def _check_combination(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse options that do not go with what is exported or imported."""
+    what = getattr(args, "what", None)
+    if args.action == "export" and what == "members" and args.group:
+        parser.error("--group goes with `export signups` only")
+    if args.action == "export" and what == "signups" and args.format == "yaml":
+        parser.error("signups are exported as csv or json")
+    if args.action == "import" and what == "groups" and args.file:
+        parser.error("groups are read from data/groups.yaml: FILE goes with `import members`")
+    if args.action == "import" and what == "members" and not args.file:
+        parser.error("import members needs a FILE (.yaml or .csv)")
+
+
+async def _offline(config: Config, args: argparse.Namespace) -> int:
+    from natm_bot import offline
+
+    if args.action == "export" and args.what == "members":
+        return await offline.export_members(config, args.format, sys.stdout)
+    if args.action == "export":
+        return await offline.export_signups(config, args.group, args.format, sys.stdout)
+    if args.what == "members":
+        return await offline.import_members(config, args.file, sys.stdout, sys.stderr)
+    return await offline.import_groups(config, sys.stdout)
 
 
 async def _run(config: Config) -> int:

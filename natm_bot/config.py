@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from natm_bot.validation import (
     FileProblems,
+    RoomRef,
     ServerName,
     Strict,
     UserIdStr,
@@ -74,6 +75,7 @@ class MovementSection(Strict):
     """Facts about the movement that are settings rather than content."""
 
     email_list: str | None = None
+    supporter_key: str | None = None
 
     @field_validator("email_list")
     @classmethod
@@ -89,6 +91,55 @@ class GroupsSection(Strict):
     # "room": in the group's own room when it has one (else by direct message); "dm": always
     # by direct message to each coordinator.
     notify_coordinators: Literal["room", "dm"] = "room"
+
+
+class MeetingsSection(Strict):
+    """Defaults for meetings and when announcements count as missed."""
+
+    # How long before each meeting the bot announces it in the meeting's rooms; 0 = "starting
+    # now", with the call link.
+    reminders: list[Duration] = Field(default_factory=lambda: [86400, 3600, 0])
+    # People who answered `!rsvp <id> yes remind` get a direct message this long before.
+    dm_reminder: Duration = 3600
+    default_duration: Duration = 3600
+    # An announcement that could not be sent on time (the bot was down) is still sent, marked
+    # late, within this window; later ones are recorded as missed and logged. At most 12h.
+    grace: Duration = Field(default=1800, le=43200)
+    # How many upcoming meetings !meetings lists.
+    list_size: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value) or any(v % 60 for v in value):
+            raise ValueError("reminders must be distinct whole minutes, like 1d, 1h, 10m, 0")
+        return sorted(value, reverse=True)
+
+
+class FixedAnnouncement(Strict):
+    """A recurring announcement declared here rather than in chat."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: str = Field(min_length=1, max_length=4000)
+    rooms: list[RoomRef] = Field(min_length=1)
+    start: str
+    timezone: ZoneName = "UTC"
+    repeat: str | None = None
+
+    @model_validator(mode="after")
+    def _schedule(self) -> FixedAnnouncement:
+        from natm_bot.errors import UsageError
+        from natm_bot.recurrence import parse_repeat
+        from natm_bot.timeutil import exists, parse_local, zone
+
+        try:
+            local = parse_local(self.start)
+            if not exists(local, zone(self.timezone)):
+                raise ValueError(f"{self.start} does not exist in {self.timezone} (DST gap)")
+            parse_repeat(self.repeat or "")
+        except UsageError as exc:
+            raise ValueError(str(exc).replace("`", "")) from None
+        return self
 
 
 class InvitesSection(Strict):
@@ -122,6 +173,8 @@ class Config(Strict):
     paths: PathsSection = Field(default_factory=PathsSection)
     movement: MovementSection = Field(default_factory=MovementSection)
     groups: GroupsSection = Field(default_factory=GroupsSection)
+    meetings: MeetingsSection = Field(default_factory=MeetingsSection)
+    announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
 

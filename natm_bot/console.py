@@ -118,6 +118,7 @@ async def run_console(config: Config, out: TextIO = sys.stdout) -> None:
     app = App(config, transport)
     await app.start()
     try:
+        await app.start_scheduler()
         await Console(app, transport, out).run()
     finally:
         await app.close()

@@ -90,7 +90,7 @@ class Dispatcher:
             return [self._unknown(invocation.typed)]
         permissions = self._app.permissions
         refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
-        group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER)
+        group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
         if not group_scoped and not await permissions.allows(spec.perm, message):
             return [refusal]
         ctx = Context(self._app, message)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
 from natm_bot.app import App
+from natm_bot.clock import ManualClock
 from natm_bot.config import BotSection, Config, PathsSection
-from natm_bot.messages import Attachment, EventId, Message, RoomId, UserId
+from natm_bot.messages import Attachment, EventId, Message, Outgoing, RoomId, UserId
 from natm_bot.rendering import render
 from natm_bot.transport.memory import MemoryTransport
 
@@ -25,6 +27,7 @@ class Seen:
     html: str
     attachment: Attachment | None
     in_reply_to: EventId | None
+    at: datetime | None = None  # when it was sent, for announcements
 
 
 def make_config(folder: Path, **bot: object) -> Config:
@@ -39,14 +42,40 @@ def make_config(folder: Path, **bot: object) -> Config:
 class ChatHarness:
     """The real App over the in-memory transport; `send` returns what the bot answered."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, clock: ManualClock | None = None) -> None:
         self.transport = MemoryTransport()
-        self.app = App(config, self.transport)
+        self.clock = clock or ManualClock(datetime.now(UTC))
+        self.app = App(config, self.transport, clock=self.clock)
         self._ids = itertools.count(1)
 
     async def __aenter__(self) -> ChatHarness:
         await self.app.start()
+        await self.app.announcer.load()
         return self
+
+    async def advance(self, **delta: float) -> list[Seen]:
+        """Move the clock forward, waking the announcer at each due time as the scheduler
+        would; what the bot sent meanwhile."""
+        seen: list[Seen] = []
+        target = self.clock.now() + timedelta(**delta)
+        while (due := self.app.announcer.next_due()) is not None and due <= target:
+            self.clock.set(due)
+            seen += await self._sweep()
+        self.clock.set(target)
+        return seen + await self._sweep()
+
+    async def _sweep(self) -> list[Seen]:
+        before = len(self.transport.sent)
+        await self.app.announcer.sweep()
+        now = self.clock.now()
+        return [self._seen(out, now) for out in self.transport.sent[before:]]
+
+    @staticmethod
+    def _seen(out: Outgoing, at: datetime | None = None) -> Seen:
+        rendered = render(out.reply.markdown)
+        same_room = out.in_reply_to and out.in_reply_to.room_id == out.room_id
+        reply_to = out.in_reply_to.reply_target if out.in_reply_to and same_room else None
+        return Seen(out.room_id, rendered.body, rendered.html, out.reply.attachment, reply_to, at)
 
     async def __aexit__(
         self,
@@ -73,16 +102,7 @@ class ChatHarness:
             event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
             is_direct=is_direct,
         )
-        outgoing = await self.app.process(message)
-        seen = []
-        for out in outgoing:
-            rendered = render(out.reply.markdown)
-            same_room = out.in_reply_to and out.in_reply_to.room_id == out.room_id
-            reply_to = out.in_reply_to.reply_target if out.in_reply_to and same_room else None
-            seen.append(
-                Seen(out.room_id, rendered.body, rendered.html, out.reply.attachment, reply_to)
-            )
-        return seen
+        return [self._seen(out) for out in await self.app.process(message)]
 
     async def ask(self, text: str, **kwargs: object) -> str:
         """The single reply's plain text (fails when there is not exactly one reply)."""

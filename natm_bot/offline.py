@@ -7,14 +7,18 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
 
 from natm_bot.app import App
 from natm_bot.config import Config
 from natm_bot.content import GroupsFile
 from natm_bot.errors import CommandError
+from natm_bot.members import EDITABLE
 from natm_bot.transport.memory import MemoryTransport
-from natm_bot.validation import validate_file
+from natm_bot.validation import FileProblems, validate_file
 
 
 @asynccontextmanager
@@ -63,4 +67,47 @@ async def import_groups(config: Config, out: TextIO) -> int:
         seeds = validate_file(GroupsFile, app.data_dir / "groups.yaml").groups
         ids = await app.groups.import_seeds(seeds)
     out.write(f"Imported {len(ids)} groups: {', '.join(ids)}\n")
+    return 0
+
+
+async def export_members(config: Config, form: str, out: TextIO) -> int:
+    """Write the member directory as CSV, JSON or YAML, in the columns an import reads."""
+    async with offline_app(config) as app:
+        rows = await app.members.export_rows()
+    if form == "json":
+        json.dump(rows, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif form == "yaml":
+        yaml.safe_dump({"members": rows}, out, allow_unicode=True, sort_keys=False, width=99)
+    else:
+        writer = csv.DictWriter(out, fieldnames=list(EDITABLE), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_flat(row) for row in rows)
+    return 0
+
+
+def _flat(row: dict[str, Any]) -> dict[str, str]:
+    """A member row for CSV: languages joined by commas, no contact as an empty cell."""
+    return {
+        key: ",".join(value) if isinstance(value, list) else "" if value is None else str(value)
+        for key, value in row.items()
+    }
+
+
+async def import_members(config: Config, path: Path, out: TextIO, err: TextIO) -> int:
+    """Add or update the organisations of a YAML or CSV file; every problem with its row,
+    and then nothing imported (exit code 1)."""
+    async with offline_app(config) as app:
+        try:
+            outcome = await app.members.import_file(path)
+        except FileProblems as exc:
+            for line in exc.problems:
+                print(line, file=err)
+            count = len(exc.problems)
+            plural = "s" if count != 1 else ""
+            print(f"{count} problem{plural} found; nothing was imported.", file=err)
+            return 1
+    out.write(
+        f"Imported {path.name}: {outcome.added} organisations added, {outcome.updated} updated.\n"
+    )
     return 0

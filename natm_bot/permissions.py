@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from natm_bot.messages import Message, UserId
 from natm_bot.registry import Perm
 from natm_bot.storage.groups import Group
+from natm_bot.storage.meetings import Meeting
 
 if TYPE_CHECKING:
     from natm_bot.app import App
@@ -43,12 +44,22 @@ class Permissions:
             return True
         if perm is Perm.MODERATOR:
             return self.is_moderator(message)
-        if perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER):
-            groups = [v for v in (args or {}).values() if isinstance(v, Group)]
-            if perm is Perm.GROUP_VIEWER and groups and all(g.public for g in groups):
-                return True
+        if perm is Perm.ORGANISER and self.is_moderator(message):
+            return True
+        groups = await self._groups_in(args or {})
+        if perm is Perm.GROUP_VIEWER and groups and all(g.public for g in groups):
+            return True
+        if perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER):
             service = self._app.groups
             if not groups:
                 return await service.is_coordinator(message.sender)
             return all([await service.is_coordinator(message.sender, g) for g in groups])
         return False
+
+    async def _groups_in(self, args: Mapping[str, Any]) -> list[Group]:
+        """The groups an action is about: bound groups, and the groups of bound meetings."""
+        groups = [v for v in args.values() if isinstance(v, Group)]
+        for value in args.values():
+            if isinstance(value, Meeting) and value.group_id:
+                groups += [g for g in await self._app.groups.all() if g.id == value.group_id]
+        return groups

@@ -28,6 +28,7 @@ class Perm(enum.Enum):
     GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
     COORDINATOR = "the group's coordinators and bot admins"
     MODERATOR = "room moderators and bot admins"
+    ORGANISER = "room moderators, group coordinators and bot admins"
     ADMIN = "bot admins"
 
 

@@ -212,6 +212,8 @@ class BotRunner:
                 await backoff.wait()
                 continue
             backoff.reset()
+            if first:
+                self._spawn(self.app.start_scheduler())  # rooms are known: announcements can go
             first = False
             await self.transport.notify_rooms_changed()
             await self._crypto_housekeeping()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from natm_bot.storage.schema_meetings import MEETINGS_STEP
+from natm_bot.storage.schema_members import MEMBERS_STEP
+
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,
 # so a crash mid-migration leaves the previous version intact.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -66,4 +69,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX signups_by_user ON signups (user_id)",
         "CREATE INDEX signups_queue ON signups (group_id, waiting, id)",
     ),
+    # 4: the members directory (with word search), applications to it, and supporters.
+    MEMBERS_STEP,
+    # 5: meetings, cancelled occurrences, RSVPs, personal time zones, announcement ledger.
+    MEETINGS_STEP,
 )

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import random
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import ClientError
@@ -119,6 +120,7 @@ class MatrixTransport:
         self._dm_lock = asyncio.Lock()
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
+        self._aliases: dict[RoomId, RoomId] = {}
 
     async def notify_rooms_changed(self) -> None:
         """Called by the sync loop after each batch, to wake senders waiting for a room."""
@@ -189,15 +191,24 @@ class MatrixTransport:
             log.info("opened a direct chat room %s", room_id)
             return room_id
 
+    async def room_id(self, room: RoomId) -> RoomId:
+        """The id of a room given by id or by alias (#name:server)."""
+        if not room.startswith("#"):
+            return room
+        if room not in self._aliases:
+            resolved = await self.client.room_resolve_alias(room)
+            if not isinstance(resolved, RoomResolveAliasResponse):
+                raise SendFailed(f"the room alias {room} does not resolve: {resolved}")
+            self._aliases[room] = RoomId(resolved.room_id)
+        return self._aliases[room]
+
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
         """Invite into a room (id or alias); already being there counts as success."""
-        target = room_id
-        if room_id.startswith("#"):
-            resolved = await self.client.room_resolve_alias(room_id)
-            if not isinstance(resolved, RoomResolveAliasResponse):
-                log.warning("cannot resolve %s: %s", room_id, resolved)
-                return False
-            target = RoomId(resolved.room_id)
+        try:
+            target = await self.room_id(room_id)
+        except SendFailed as exc:
+            log.warning("%s", exc)
+            return False
         response = await self.client.room_invite(target, user_id)
         if isinstance(response, RoomInviteResponse):
             return True
@@ -212,6 +223,7 @@ class MatrixTransport:
         backoff = Backoff()
         while True:
             try:
+                out = replace(out, room_id=await self.room_id(out.room_id))
                 await self._send_once(out)
                 return
             except SendFailed:

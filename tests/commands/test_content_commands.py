@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from natm_bot.harness import ChatHarness
+from tests.conftest import ADMIN
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 PRINCIPLES = [
@@ -121,10 +122,12 @@ async def test_typo_gets_did_you_mean(bot: ChatHarness) -> None:
 
 
 async def test_help_lists_every_command_from_the_registry(bot: ChatHarness) -> None:
-    body = await bot.ask("!help")
+    body = await bot.ask("!help", sender=ADMIN)
     for spec in bot.app.registry.commands:
         assert f"!{spec.name}" in body
         assert spec.summary in body
+    everyone = await bot.ask("!help")
+    assert "!principles" in everyone and "!group create" not in everyone
     usage = await bot.ask("!help principles")
     assert "Usage: !principles [n]" in usage
     assert "There is no command" in await bot.ask("!help nosuch")

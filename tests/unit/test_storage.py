@@ -137,3 +137,54 @@ async def test_step_3_allows_one_signup_per_person_and_group(tmp_path: Path) -> 
         assert list(await db.fetchall("SELECT * FROM signups")) == []  # cascades
     finally:
         await db.close()
+
+
+async def test_step_4_members_directory_search_index_and_supporters(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3", MIGRATIONS[:4])
+    await db.open()
+    try:
+        insert = (
+            "INSERT INTO organisations (name, name_key, category, country, website, description,"
+            " joined) VALUES (?, ?, 'learning', ?, 'https://example.org', ?, '2024-05-01')"
+        )
+        await db.execute(insert, ("Radio Bogotá", "radio bogotá", "CO", "Community radio."))
+        with pytest.raises(sqlite3.IntegrityError):  # names are unique by their folded key
+            await db.execute(insert, ("RADIO BOGOTÁ", "radio bogotá", "CO", "Again."))
+        with pytest.raises(sqlite3.IntegrityError):  # country codes are stored upper-case
+            await db.execute(insert, ("Other", "other", "co", "x"))
+        with pytest.raises(sqlite3.IntegrityError):  # one paragraph of at most 600 characters
+            await db.execute(insert, ("Long", "long", "CO", "x" * 601))
+        search = "SELECT rowid FROM organisations_fts WHERE organisations_fts MATCH ?"
+        assert [r[0] for r in await db.fetchall(search, ('"bogota"*',))] == [1]
+        await db.execute("UPDATE organisations SET description = 'Archives.' WHERE id = 1")
+        assert await db.fetchall(search, ('"community"*',)) == []
+        assert [r[0] for r in await db.fetchall(search, ('"archiv"*',))] == [1]
+        await db.execute("DELETE FROM organisations WHERE id = 1")
+        assert await db.fetchall(search, ('"bogota"*',)) == []
+        await db.execute("INSERT INTO supporters (digest) VALUES (?)", ("a" * 64,))
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute("INSERT INTO supporters (digest) VALUES (?)", ("a" * 64,))
+        with pytest.raises(sqlite3.IntegrityError):  # a digest, never a Matrix id
+            await db.execute("INSERT INTO supporters (digest) VALUES ('@alice:localhost')")
+    finally:
+        await db.close()
+
+
+async def test_step_5_keys_each_announcement_once(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3", MIGRATIONS[:5])
+    await db.open()
+    try:
+        insert = (
+            "INSERT INTO announcements (source, occurrence, offset_minutes, channel, status,"
+            " recorded_at) VALUES ('m:1', 100, 60, 'rooms', ?, 0)"
+        )
+        await db.execute(insert, ("sent",))
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(insert, ("late",))
+        with pytest.raises(sqlite3.IntegrityError):  # no zero-length meetings
+            await db.execute(
+                "INSERT INTO meetings (title, start_local, timezone, duration_minutes, rooms,"
+                " reminders, created_at) VALUES ('x', '2027-01-01T10:00', 'UTC', 0, '[]', '[]', 0)"
+            )
+    finally:
+        await db.close()

@@ -1,0 +1,168 @@
+"""Meetings: see the next ones in your time zone, RSVP, and (for organisers) plan them."""
+
+from __future__ import annotations
+
+from natm_bot.api import Attachment, Context, Perm, Reply, Rest, command, md_escape
+from natm_bot.ical import calendar
+from natm_bot.meetings import MeetingArg, parse_answer, rooms_text
+from natm_bot.recurrence import REPEAT_HELP, describe_repeat
+from natm_bot.timeutil import span_text, zone
+
+
+async def _asker_zone(ctx: Context) -> str | None:
+    return await ctx.app.meetings.store.timezone_of(ctx.message.sender)
+
+
+@command("meetings", aliases=("reuniones", "réunions", "reunioes", "calendar"))
+async def meetings(ctx: Context) -> Reply:
+    """The next meetings, in your time zone and the coalition's"""
+    service = ctx.app.meetings
+    now = ctx.app.clock.now()
+    upcoming = await service.upcoming(now, ctx.config.meetings.list_size)
+    if not upcoming:
+        return Reply("No meetings are planned yet.")
+    mine = await _asker_zone(ctx)
+    lines = [
+        f"- {service.heading(m)}: {service.times(moment, m.timezone, mine)}"
+        for m, moment in upcoming
+    ]
+    hint = "" if mine else f" Set your time zone with `{ctx.prefix}tz Area/City`."
+    footer = (
+        f"Details: `{ctx.prefix}meeting <number>` · calendar file: `{ctx.prefix}meetings ics`."
+        + hint
+    )
+    return Reply("**Next meetings**\n\n" + "\n".join(lines) + "\n\n" + footer)
+
+
+@command("meetings ics", aliases=("calendar ics",))
+async def meetings_ics(ctx: Context) -> Reply:
+    """All meetings as a calendar file (.ics) for your calendar app"""
+    active = await ctx.app.meetings.store.active()
+    server = ctx.config.matrix.user_id.split(":", 1)[1] if ctx.config.matrix else "natm-bot"
+    data = calendar(active, server, ctx.app.clock.now())
+    file = Attachment("natm-meetings.ics", "text/calendar", data)
+    return Reply(f"The calendar of {len(active)} meetings, for any calendar app.", attachment=file)
+
+
+@command("meeting", aliases=("reunion", "reunión", "reunião"))
+async def meeting(ctx: Context, number: MeetingArg) -> Reply:
+    """One meeting: when (in every zone), where, who is coming: !meeting <number>
+
+    Organisers (room moderators, group coordinators, admins):
+    - `!meeting add title="…" when="YYYY-MM-DD HH:MM" tz=Area/City [duration=90m]
+      [repeat=…] [link=https://…] [group=…] [rooms=!room:server,…] [reminders=1d,1h,0]
+      [description="…"]`
+    - `!meeting edit <number> field=value…` (the same fields)
+    - `!meeting cancel <number>` (the whole series)
+    - `!meeting cancel <number> YYYY-MM-DD` (one date)
+    """
+    service = ctx.app.meetings
+    now = ctx.app.clock.now()
+    mine = await _asker_zone(ctx)
+    upcoming = service.next_occurrences(number, now, 4)
+    lines = [service.heading(number)]
+    if number.description:
+        lines.append(md_escape(number.description))
+    lines.append("")
+    lines.append(f"- Repeats: {describe_repeat(number.rrule)}")
+    lines.append(f"- Lasts: {span_text(number.duration_minutes)}")
+    if number.link:
+        lines.append(f"- Join: {number.link}")
+    lines.append(f"- Announced in: {rooms_text(number.rooms)}")
+    if upcoming:
+        key = int(upcoming[0].timestamp())
+        counts = await service.store.rsvp_counts(number.id, key)
+        lines.append(
+            f"- Next time: {counts['yes']} going, {counts['maybe']} maybe, {counts['no']} not"
+            f" · `{ctx.prefix}rsvp {number.id} yes`"
+        )
+        lines += ["", "**Next dates**"]
+        lines += [f"- {service.times(moment, number.timezone, mine)}" for moment in upcoming]
+    else:
+        lines.append("- No upcoming dates.")
+    return Reply("\n".join(lines))
+
+
+@command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")
+async def meeting_add(ctx: Context, fields: Rest) -> Reply:
+    (
+        """Plan a meeting (see `!help meeting add` for every field)
+
+    Example: `!meeting add title="Algorithm Observatory call" when="2026-12-08 18:00"
+    tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo
+    group=algo`
+
+    Fields: `title`, `when` (`YYYY-MM-DD HH:MM`, in `tz`), `tz` (an IANA zone; defaults to
+    yours from `!tz`), `duration` (e.g. `90m`, `2h`), `repeat`, `link`, `description`, `group`
+    (announces in the group's room), `rooms` (comma-separated), `reminders` (e.g. `1d,1h,0`;
+    `0` is "starting now").
+    Repeat: """
+        + REPEAT_HELP
+        + "."
+    )
+    created = await ctx.app.meetings.create(
+        fields, asker=ctx.message.sender, room=ctx.message.room_id
+    )
+    service = ctx.app.meetings
+    first = service.next_occurrences(created, ctx.app.clock.now(), 1)
+    when = service.times(first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
+    return Reply(
+        f"Planned {service.heading(created)} ({describe_repeat(created.rrule)}). "
+        f"First: {when}. Announced in {rooms_text(created.rooms)}."
+    )
+
+
+@command("meeting edit", perm=Perm.ORGANISER, usage="<number> field=value…")
+async def meeting_edit(ctx: Context, number: MeetingArg, fields: Rest) -> Reply:
+    """Change a meeting: !meeting edit <number> field=value…
+
+    Example: `!meeting edit 3 when="2026-12-09 17:00" duration=2h`. The fields are those of
+    `!meeting add`.
+    """
+    updated = await ctx.app.meetings.edit(number, fields)
+    return Reply(f"Updated {ctx.app.meetings.heading(updated)}.")
+
+
+@command("meeting cancel", perm=Perm.ORGANISER)
+async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = None) -> Reply:
+    """Cancel a meeting, or one of its dates: !meeting cancel <number> [YYYY-MM-DD]"""
+    service = ctx.app.meetings
+    if day is None:
+        await service.cancel(number)
+        return Reply(f"Cancelled {service.heading(number)} and all its future dates.")
+    moment = await service.cancel_occurrence(number, day)
+    when = service.times(moment, number.timezone, None)
+    return Reply(f"Cancelled {service.heading(number)} on {when}. Other dates stay.")
+
+
+@command("rsvp")
+async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
+    """Say whether you are coming next time: !rsvp <number> yes|no|maybe [remind]
+
+    `!rsvp 3 yes remind` also sends you a direct message shortly before it starts.
+    """
+    choice, remind = parse_answer(answer)
+    moment = await ctx.app.meetings.rsvp(number, ctx.message.sender, choice, remind)
+    when = ctx.app.meetings.times(moment, number.timezone, await _asker_zone(ctx))
+    extra = " I'll remind you by direct message." if remind and choice == "yes" else ""
+    return Reply(f"Noted: {choice} for {ctx.app.meetings.heading(number)} on {when}.{extra}")
+
+
+@command("tz", aliases=("timezone", "zona", "fuseau"))
+async def tz(ctx: Context, name: str | None = None) -> Reply:
+    """Your time zone for meeting times: !tz Area/City (or !tz alone to see it)
+
+    Example: `!tz Africa/Nairobi`. `!tz none` forgets it.
+    """
+    store = ctx.app.meetings.store
+    if name is None:
+        current = await store.timezone_of(ctx.message.sender)
+        if current is None:
+            return Reply(f"You have not set a time zone. Example: `{ctx.prefix}tz Asia/Kolkata`.")
+        return Reply(f"Your time zone is {current}.")
+    if name.lower() in ("none", "off", "clear"):
+        await store.set_timezone(ctx.message.sender, None)
+        return Reply("I have forgotten your time zone.")
+    chosen = zone(name).key
+    await store.set_timezone(ctx.message.sender, chosen)
+    return Reply(f"Your time zone is now {chosen}. Meeting times will include it.")

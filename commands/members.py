@@ -1,0 +1,397 @@
+"""The members directory: browse and search it, apply to it, look after it; and supporters."""
+
+from __future__ import annotations
+
+import re
+
+from natm_bot.api import (
+    CommandError,
+    Context,
+    NotFound,
+    Perm,
+    Reply,
+    Rest,
+    UsageError,
+    UserId,
+    command,
+    md_escape,
+)
+from natm_bot.countries import country_name, language_name
+from natm_bot.fields import parse_fields
+from natm_bot.members import (
+    EDITABLE,
+    FIELDS,
+    MAX_DESCRIPTION,
+    Application,
+    MemberService,
+    Organisation,
+    Search,
+)
+from natm_bot.validation import FileProblems
+
+_PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
+_SNIPPET = 100
+
+APPLY_HELP = f"""Fields (values with spaces go in double quotes):
+- `name`: the organisation's name (2 to 120 characters)
+- `category`: {{categories}}
+- `country`: a two-letter ISO 3166 code like `KE`, or the country's name
+- `website`: its web address, starting with https:// or http://
+- `description`: one paragraph, at most {MAX_DESCRIPTION} characters
+- `languages` (optional): ISO 639-1 codes separated by commas, like `en,sw`
+- `contact` (optional): a Matrix room or user people can write to; it is shown publicly
+
+Example: `!members apply name="Example Community Network" category=civil-society country=KE \
+website=https://example.org languages=en,sw description="Community-owned internet for our \
+town."`
+
+An admin decides, and I tell you the outcome by direct message. Until then your Matrix id \
+is kept with the application; it is erased once the application is decided."""
+
+
+def _code(text: str) -> str:
+    """User text made safe inside a `code span`: one line, no backticks, not too long."""
+    return " ".join(text.replace("`", "'").split())[:80]
+
+
+def _bold(org: Organisation) -> str:
+    return f"**{md_escape(org.info.name)}** (#{org.id})"
+
+
+def _where(service: MemberService, org: Organisation) -> str:
+    category = service.category_name(org.info.category)
+    return f"{md_escape(country_name(org.info.country))} · {md_escape(category)}"
+
+
+def _snippet(text: str) -> str:
+    short = text if len(text) <= _SNIPPET else text[: _SNIPPET - 1].rsplit(" ", 1)[0] + "…"
+    return md_escape(short)
+
+
+def _line(service: MemberService, org: Organisation) -> str:
+    return f"- {_bold(org)}, {_where(service, org)}: {_snippet(org.info.description)}"
+
+
+def _split_page(text: str) -> tuple[str, int]:
+    """`kenya page 2` → (`kenya`, 2); no page given is page 1."""
+    match = _PAGE_RE.match(text.strip())
+    if match is None:
+        return text.strip(), 1
+    page = int(match.group("page"))
+    if page < 1:
+        raise UsageError("Pages are numbered from 1.")
+    return match.group("rest").strip(), page
+
+
+def _navigation(ctx: Context, command_text: str, page: int, pages: int) -> str:
+    if pages <= 1:
+        return ""
+    base = f"{ctx.prefix}{command_text}"
+    links = [f"next: `{base} page {page + 1}`"] if page < pages else []
+    links += [f"previous: `{base} page {page - 1}`"] if page > 1 else []
+    return f"\n\nPage {page} of {pages} · " + " · ".join(links)
+
+
+def _found_title(service: MemberService, result: Search) -> str:
+    if result.kind == "category":
+        return f"**{md_escape(service.category_name(result.value))}**"
+    if result.kind == "country":
+        return f"**{md_escape(country_name(result.value))}**"
+    return f"**“{md_escape(result.value)}”**"
+
+
+def _none_found(ctx: Context, service: MemberService, result: Search) -> Reply:
+    if result.kind != "words":
+        return Reply(f"No member organisations in {_found_title(service, result)} yet.")
+    ids = ", ".join(f"`{c.id}`" for c in service.categories)
+    return Reply(
+        f"No member organisation matches “{md_escape(result.value)}”. Search by category "
+        f"({ids}), by country (`KE` or `Kenya`) or with other words; `{ctx.prefix}members` "
+        "shows them all by category."
+    )
+
+
+async def _overview(ctx: Context) -> Reply:
+    service = ctx.app.members
+    overview = await service.overview()
+    p = ctx.prefix
+    short = md_escape(ctx.content.about.short_name)
+    hints = (
+        f"Search: `{p}members <category | country | words>` · one organisation: "
+        f"`{p}member <name>` · list yours: `{p}members apply` · individuals: `{p}support`"
+    )
+    if not overview.total:
+        return Reply(f"No member organisations are listed yet.\n\n{hints}")
+    counts = [
+        f"- {ctx.t(category.name)}: {count} (`{p}members {category.id}`)"
+        for category, count in overview.counts
+    ]
+    newest = [
+        f"- {_bold(org)}, {_where(service, org)}, joined {org.joined.isoformat()}"
+        for org in overview.newest
+    ]
+    return Reply(
+        f"**{short}'s member organisations: {overview.total}**\n\n"
+        + "\n".join(counts)
+        + "\n\n**Newest members**\n\n"
+        + "\n".join(newest)
+        + f"\n\n{hints}"
+    )
+
+
+@command("members", aliases=("miembros", "membres", "membros"), usage="[query…] [page N]")
+async def members(ctx: Context, query: Rest | None = None) -> Reply:
+    """Member organisations: how many, the newest, or a search
+
+    `!members` alone counts them per category and shows the newest. With a query it lists
+    (10 at a time) a category (`!members learning`), a country (`!members KE`,
+    `!members kenya`), or the organisations whose name or description has every word
+    (`!members community radio`). Add `page 2` for the next page. `!member <name>` shows one.
+    """
+    text, page = _split_page(query or "")
+    if not text:
+        return await _overview(ctx)
+    service = ctx.app.members
+    result = await service.search(text, page)
+    if not result.total:
+        return _none_found(ctx, service, result)
+    command_text = f"members {_code(result.value)}"
+    if not result.items:
+        raise CommandError(
+            f"There is no page {page}: the results fill {result.pages}. "
+            f"The last one: `{ctx.prefix}{command_text} page {result.pages}`"
+        )
+    count = f"{result.total} member organisation{'s' if result.total != 1 else ''}"
+    lines = "\n".join(_line(service, org) for org in result.items)
+    more = _navigation(ctx, command_text, page, result.pages)
+    return Reply(f"{_found_title(service, result)}: {count}\n\n{lines}{more}")
+
+
+def _card(service: MemberService, org: Organisation) -> str:
+    info = org.info
+    code = info.country
+    lines = [
+        f"- Category: {md_escape(service.category_name(info.category))}",
+        f"- Country: {md_escape(country_name(code))} ({code})",
+    ]
+    if info.languages:
+        names = [language_name(c) or c for c in info.languages]
+        lines.append(f"- Languages: {md_escape(', '.join(names))}")
+    lines.append(f"- Website: {md_escape(info.website)}")
+    if info.contact:
+        lines.append(f"- On Matrix: {md_escape(info.contact)}")
+    lines.append(f"- Member since {org.joined.isoformat()}")
+    return f"{_bold(org)}\n\n{md_escape(info.description)}\n\n" + "\n".join(lines)
+
+
+@command("member", aliases=("org", "organisation", "organization"))
+async def member(ctx: Context, name: Rest) -> Reply:
+    """One member organisation's card: !member <name or number>"""
+    service = ctx.app.members
+    found = await service.find(name)
+    if len(found) == 1:
+        return Reply(_card(service, found[0]))
+    shown = md_escape(name[:80])
+    if not found:
+        raise NotFound(
+            f"No member organisation is called “{shown}”. Search names and descriptions with "
+            f"`{ctx.prefix}members {_code(name)}`."
+        )
+    lines = "\n".join(f"- {_bold(org)}, {_where(service, org)}" for org in found[:10])
+    more = "\n- … and more: add words to narrow it down" if len(found) > 10 else ""
+    return Reply(
+        f"Several member organisations match “{shown}”:\n\n{lines}{more}\n\n"
+        f"Choose one by number, e.g. `{ctx.prefix}member {found[0].id}`."
+    )
+
+
+def _fields(text: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    """`key=value` pairs, with a reminder about quotes when some text was not a field."""
+    try:
+        return parse_fields(text, allowed)
+    except UsageError as exc:
+        if "is not a field" not in str(exc):
+            raise
+        hint = 'Values with spaces go in double quotes: `name="Radio Libre"`.'
+        raise UsageError(f"{exc} {hint}") from None
+
+
+def _application_notes(ctx: Context, application: Application) -> list[Reply]:
+    service = ctx.app.members
+    info = application.info
+    text = (
+        f"New member application #{application.id}: **{md_escape(info.name)}** "
+        f"({md_escape(country_name(info.country))}, "
+        f"{md_escape(service.category_name(info.category))}). "
+        f"`{ctx.prefix}members pending` lists the applications."
+    )
+    admins = [a for a in ctx.config.bot.admins if a != ctx.message.sender]
+    return [Reply(text, to_user=UserId(admin)) for admin in admins]
+
+
+@command(
+    "members apply",
+    usage='name="…" category=… country=… website=… description="…" [languages=…] [contact=…]',
+)
+async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]:
+    """Ask for your organisation to be listed as a member of the movement
+
+    Fields (values with spaces in double quotes): `name`, `category` (one of those `!members`
+    lists), `country` (`KE` or `Kenya`), `website`, `description` (one paragraph, at most 600
+    characters); optional `languages` (`en,sw`) and `contact` (a Matrix room or user, shown
+    publicly). `!members apply` alone explains each one with an example.
+    """
+    if not fields or not fields.strip():
+        ids = [f"`{c.id}`" for c in ctx.app.members.categories]
+        categories = " or ".join([", ".join(ids[:-1]), ids[-1]] if len(ids) > 1 else ids)
+        text = APPLY_HELP.format(categories=categories)
+        return [Reply(f"**Applying for your organisation to be listed**\n\n{text}")]
+    values = _fields(fields, FIELDS)
+    application = await ctx.app.members.apply(values, ctx.message.sender)
+    thanks = Reply(
+        f"Thank you! The application for **{md_escape(application.info.name)}** is queued as "
+        f"number {application.id}. An admin will look at it and I'll tell you the outcome in a "
+        "direct message. Your Matrix id is kept with the application only until then."
+    )
+    return [thanks, *_application_notes(ctx, application)]
+
+
+def _pending_line(service: MemberService, application: Application) -> str:
+    info = application.info
+    extras = [md_escape(info.website)]
+    if info.languages:
+        extras.append("languages " + ", ".join(info.languages))
+    if info.contact:
+        extras.append(f"contact {md_escape(info.contact)}")
+    return (
+        f"- **#{application.id}: {md_escape(info.name)}**, "
+        f"{md_escape(country_name(info.country))} · "
+        f"{md_escape(service.category_name(info.category))} · {' · '.join(extras)}; "
+        f"from {md_escape(application.applicant)} on {application.applied_at:%Y-%m-%d}: "
+        f"{md_escape(info.description)}"
+    )
+
+
+@command("members pending", perm=Perm.ADMIN, usage="[page N]")
+async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
+    """The applications waiting for a decision (sent by direct message)"""
+    rest, number = _split_page(page or "")
+    if rest:
+        raise UsageError(f"I did not expect “{md_escape(rest[:40])}” here.")
+    service = ctx.app.members
+    pending = await service.pending(number)
+    if not pending.total:
+        return Reply("No applications are waiting.", private=True)
+    if not pending.items:
+        raise CommandError(f"There is no page {number}: the applications fill {pending.pages}.")
+    lines = "\n".join(_pending_line(service, a) for a in pending.items)
+    p = ctx.prefix
+    decide = f"Decide: `{p}members approve <number>` or `{p}members reject <number> [reason]`"
+    more = _navigation(ctx, "members pending", number, pending.pages)
+    return Reply(
+        f"**Applications waiting: {pending.total}**\n\n{lines}\n\n{decide}{more}", private=True
+    )
+
+
+@command("members approve", perm=Perm.ADMIN)
+async def members_approve(ctx: Context, number: int) -> list[Reply]:
+    """List the organisation of an application and tell the applicant"""
+    application, org = await ctx.app.members.approve(number)
+    told = Reply(
+        f"Good news: **{md_escape(org.info.name)}** is now listed as a member organisation of "
+        f"the {md_escape(ctx.content.about.name)}. Its card: `{ctx.prefix}member {org.id}`.",
+        to_user=UserId(application.applicant),
+    )
+    done = Reply(f"{_bold(org)} is now listed; I've told the applicant.")
+    return [done, told]
+
+
+@command("members reject", perm=Perm.ADMIN)
+async def members_reject(ctx: Context, number: int, reason: Rest | None = None) -> list[Reply]:
+    """Turn down an application and tell the applicant why: !members reject <number> [reason]"""
+    application = await ctx.app.members.reject(number)
+    name = md_escape(application.info.name)
+    why = f"The reason given: {md_escape(reason)}" if reason and reason.strip() else ""
+    told = Reply(
+        f"Your application for **{name}** to be listed as a member organisation was not "
+        f"accepted. {why or 'No reason was given; an admin of this room can tell you more.'}",
+        to_user=UserId(application.applicant),
+    )
+    done = Reply(f"Rejected application {number} (**{name}**); I've told the applicant.")
+    return [done, told]
+
+
+@command("members edit", perm=Perm.ADMIN, usage="<number> field=value…")
+async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
+    """Change fields of a listed organisation: !members edit <number> field=value…
+
+    Fields: `name`, `category`, `country`, `languages`, `website`, `description`, `contact`
+    (`none` clears it) and `joined` (YYYY-MM-DD). Example:
+    `!members edit 12 country=KE website=https://example.org`
+    """
+    values = _fields(fields, EDITABLE)
+    if not values:
+        raise UsageError("Which fields? Write them as field=value.")
+    org = await ctx.app.members.edit(number, values)
+    changed = ", ".join(f"`{field}`" for field in values)
+    return Reply(f"Updated {changed} of {_bold(org)}.")
+
+
+@command("members remove", perm=Perm.ADMIN)
+async def members_remove(ctx: Context, number: int) -> Reply:
+    """Take an organisation off the directory: !members remove <number>"""
+    org = await ctx.app.members.remove(number)
+    return Reply(f"Removed {_bold(org)} from the directory.")
+
+
+@command("members import", perm=Perm.ADMIN)
+async def members_import(ctx: Context) -> Reply:
+    """Re-read data/members.yaml: add its organisations and update those listed by name"""
+    path = ctx.app.data_dir / "members.yaml"
+    try:
+        outcome = await ctx.app.members.import_file(path)
+    except FileProblems as exc:
+        problems = "\n".join(f"- {md_escape(p)}" for p in exc.problems[:10])
+        more = f"\n- … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
+        raise CommandError(
+            f"members.yaml has problems; nothing was changed:\n\n{problems}{more}"
+        ) from None
+    return Reply(
+        f"Imported members.yaml: {outcome.added} organisations added, {outcome.updated} updated."
+    )
+
+
+def _supporters(count: int) -> str:
+    return f"{count} supporter{'s' if count != 1 else ''}"
+
+
+@command("support", aliases=("apoyar", "soutenir", "apoiar"))
+async def support(ctx: Context) -> Reply:
+    """Declare yourself a supporter of the movement (only the count is ever shown)"""
+    service = ctx.app.members
+    added = await service.support(ctx.message.sender)
+    count = _supporters(await service.supporter_count())
+    if not added:
+        return Reply(f"You already support the movement: thank you! It now has {count}.")
+    name = md_escape(ctx.content.about.name)
+    return Reply(
+        f"Thank you for supporting the {name}! It now has {count}. Supporters are never listed: "
+        "I keep only a keyed fingerprint of your Matrix id, from which no one can read it back. "
+        f"`{ctx.prefix}support withdraw` undoes it."
+    )
+
+
+@command("support withdraw")
+async def support_withdraw(ctx: Context) -> Reply:
+    """Stop being counted as a supporter"""
+    if await ctx.app.members.withdraw_support(ctx.message.sender):
+        return Reply("Done: you are no longer counted as a supporter.")
+    return Reply("You were not counted as a supporter, so there was nothing to withdraw.")
+
+
+@command("supporters", aliases=("simpatizantes", "soutiens", "apoiadores"))
+async def supporters(ctx: Context) -> Reply:
+    """How many people have declared their support"""
+    count = await ctx.app.members.supporter_count()
+    short = md_escape(ctx.content.about.short_name)
+    return Reply(f"{short} has {_supporters(count)}. Join them: `{ctx.prefix}support`")

@@ -1,0 +1,39 @@
+"""Meetings as an iCalendar file (RFC 5545) that any calendar app can import."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vRecur
+
+from natm_bot.storage.meetings import Meeting
+
+
+def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
+    """An .ics with one VEVENT per meeting, its RRULE, cancelled dates and VTIMEZONEs."""
+    cal = Calendar()
+    cal.add("prodid", "-//NATM//natm-bot//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "NATM meetings")
+    for meeting in meetings:
+        tz = ZoneInfo(meeting.timezone)
+        event = Event()
+        event.add("uid", f"meeting-{meeting.id}@{domain}")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("summary", meeting.title)
+        if meeting.description:
+            event.add("description", meeting.description)
+        if meeting.link:
+            event.add("url", meeting.link)
+            event.add("location", meeting.link)
+        event.add("dtstart", meeting.start_local.replace(tzinfo=tz))
+        event.add("duration", timedelta(minutes=meeting.duration_minutes))
+        if meeting.rrule:
+            event.add("rrule", vRecur.from_ical(meeting.rrule))
+        for skipped in sorted(meeting.exceptions):
+            event.add("exdate", datetime.fromtimestamp(skipped, UTC).astimezone(tz))
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())

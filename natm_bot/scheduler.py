@@ -1,0 +1,73 @@
+"""APScheduler as the alarm clock of the announcer: it wakes the sweep at each due time.
+
+The database is the source of truth and the announcer decides what is due; APScheduler only
+times the wake-ups. It is created inside the running loop, in UTC, with an in-memory job
+store; a late job still runs (misfire_grace_time=None), and a periodic sweep catches up with
+anything a stalled loop could have delayed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from natm_bot.announcer import Announcer
+from natm_bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+SAFETY_SWEEP = timedelta(minutes=5)
+
+
+class Scheduler:
+    """Owns the AsyncIOScheduler and keeps one wake-up job at the next due time."""
+
+    def __init__(self, announcer: Announcer, clock: Clock) -> None:
+        self.announcer = announcer
+        self.clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def start(self) -> None:
+        """Load the announcer's queue, send what is due (late or missed), then keep time."""
+        self._scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self._scheduler.start()
+        if not self.announcer.loaded:
+            await self.announcer.load()
+        self.announcer.on_change = self.arm
+        self._scheduler.add_job(
+            self._wake,
+            "interval",
+            seconds=SAFETY_SWEEP.total_seconds(),
+            id="safety-sweep",
+            replace_existing=True,
+        )
+        await self._wake()
+
+    def arm(self) -> None:
+        """(Re)set the wake-up job to the next due announcement."""
+        if self._scheduler is None:
+            return
+        due = self.announcer.next_due()
+        if due is None:
+            if self._scheduler.get_job("wake"):
+                self._scheduler.remove_job("wake")
+            return
+        self._scheduler.add_job(self._wake, "date", run_date=due, id="wake", replace_existing=True)
+
+    async def _wake(self) -> None:
+        try:
+            await self.announcer.sweep()
+        except Exception:
+            log.exception("announcement sweep failed; retrying at the next wake-up")
+        self.arm()
+
+    def stop(self) -> None:
+        """Stop timing (jobs live in memory and are rebuilt from the database at start)."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None

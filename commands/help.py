@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from natm_bot.api import Context, NotFound, Reply, command, md_escape
+from natm_bot.api import Context, NotFound, Reply, Rest, command, md_escape
 
 
 @command("help", aliases=("commands", "ayuda", "aide", "ajuda"))
-async def help_(ctx: Context, command: str | None = None) -> Reply:
+async def help_(ctx: Context, command: Rest | None = None) -> Reply:
     """Every command, or how to use one"""
     prefix = ctx.prefix
     if command is None:
@@ -20,8 +20,8 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
             + "\n".join(lines)
             + f"\n\nMore about one command: `{prefix}help <command>`"
         )
-    name = command.removeprefix(prefix)
-    spec = ctx.registry.get(name)
+    name = " ".join(command.removeprefix(prefix).split()[:2])
+    spec = ctx.registry.get(name) or ctx.registry.get(name.split(" ")[0])
     if spec is None:
         raise NotFound(
             f"There is no command {md_escape(prefix + name[:40])}. `{prefix}help` lists them all."

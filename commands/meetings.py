@@ -5,6 +5,7 @@ from __future__ import annotations
 from natm_bot.api import Attachment, Context, Perm, Reply, Rest, command, md_escape
 from natm_bot.ical import calendar
 from natm_bot.meetings import MeetingArg, parse_answer, rooms_text
+from natm_bot.offline import calendar_domain
 from natm_bot.recurrence import REPEAT_HELP, describe_repeat
 from natm_bot.timeutil import span_text, zone
 
@@ -38,8 +39,7 @@ async def meetings(ctx: Context) -> Reply:
 async def meetings_ics(ctx: Context) -> Reply:
     """All meetings as a calendar file (.ics) for your calendar app"""
     active = await ctx.app.meetings.store.active()
-    server = ctx.config.matrix.user_id.split(":", 1)[1] if ctx.config.matrix else "natm-bot"
-    data = calendar(active, server, ctx.app.clock.now())
+    data = calendar(active, calendar_domain(ctx.config), ctx.app.clock.now())
     file = Attachment("natm-meetings.ics", "text/calendar", data)
     return Reply(f"The calendar of {len(active)} meetings, for any calendar app.", attachment=file)
 

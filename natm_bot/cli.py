@@ -42,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         default="NATM_BOT_PASSWORD",
         help="environment variable holding the password (asked for when unset)",
     )
-    export = add("export", "write data out: sign-ups of working groups, or the member directory")
-    export.add_argument("what", choices=["signups", "members"])
+    export = add(
+        "export",
+        "write data out: sign-ups of working groups, the member directory, or the meetings"
+        " as an iCalendar file",
+    )
+    export.add_argument("what", choices=["signups", "members", "ics"])
     export.add_argument("--group", help="signups: only this group (name, id or alias)")
     export.add_argument(
         "--format", choices=["csv", "json", "yaml"], default="csv", help="yaml: members only"
@@ -125,6 +129,8 @@ def _check_combination(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("--group goes with `export signups` only")
     if args.action == "export" and what == "signups" and args.format == "yaml":
         parser.error("signups are exported as csv or json")
+    if args.action == "export" and what == "ics" and (args.group or args.format != "csv"):
+        parser.error("the calendar is always an .ics file; it takes no --group or --format")
     if args.action == "import" and what == "groups" and args.file:
         parser.error("groups are read from data/groups.yaml: FILE goes with `import members`")
     if args.action == "import" and what == "members" and not args.file:
@@ -136,6 +142,8 @@ async def _offline(config: Config, args: argparse.Namespace) -> int:
 
     if args.action == "export" and args.what == "members":
         return await offline.export_members(config, args.format, sys.stdout)
+    if args.action == "export" and args.what == "ics":
+        return await offline.export_ics(config, sys.stdout)
     if args.action == "export":
         return await offline.export_signups(config, args.group, args.format, sys.stdout)
     if args.what == "members":

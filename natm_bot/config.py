@@ -75,7 +75,7 @@ class MovementSection(Strict):
     """Facts about the movement that are settings rather than content."""
 
     email_list: str | None = None
-    supporter_key: str | None = None
+    supporter_key: str | None = Field(default=None, min_length=16)
 
     @field_validator("email_list")
     @classmethod

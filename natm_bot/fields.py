@@ -9,7 +9,9 @@ from natm_bot.arguments import normalise
 from natm_bot.errors import UsageError
 from natm_bot.rendering import md_escape
 
-_FIELD_RE = re.compile(r'\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|(\S*))')
+# A value is a "quoted phrase" or one word; an empty `name=` stays empty rather than taking
+# the next field as its value.
+_FIELD_RE = re.compile(r'\s*([A-Za-z_][\w-]*)\s*=(?:\s*"([^"]*)"|(\S*))')
 
 
 def parse_fields(
@@ -42,5 +44,6 @@ def parse_fields(
     problems += [f"The field `{key}` is missing." for key in required if not fields.get(key)]
     if problems:
         known = ", ".join(f"`{k}`" for k in allowed)
-        raise UsageError(" ".join(problems) + f" Fields: {known}.")
+        listed = "\n".join(f"- {problem}" for problem in problems)
+        raise UsageError(f"{listed}\n\nFields: {known}.")
     return fields

@@ -131,6 +131,10 @@ async def test_help_lists_every_command_from_the_registry(bot: ChatHarness) -> N
     usage = await bot.ask("!help principles")
     assert "Usage: !principles [n]" in usage
     assert "There is no command" in await bot.ask("!help nosuch")
+    two_words = await bot.ask("!help group edit")
+    assert (
+        "Usage: !group edit <group> <name|description|room|capacity|members|aliases>" in two_words
+    )
 
 
 async def test_names_are_case_insensitive_and_quotes_normalised(bot: ChatHarness) -> None:

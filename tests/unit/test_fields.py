@@ -26,6 +26,13 @@ def test_smart_quotes_and_spaces_around_equals() -> None:
     assert parse_fields("title = “Weekly call”", ["title"]) == {"title": "Weekly call"}
 
 
+def test_an_empty_value_does_not_swallow_the_next_field() -> None:
+    assert parse_fields("name= when=2027-01-01", ["name", "when"]) == {
+        "name": "",
+        "when": "2027-01-01",
+    }
+
+
 def test_every_problem_is_named_at_once() -> None:
     with pytest.raises(UsageError) as caught:
         parse_fields("colour=red stray name=a name=b", ["name", "when"], required=["when"])

@@ -50,3 +50,25 @@ def test_import_groups_keeps_signups(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Imported 4 groups" in capsys.readouterr().out
     assert main(["export", "signups", "-c", config]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+def test_export_ics_writes_the_calendar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text("bot:\n  admins: ['@admin:localhost']\npaths:\n  database: bot.sqlite3\n")
+
+    async def plan() -> None:
+        async with offline_app(load_config(config)) as app:
+            await app.meetings.create(
+                'title="Observatory call" when="2030-01-08 18:00" tz=Europe/Berlin repeat=weekly',
+                asker="@admin:localhost",
+                room="!lobby:localhost",
+            )
+
+    asyncio.run(plan())
+    assert main(["export", "ics", "-c", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:Observatory call" in out and "RRULE:FREQ=WEEKLY" in out
+    assert "TZID:Europe/Berlin" in out

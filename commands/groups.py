@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from dataclasses import replace
 from typing import Literal
 
@@ -21,11 +20,14 @@ from natm_bot.api import (
     md_escape,
 )
 from natm_bot.content import GroupsFile
-from natm_bot.groups import Group, GroupArg
-from natm_bot.messages import RoomId
+from natm_bot.groups import (
+    Group,
+    GroupArg,
+    announce_promotions,
+    invite_into_room,
+    tell_coordinators,
+)
 from natm_bot.validation import ROOM_RE, FileProblems, validate_file
-
-log = logging.getLogger(__name__)
 
 
 def _name(group: Group) -> str:
@@ -89,41 +91,6 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
     return Reply("\n".join(lines))
 
 
-async def _invite(ctx: Context, group: Group, user: str) -> str:
-    """Invite into the group's room; a sentence saying how it went."""
-    if not group.room:
-        return ""
-    try:
-        invited = await ctx.app.transport.invite(RoomId(group.room), UserId(user))
-    except Exception:
-        log.exception("inviting into %s failed", group.room)
-        invited = False
-    room = md_escape(group.room)
-    if invited:
-        return f" I've invited you to the group's room, {room}."
-    return f" I could not invite you to the group's room ({room}); a coordinator can."
-
-
-def _tell_coordinators(ctx: Context, group: Group, text: str) -> list[Reply]:
-    coordinators = tuple(UserId(c) for c in group.coordinators)
-    if not coordinators:
-        return []
-    if ctx.config.groups.notify_coordinators == "room" and group.room:
-        to = ", ".join(_who(c) for c in coordinators)
-        return [Reply(f"{to}: {text}", to_room=RoomId(group.room), mentions=coordinators)]
-    return [Reply(text, to_user=c) for c in coordinators]
-
-
-async def _promotions(ctx: Context, group: Group, promoted: tuple[str, ...]) -> list[Reply]:
-    replies = []
-    for user in promoted:
-        invite = await _invite(ctx, group, user)
-        text = f"Good news: a place freed up and you are now a member of {_name(group)}.{invite}"
-        replies.append(Reply(text, to_user=UserId(user)))
-        replies += _tell_coordinators(ctx, group, f"{_who(user)} moved up from the waitlist.")
-    return replies
-
-
 @command("join", aliases=("unirse", "rejoindre", "entrar"))
 async def join(ctx: Context, group: GroupArg) -> list[Reply]:
     """Join a working group: !join <group>"""
@@ -144,10 +111,10 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
             "takes you off the list.)"
         )
         note = f"{_who(sender)} joined the waitlist (number {outcome.position})."
-        return [Reply(text), *_tell_coordinators(ctx, group, note)]
-    invite = await _invite(ctx, group, sender)
+        return [Reply(text), *tell_coordinators(ctx, group, note)]
+    invite = await invite_into_room(ctx, group, sender)
     text = f"Welcome to {_name(group)}!{invite} (`{ctx.prefix}leave {group.id}` to leave.)"
-    return [Reply(text), *_tell_coordinators(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
+    return [Reply(text), *tell_coordinators(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
 
 
 @command("leave", aliases=("salir", "quitter", "sair"))
@@ -161,7 +128,7 @@ async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
         if outcome.was == "member"
         else f"You are off the waitlist of {_name(group)}."
     )
-    return [Reply(text), *await _promotions(ctx, group, outcome.promoted)]
+    return [Reply(text), *await announce_promotions(ctx, group, outcome.promoted)]
 
 
 @command("mygroups", aliases=("misgrupos", "mesgroupes", "meusgrupos"))
@@ -262,7 +229,7 @@ async def group_edit(ctx: Context, group: GroupArg, field: Field, value: Rest) -
     updated = _edited(group, field, value.strip())
     promoted = await ctx.app.groups.update(updated)
     replies = [Reply(f"Updated the {field} of {_name(updated)}.")]
-    return replies + await _promotions(ctx, updated, promoted)
+    return replies + await announce_promotions(ctx, updated, promoted)
 
 
 @command("group close", perm=Perm.COORDINATOR)
@@ -277,7 +244,7 @@ async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
     """Accept sign-ups to a group again: !group reopen <group>"""
     promoted = await ctx.app.groups.update(replace(group, open=True))
     reopened = Reply(f"{_name(group)} is open to new members again.")
-    return [reopened, *await _promotions(ctx, group, promoted)]
+    return [reopened, *await announce_promotions(ctx, group, promoted)]
 
 
 @command("group addcoord", perm=Perm.COORDINATOR)
@@ -307,7 +274,7 @@ async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Repl
         raise CommandError(f"{_who(user)} is not in {_name(group)}, nor on its waitlist.")
     told = Reply(f"A coordinator removed you from {_name(group)}.", to_user=user)
     done = Reply(f"Removed {_who(user)} from {_name(group)}.")
-    return [done, told, *await _promotions(ctx, group, outcome.promoted)]
+    return [done, told, *await announce_promotions(ctx, group, outcome.promoted)]
 
 
 @command("group import", perm=Perm.ADMIN)

@@ -17,6 +17,8 @@ from natm_bot.members import MemberService
 from natm_bot.messages import Message, Outgoing, Reply, RoomId
 from natm_bot.paths import bundled
 from natm_bot.permissions import Permissions
+from natm_bot.privacy import PrivacyService
+from natm_bot.ratelimit import RateLimiter
 from natm_bot.registry import Registry
 from natm_bot.scheduler import Scheduler
 from natm_bot.storage import Database
@@ -54,7 +56,10 @@ class App:
         )
         self.meetings = MeetingService(self)
         self.announcer = Announcer(self)
-        self.scheduler = Scheduler(self.announcer, self.clock)
+        self.scheduler = Scheduler(self.announcer, self.clock, self.maintain)
+        self.privacy = PrivacyService(self)
+        safety = config.safety
+        self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
 
     def _folder(self, configured: object, name: str) -> Path:
         return self.config.resolve(configured) if isinstance(configured, Path) else bundled(name)
@@ -69,6 +74,18 @@ class App:
         listed = await self.members.seed(self.data_dir / "members.yaml")
         if listed:
             log.info("listed %d member organisations from data/members.yaml", listed)
+
+    def is_blocked(self, user: str) -> bool:
+        """On the block-list, by Matrix id or by server."""
+        safety = self.config.safety
+        return user in safety.blocked_users or user.partition(":")[2] in safety.blocked_servers
+
+    async def maintain(self) -> None:
+        """Housekeeping: drop records older than the retention, fold the WAL into the file."""
+        events, ledger = await self.privacy.store.prune(self.config.privacy.retention)
+        if events or ledger:
+            log.info("pruned %d handled-message ids and %d announcement records", events, ledger)
+        await self.db.checkpoint()
 
     async def start_scheduler(self) -> None:
         """Start announcing meetings (once the transport can send)."""

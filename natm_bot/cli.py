@@ -167,8 +167,16 @@ def _login(config: Config, password_env: str) -> int:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("nio", "aiohttp", "peewee"):
+    """The bot's own loggers at the configured level; libraries only warn.
+
+    Libraries' debug output can carry message text and tokens (aiosqlite logs query
+    parameters, nio logs requests), and logs must never hold either."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for ours in ("natm_bot", "natm_bot_commands"):
+        logging.getLogger(ours).setLevel(level)
+    for noisy in ("nio", "peewee"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 

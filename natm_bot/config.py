@@ -142,6 +142,28 @@ class FixedAnnouncement(Strict):
         return self
 
 
+class SafetySection(Strict):
+    """Limits that keep one person (or a script) from drowning everyone else out."""
+
+    # Each person may send `rate_burst` commands at once, then `rate_per_minute`; beyond that
+    # they get one "slow down" notice and the rest is ignored until they slow down.
+    rate_burst: int = Field(default=10, ge=1, le=1000)
+    rate_per_minute: int = Field(default=30, ge=1, le=6000)
+    # People and whole servers whose messages and invitations the bot ignores.
+    blocked_users: list[UserIdStr] = Field(default_factory=list)
+    blocked_servers: list[ServerName] = Field(default_factory=list)
+    # Admin commands only in a direct message with the bot, never in a shared room.
+    admin_commands_only_in_dm: bool = False
+
+
+class PrivacySection(Strict):
+    """How long the bot keeps its own records."""
+
+    # Ids of handled messages and the record of sent announcements are deleted after this
+    # long (at least a day, so nothing can be answered or announced twice).
+    retention: Duration = Field(default=30 * 86400, ge=86400)
+
+
 class InvitesSection(Strict):
     """Whose room invitations the bot accepts; all others are rejected."""
 
@@ -174,6 +196,8 @@ class Config(Strict):
     movement: MovementSection = Field(default_factory=MovementSection)
     groups: GroupsSection = Field(default_factory=GroupsSection)
     meetings: MeetingsSection = Field(default_factory=MeetingsSection)
+    safety: SafetySection = Field(default_factory=SafetySection)
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -65,11 +65,20 @@ class Dispatcher:
         return Invocation(name, registry.get(name), args)
 
     async def dispatch(self, message: Message) -> list[Reply] | None:
-        """Replies to a message, or None when the message is not a command at all."""
+        """Replies to a message, or None when the message is not a command at all.
+
+        An empty list means: a command, deliberately left unanswered (rate limit)."""
+        if self._app.is_blocked(message.sender):
+            return None
         limit = self._app.config.bot.max_input_length
         invocation = self.parse(message.body[: limit + 1])
         if invocation is None:
             return None
+        verdict = self._app.limiter.check(message.sender, self._app.clock.now())
+        if verdict == "drop":
+            return []
+        if verdict == "warn":
+            return [Reply("You are sending commands faster than I can answer; please slow down.")]
         if len(message.body) > limit:
             return [
                 Reply(f"That message is too long for me to read; the limit is {limit} characters.")
@@ -80,7 +89,8 @@ class Dispatcher:
             raise
         except Exception:
             ref = secrets.token_hex(4)
-            log.exception("command %r failed (ref %s)", invocation.typed[:40], ref)
+            name = invocation.spec.name if invocation.spec else "(unknown)"
+            log.exception("command %s failed (ref %s)", name, ref)
             return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
 
     async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
@@ -90,6 +100,9 @@ class Dispatcher:
             return [self._unknown(invocation.typed)]
         permissions = self._app.permissions
         refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
+        dm_only = self._app.config.safety.admin_commands_only_in_dm
+        if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
+            return [Reply("Admin commands work only in a direct message with me.")]
         group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
         if not group_scoped and not await permissions.allows(spec.perm, message):
             return [refusal]
@@ -105,6 +118,8 @@ class Dispatcher:
             ]
         except CommandError as exc:
             return [Reply(str(exc))]
+        if spec.perm is not Perm.USER and spec.audited:
+            await self._app.privacy.audit.record(message.sender, spec.name, invocation.args)
         return result if isinstance(result, list) else [result]
 
     def _unknown(self, typed: str) -> Reply:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from natm_bot.content import GroupSeed
 from natm_bot.errors import NotFound, UsageError
+from natm_bot.messages import Reply, RoomId, UserId
 from natm_bot.rendering import md_escape
 from natm_bot.storage.database import Database
 from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup
 
 if TYPE_CHECKING:
     from natm_bot.context import Context
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Group", "GroupArg", "GroupService", "JoinOutcome", "LeaveOutcome", "Signup"]
 
@@ -149,3 +153,49 @@ class GroupLookup:
 
 
 GroupArg = Annotated[Group, GroupLookup()]
+
+
+def bold_name(group: Group) -> str:
+    """The group's name in bold, escaped."""
+    return f"**{md_escape(group.name)}**"
+
+
+async def invite_into_room(ctx: Context, group: Group, user: str) -> str:
+    """Invite into the group's room; a sentence saying how it went."""
+    if not group.room:
+        return ""
+    try:
+        invited = await ctx.app.transport.invite(RoomId(group.room), UserId(user))
+    except Exception:
+        log.exception("inviting into %s failed", group.room)
+        invited = False
+    room = md_escape(group.room)
+    if invited:
+        return f" I've invited you to the group's room, {room}."
+    return f" I could not invite you to the group's room ({room}); a coordinator can."
+
+
+def tell_coordinators(ctx: Context, group: Group, text: str) -> list[Reply]:
+    """Notices for the group's coordinators: in the group room, or by direct message."""
+    coordinators = tuple(UserId(c) for c in group.coordinators)
+    if not coordinators:
+        return []
+    if ctx.config.groups.notify_coordinators == "room" and group.room:
+        to = ", ".join(md_escape(c) for c in coordinators)
+        return [Reply(f"{to}: {text}", to_room=RoomId(group.room), mentions=coordinators)]
+    return [Reply(text, to_user=c) for c in coordinators]
+
+
+async def announce_promotions(
+    ctx: Context, group: Group, promoted: tuple[str, ...]
+) -> list[Reply]:
+    """Tell people who moved up from the waitlist (and invite them), and the coordinators."""
+    replies: list[Reply] = []
+    for user in promoted:
+        invite = await invite_into_room(ctx, group, user)
+        text = (
+            f"Good news: a place freed up and you are now a member of {bold_name(group)}.{invite}"
+        )
+        replies.append(Reply(text, to_user=UserId(user)))
+        replies += tell_coordinators(ctx, group, f"{md_escape(user)} moved up from the waitlist.")
+    return replies

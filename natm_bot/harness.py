@@ -10,7 +10,7 @@ from types import TracebackType
 
 from natm_bot.app import App
 from natm_bot.clock import ManualClock
-from natm_bot.config import BotSection, Config, PathsSection
+from natm_bot.config import BotSection, Config, PathsSection, SafetySection
 from natm_bot.messages import Attachment, EventId, Message, Outgoing, RoomId, UserId
 from natm_bot.rendering import render
 from natm_bot.transport.memory import MemoryTransport
@@ -30,11 +30,18 @@ class Seen:
     at: datetime | None = None  # when it was sent, for announcements
 
 
-def make_config(folder: Path, **bot: object) -> Config:
-    """A config for in-process runs: a database in `folder`, bot settings overridable."""
+def make_config(folder: Path, *, rate_limited: bool = False, **bot: object) -> Config:
+    """A config for in-process runs: a database in `folder`, bot settings overridable.
+
+    Scripted chats type faster than people, so the per-person rate limit is lifted unless
+    `rate_limited` asks for the real defaults."""
+    safety = (
+        SafetySection() if rate_limited else SafetySection(rate_burst=1000, rate_per_minute=6000)
+    )
     return Config(
         bot=BotSection.model_validate(bot),
         paths=PathsSection(database=folder / "natm-bot.sqlite3"),
+        safety=safety,
         base_dir=folder,
     )
 

@@ -489,6 +489,14 @@ class MemberService:
             raise RuntimeError("the supporter key is not loaded: call ensure_supporter_key")
         return hmac.new(self._supporter_key, user.encode(), hashlib.sha256).hexdigest()
 
+    def supporter_digest(self, user: str) -> str:
+        """The keyed digest that stands for the person among supporters."""
+        return self._digest(user)
+
+    async def is_supporter(self, user: str) -> bool:
+        """Whether the person declared support (looked up by digest)."""
+        return await self.store.has_supporter(self._digest(user))
+
     async def support(self, user: str) -> bool:
         """Count a person as a supporter; False when they already were one."""
         return await self.store.add_supporter(self._digest(user))

@@ -74,6 +74,7 @@ class CommandSpec:
     details: str
     hidden: bool = False
     usage_override: str | None = None
+    audited: bool = True  # privileged commands leave an audit record unless told not to
 
     def usage(self, prefix: str) -> str:
         """The generated usage line, e.g. `!principles [n]`."""
@@ -90,11 +91,12 @@ def command(
     perm: Perm = Perm.USER,
     hidden: bool = False,
     usage: str | None = None,
+    audited: bool = True,
 ) -> Callable[[Handler], Handler]:
     """Mark an async function as a chat command; the folder loader registers it."""
 
     def mark(handler: Handler) -> Handler:
-        handler.__natm_command__ = (name, aliases, perm, hidden, usage)  # type: ignore[attr-defined]
+        handler.__natm_command__ = (name, aliases, perm, hidden, usage, audited)  # type: ignore[attr-defined]
         return handler
 
     return mark
@@ -128,7 +130,7 @@ def _params(handler: Handler) -> tuple[Param, ...]:
 
 def spec_of(handler: Handler) -> CommandSpec:
     """Build the CommandSpec of a decorated handler."""
-    name, aliases, perm, hidden, usage = handler.__natm_command__  # type: ignore[attr-defined]
+    name, aliases, perm, hidden, usage, audited = handler.__natm_command__  # type: ignore[attr-defined]
     doc = inspect.getdoc(handler) or ""
     summary, _, details = doc.partition("\n")
     return CommandSpec(
@@ -141,6 +143,7 @@ def spec_of(handler: Handler) -> CommandSpec:
         details=details.strip(),
         hidden=hidden,
         usage_override=usage,
+        audited=audited,
     )
 
 

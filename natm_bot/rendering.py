@@ -15,8 +15,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
 
 
 def md_escape(text: str) -> str:
-    """Escape user-supplied text so Markdown shows it literally (no links, no markup)."""
-    flat = " ".join(text.split())
+    """Escape user-supplied text so Markdown shows it literally (no links, no markup).
+
+    Matrix permalinks are broken with a zero-width space, so clients cannot turn echoed
+    text into mention pills."""
+    flat = " ".join(text.split()).replace("matrix.to", "matrix.\u200bto")
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 

@@ -248,6 +248,8 @@ class BotRunner:
                 if room is not None:
                     messages.extend(self._commands_in(room, info.timeline.events))
         fresh = await self.ledger.accept(messages, response.next_batch)
+        if fresh:
+            log.debug("queued %d new commands", len(fresh))
         self._token = response.next_batch
         for message in fresh:
             self._enqueue(message)
@@ -372,9 +374,16 @@ class BotRunner:
                 queue.task_done()
 
     async def _answer(self, message: Message) -> None:
-        for out in await self.app.handle(message):
+        outgoing = await self.app.handle(message)
+        for out in outgoing:
             await self.transport.send(out)
+        log.debug(
+            "answered %s in %s with %d messages", message.event_id, message.room_id, len(outgoing)
+        )
         if os.environ.get(FAULT_ENV) == "kill-after-send":
             # Fault drill: die between "sent" and "recorded", as a power cut would.
             os.kill(os.getpid(), signal.SIGKILL)
         await self.ledger.finish(message)
+        if self.app.privacy.checkpoint_due:  # someone was forgotten: purge the WAL now
+            self.app.privacy.checkpoint_due = False
+            await self.app.db.checkpoint()

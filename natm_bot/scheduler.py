@@ -9,6 +9,7 @@ anything a stalled loop could have delayed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,14 +20,21 @@ from natm_bot.clock import Clock
 log = logging.getLogger(__name__)
 
 SAFETY_SWEEP = timedelta(minutes=5)
+MAINTENANCE = timedelta(minutes=10)
 
 
 class Scheduler:
     """Owns the AsyncIOScheduler and keeps one wake-up job at the next due time."""
 
-    def __init__(self, announcer: Announcer, clock: Clock) -> None:
+    def __init__(
+        self,
+        announcer: Announcer,
+        clock: Clock,
+        maintenance: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.announcer = announcer
         self.clock = clock
+        self.maintenance = maintenance
         self._scheduler: AsyncIOScheduler | None = None
 
     async def start(self) -> None:
@@ -46,7 +54,22 @@ class Scheduler:
             id="safety-sweep",
             replace_existing=True,
         )
+        if self.maintenance is not None:
+            self._scheduler.add_job(
+                self._maintain,
+                "interval",
+                seconds=MAINTENANCE.total_seconds(),
+                id="maintenance",
+                replace_existing=True,
+            )
         await self._wake()
+
+    async def _maintain(self) -> None:
+        assert self.maintenance is not None
+        try:
+            await self.maintenance()
+        except Exception:
+            log.exception("housekeeping failed; retrying later")
 
     def arm(self) -> None:
         """(Re)set the wake-up job to the next due announcement."""

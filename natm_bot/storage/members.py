@@ -325,13 +325,20 @@ class MemberStore:
         sql = "INSERT INTO supporters (digest) VALUES (?) ON CONFLICT DO NOTHING"
         return await self._db.execute(sql, (digest,)) == 1
 
+    async def has_supporter(self, digest: str) -> bool:
+        """Whether this digest is counted."""
+        return await self._count("SELECT COUNT(*) FROM supporters WHERE digest = ?", (digest,)) > 0
+
     async def remove_supporter(self, digest: str) -> bool:
         """Forget a supporter's digest; False when it was not there."""
         return await self._db.execute("DELETE FROM supporters WHERE digest = ?", (digest,)) == 1
 
     async def supporter_count(self) -> int:
-        """How many supporters there are."""
-        return await self._count("SELECT COUNT(*) FROM supporters")
+        """How many supporters there are, including those who asked to be forgotten."""
+        return await self._count(
+            "SELECT (SELECT COUNT(*) FROM supporters) + COALESCE((SELECT CAST(value AS INTEGER)"
+            " FROM state WHERE key = 'anonymous_supporters'), 0)"
+        )
 
     async def state(self, key: str) -> str | None:
         """A named value of the bot's own state."""

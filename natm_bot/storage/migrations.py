@@ -73,4 +73,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     MEMBERS_STEP,
     # 5: meetings, cancelled occurrences, RSVPs, personal time zones, announcement ledger.
     MEETINGS_STEP,
+    # 6: the audit log of privileged actions (who, what, when).
+    (
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            command TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX audit_log_by_actor ON audit_log (actor)",
+    ),
 )

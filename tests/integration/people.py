@@ -157,6 +157,7 @@ class BotProcess:
         hs: LocalSynapse,
         bot_user: str,
         admins: tuple[str, ...] = (),
+        log_level: str = "INFO",
         **matrix: Any,
     ) -> None:
         self.folder = folder
@@ -164,7 +165,7 @@ class BotProcess:
         self.log = folder / "bot.log"
         self.user_id = bot_user
         settings = {
-            "bot": {"admins": list(admins), "log_level": "INFO"},
+            "bot": {"admins": list(admins), "log_level": log_level},
             "paths": {"database": "bot.sqlite3"},
             "matrix": {"homeserver": hs.url, "user_id": bot_user, "store_dir": "store", **matrix},
         }

@@ -26,7 +26,10 @@ async def test_echoed_room_ping_and_html_are_inert(
     room = await _room(alice, bot_process, (bob.mxid,))
     await bob.client.join(room)
     await alice.wait_joined(room, bob.mxid)
-    hostile = '@room <b>bold</b> <img src=x onerror="alert(1)">'
+    hostile = (
+        '@room <b>bold</b> <img src=x onerror="alert(1)"> <a href="https://evil.example">NATM</a>'
+        " [NATM](https://evil.example) https://matrix.to/#/@admin:localhost"
+    )
     command = await alice.say(room, f"!readings {hostile}")
     reply = await alice.reply(room, command, bot_process.user_id)
     content = reply.source["content"]
@@ -34,6 +37,8 @@ async def test_echoed_room_ping_and_html_are_inert(
     assert "@room" in content["body"]
     assert "<b>" not in content["formatted_body"] and "<img" not in content["formatted_body"]
     assert "&lt;b&gt;bold&lt;/b&gt;" in content["formatted_body"]
+    assert "<a " not in content["formatted_body"]
+    assert "matrix.to/#" not in content["formatted_body"] and "matrix.to/#" not in content["body"]
     # Bob's client must have seen the reply, and the homeserver raised no notification for it.
     await bob.wait_for(lambda: bob.replies_to(room, command, bot_process.user_id), "the reply")
     token = bob.client.access_token

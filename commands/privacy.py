@@ -1,0 +1,62 @@
+"""Your data: see what the bot keeps about you, and have it erased. And the audit log."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from natm_bot.api import Context, Perm, Reply, command, md_escape
+from natm_bot.groups import announce_promotions
+
+
+@command("mydata", aliases=("misdatos", "mesdonnees", "meusdados", "privacy"))
+async def mydata(ctx: Context) -> Reply:
+    """Everything I keep about you, sent by direct message"""
+    return Reply(await ctx.app.privacy.report(ctx.message.sender), private=True)
+
+
+@command("forgetme", aliases=("olvidame", "oubliemoi", "esquecame"))
+async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> list[Reply]:
+    """Erase everything I keep about you (asks for confirmation first)
+
+    `!forgetme` explains what will go; `!forgetme confirm` within 10 minutes erases it: your
+    sign-ups and waitlist places, meeting answers, time zone, applications, coordinator roles
+    and support. Only anonymous counts remain.
+    """
+    privacy, user, now = ctx.app.privacy, ctx.message.sender, ctx.app.clock.now()
+    if confirm is None or not privacy.confirmed(user, now):
+        privacy.ask_to_confirm(user, now)
+        report = await privacy.report(user)
+        ask = (
+            f"{report}\n\nTo erase all of this for good, send `{ctx.prefix}forgetme confirm` "
+            "within 10 minutes. Nothing can be recovered afterwards."
+        )
+        return [Reply(ask, private=True)]
+    forgotten = await privacy.forget(user)
+    replies = [
+        Reply(
+            "Done: I have erased everything I kept about you. Group and supporter counts no "
+            "longer include you (supporters stay counted anonymously).",
+            private=True,
+        )
+    ]
+    groups = {g.id: g for g in await ctx.app.groups.all()}
+    for group_id, person in forgotten.promotions:
+        replies += await announce_promotions(ctx, groups[group_id], (person,))
+    return replies
+
+
+@command("audit", perm=Perm.ADMIN, audited=False)
+async def audit(ctx: Context, count: int | None = None) -> Reply:
+    """The latest admin, coordinator and moderator actions (by direct message): !audit [n]"""
+    wanted = max(1, min(count or 20, 100))
+    entries = await ctx.app.privacy.audit.recent(wanted)
+    if not entries:
+        return Reply("The audit log is empty.", private=True)
+    lines = [
+        f"- {e.at:%Y-%m-%d %H:%M} UTC · {md_escape(e.actor)} · `{ctx.prefix}{e.command}` "
+        f"{md_escape(e.detail[:120])}"
+        for e in entries
+    ]
+    return Reply(
+        f"**The last {len(entries)} privileged actions**\n\n" + "\n".join(lines), private=True
+    )

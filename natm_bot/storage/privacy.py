@@ -1,0 +1,158 @@
+"""Everything stored about one person, gathered or erased in one place, and the audit log."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from natm_bot.storage.database import Database
+
+ERASED = "(erased)"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What the database holds about one Matrix id."""
+
+    signups: tuple[tuple[str, bool, datetime], ...]  # group name, waiting, since
+    rsvps: tuple[tuple[int, str, datetime, str, bool], ...]  # meeting, title, when, answer, DM
+    timezone: str | None
+    applications: tuple[tuple[int, str, datetime], ...]  # number, organisation, applied
+    coordinates: tuple[str, ...]  # group names
+    contact_for: tuple[str, ...]  # organisations listing them as contact
+    audit_entries: int
+    waiting_commands: int
+
+
+def _when(ms_or_s: int, ms: bool = True) -> datetime:
+    return datetime.fromtimestamp(ms_or_s / (1000 if ms else 1), UTC)
+
+
+class PrivacyStore:
+    """Reads and erases a person's rows across every feature, atomically."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def collect(self, user: str) -> PersonalData:
+        """Every row that names the person."""
+        q = self._db.fetchall
+        signups = await q(
+            "SELECT g.name, s.waiting, s.joined_at FROM signups s JOIN groups g"
+            " ON g.id = s.group_id WHERE s.user_id = ? ORDER BY s.id",
+            (user,),
+        )
+        rsvps = await q(
+            "SELECT r.meeting_id, m.title, r.occurrence, r.answer, r.remind FROM rsvps r"
+            " JOIN meetings m ON m.id = r.meeting_id WHERE r.user_id = ?"
+            " ORDER BY r.occurrence",
+            (user,),
+        )
+        zone = await self._db.fetchone(
+            "SELECT timezone FROM user_settings WHERE user_id = ?", (user,)
+        )
+        applications = await q(
+            "SELECT id, name, applied_at FROM member_applications WHERE applicant = ? ORDER BY id",
+            (user,),
+        )
+        coordinates = await q(
+            "SELECT g.name FROM group_coordinators c JOIN groups g ON g.id = c.group_id"
+            " WHERE c.user_id = ? ORDER BY g.name",
+            (user,),
+        )
+        contacts = await q("SELECT name FROM organisations WHERE contact = ?", (user,))
+        audit = await self._db.fetchone(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = ? OR instr(detail, ?) > 0", (user, user)
+        )
+        inbox = await self._db.fetchone("SELECT COUNT(*) FROM inbox WHERE sender = ?", (user,))
+        return PersonalData(
+            signups=tuple((r[0], bool(r[1]), _when(r[2])) for r in signups),
+            rsvps=tuple((r[0], r[1], _when(r[2], ms=False), r[3], bool(r[4])) for r in rsvps),
+            timezone=str(zone[0]) if zone and zone[0] else None,
+            applications=tuple((r[0], r[1], _when(r[2])) for r in applications),
+            coordinates=tuple(r[0] for r in coordinates),
+            contact_for=tuple(r[0] for r in contacts),
+            audit_entries=int(audit[0]) if audit else 0,
+            waiting_commands=int(inbox[0]) if inbox else 0,
+        )
+
+    async def erase(self, user: str, supporter_digest: str | None) -> None:
+        """Delete or anonymise every row naming the person, in one transaction.
+
+        A supporter's digest becomes one more anonymous supporter, so the count stays true.
+        """
+        async with self._db.transaction() as conn:
+            for sql in (
+                "DELETE FROM signups WHERE user_id = ?",
+                "DELETE FROM rsvps WHERE user_id = ?",
+                "DELETE FROM user_settings WHERE user_id = ?",
+                "DELETE FROM member_applications WHERE applicant = ?",
+                "DELETE FROM group_coordinators WHERE user_id = ?",
+                "DELETE FROM inbox WHERE sender = ?",
+                "UPDATE organisations SET contact = NULL WHERE contact = ?",
+            ):
+                await conn.execute(sql, (user,))
+            await conn.execute("UPDATE audit_log SET actor = ? WHERE actor = ?", (ERASED, user))
+            await conn.execute(
+                "UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE instr(detail, ?) > 0",
+                (user, ERASED, user),
+            )
+            if supporter_digest is not None:
+                cursor = await conn.execute(
+                    "DELETE FROM supporters WHERE digest = ?", (supporter_digest,)
+                )
+                if cursor.rowcount:
+                    await conn.execute(
+                        "INSERT INTO state (key, value) VALUES ('anonymous_supporters', '1')"
+                        " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
+
+    async def prune(self, older_than_seconds: int) -> tuple[int, int]:
+        """Delete handled-message ids and announcement records older than the retention."""
+        cutoff = int(time.time()) - older_than_seconds
+        async with self._db.transaction() as conn:
+            events = await conn.execute(
+                "DELETE FROM processed_events WHERE handled_at < ?", (cutoff,)
+            )
+            ledger = await conn.execute(
+                "DELETE FROM announcements WHERE recorded_at < ?", (cutoff,)
+            )
+            return events.rowcount, ledger.rowcount
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One privileged action."""
+
+    at: datetime
+    actor: str
+    command: str
+    detail: str
+
+
+class AuditLog:
+    """Who did what, when: every admin, coordinator and moderator action."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, actor: str, command: str, detail: str) -> None:
+        """Add one entry."""
+        await self._db.execute(
+            "INSERT INTO audit_log (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+            (int(time.time()), actor, command, detail[:300]),
+        )
+
+    async def recent(self, count: int) -> list[AuditEntry]:
+        """The newest entries, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT at, actor, command, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+            (count,),
+        )
+        return [AuditEntry(_when(r[0], ms=False), r[1], r[2], r[3]) for r in rows]
+
+    async def count(self) -> int:
+        """How many entries there are."""
+        row = await self._db.fetchone("SELECT COUNT(*) FROM audit_log")
+        return int(row[0]) if row else 0

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,15 +66,31 @@ def bot_account(new_user: Callable[[str], tuple[str, str]]) -> tuple[str, str]:
     return new_user("natm-bot")
 
 
+BotFactory = Callable[..., BotProcess]
+
+
 @pytest.fixture
-async def bot_process(
+def make_bot(
     synapse: LocalSynapse, bot_account: tuple[str, str], tmp_path: Path
-) -> AsyncIterator[BotProcess]:
+) -> Iterator[BotFactory]:
+    """Build a logged-in bot (not started) with config overrides; every one is killed at the
+    end. By default it accepts invites from anyone on this server."""
+    made: list[BotProcess] = []
+
+    def build(**options: Any) -> BotProcess:
+        mxid, password = bot_account
+        options.setdefault("invites", {"allowed_servers": [synapse.server_name]})
+        bot = BotProcess(tmp_path / f"bot{len(made) or ''}", synapse, mxid, **options)
+        bot.login(password)
+        made.append(bot)
+        return bot
+
+    yield build
+    for bot in made:
+        bot.kill()
+
+
+@pytest.fixture
+def bot_process(make_bot: BotFactory) -> BotProcess:
     """A logged-in bot (not started) that accepts invites from this server; killed at the end."""
-    mxid, password = bot_account
-    bot = BotProcess(
-        tmp_path / "bot", synapse, mxid, invites={"allowed_servers": [synapse.server_name]}
-    )
-    bot.login(password)
-    yield bot
-    bot.kill()
+    return make_bot()

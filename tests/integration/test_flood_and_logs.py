@@ -6,9 +6,8 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-from natm_bot.devserver import LocalSynapse
+from tests.integration.conftest import BotFactory
 from tests.integration.people import BotProcess, Person
 
 People = Callable[[str], Awaitable[Person]]
@@ -53,34 +52,24 @@ async def test_flood_gets_one_notice_and_others_are_answered_promptly(
 
 
 async def test_logs_hold_no_message_text_or_secrets(
-    people: People, synapse: LocalSynapse, bot_account: tuple[str, str], tmp_path: Path
+    people: People, make_bot: BotFactory, bot_account: tuple[str, str]
 ) -> None:
     alice = await people("alice")
-    bot = BotProcess(
-        tmp_path / "bot",
-        synapse,
-        bot_account[0],
-        log_level="DEBUG",
-        invites={"allowed_servers": [synapse.server_name]},
-    )
-    bot.login(bot_account[1])
-    try:
-        await bot.start()
-        room = await alice.create_room([bot.user_id], encrypted=True)
-        await alice.wait_joined(room, bot.user_id)
-        await alice.ask(room, "!readings zebracorn-marker-7431", bot.user_id)
-        await alice.ask(room, "!pricniples and-another-marker-5519", bot.user_id)
-        assert await bot.stop() == 0
-        log = bot.log_text()
-        credentials = json.loads((bot.folder / "store" / "credentials.json").read_text())
-        assert "DEBUG natm_bot" in log  # the most talkative level was on
-        for secret in (
-            "zebracorn-marker-7431",
-            "and-another-marker-5519",
-            credentials["access_token"],
-            credentials["pickle_key"],
-            bot_account[1],
-        ):
-            assert secret not in log
-    finally:
-        bot.kill()
+    bot = make_bot(log_level="DEBUG")
+    await bot.start()
+    room = await alice.create_room([bot.user_id], encrypted=True)
+    await alice.wait_joined(room, bot.user_id)
+    await alice.ask(room, "!readings zebracorn-marker-7431", bot.user_id)
+    await alice.ask(room, "!pricniples and-another-marker-5519", bot.user_id)
+    assert await bot.stop() == 0
+    log = bot.log_text()
+    credentials = json.loads((bot.folder / "store" / "credentials.json").read_text())
+    assert "DEBUG natm_bot" in log  # the most talkative level was on
+    for secret in (
+        "zebracorn-marker-7431",
+        "and-another-marker-5519",
+        credentials["access_token"],
+        credentials["pickle_key"],
+        bot_account[1],
+    ):
+        assert secret not in log

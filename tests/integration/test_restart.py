@@ -6,9 +6,9 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from natm_bot.devserver import LocalSynapse
+from tests.integration.conftest import BotFactory
 from tests.integration.people import BotProcess, Person, devices_of
 
 People = Callable[[str], Awaitable[Person]]
@@ -75,30 +75,20 @@ async def test_kill_between_sending_and_recording_gives_one_reply(
 
 
 async def test_commands_older_than_the_limit_are_skipped_and_logged(
-    people: People, synapse: LocalSynapse, bot_account: tuple[str, str], tmp_path: Path
+    people: People, make_bot: BotFactory, synapse: LocalSynapse
 ) -> None:
     alice = await people("alice")
-    bot = BotProcess(
-        tmp_path / "bot",
-        synapse,
-        bot_account[0],
-        max_command_age="1s",
-        invites={"allowed_servers": [synapse.server_name]},
-    )
-    bot.login(bot_account[1])
-    try:
-        await bot.start()
-        room = await _room(alice, bot)
-        assert await bot.stop() == 0
-        stale = await alice.say(room, "!principles 5")
-        await asyncio.sleep(2)  # the command must age past max_command_age while the bot is down
-        await bot.start()
-        fresh = await alice.say(room, "!principles 1")
-        await alice.reply(room, fresh, bot.user_id)
-        assert alice.replies_to(room, stale, bot.user_id) == []
-        assert f"skipped command {stale}" in bot.log_text()
-    finally:
-        bot.kill()
+    bot = make_bot(max_command_age="1s")
+    await bot.start()
+    room = await _room(alice, bot)
+    assert await bot.stop() == 0
+    stale = await alice.say(room, "!principles 5")
+    await asyncio.sleep(2)  # the command must age past max_command_age while the bot is down
+    await bot.start()
+    fresh = await alice.say(room, "!principles 1")
+    await alice.reply(room, fresh, bot.user_id)
+    assert alice.replies_to(room, stale, bot.user_id) == []
+    assert f"skipped command {stale}" in bot.log_text()
 
 
 async def test_store_missing_or_credentials_damaged_refuses_to_start(

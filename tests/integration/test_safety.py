@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from natm_bot.devserver import LocalSynapse
+from tests.integration.conftest import BotFactory
 from tests.integration.people import BotProcess, Person
 
 People = Callable[[str], Awaitable[Person]]
@@ -48,31 +48,22 @@ async def test_echoed_room_ping_and_html_are_inert(
 
 
 async def test_invites_only_from_the_allow_list(
-    people: People, synapse: LocalSynapse, bot_account: tuple[str, str], tmp_path: Path
+    people: People, make_bot: BotFactory, synapse: LocalSynapse
 ) -> None:
     friend, stranger = await people("friend"), await people("stranger")
-    bot = BotProcess(
-        tmp_path / "bot",
-        synapse,
-        bot_account[0],
-        invites={"allowed_users": [friend.mxid]},
+    bot = make_bot(invites={"allowed_users": [friend.mxid]})
+    await bot.start()
+    refused = await stranger.create_room([bot.user_id])
+    accepted = await friend.create_room([bot.user_id])
+    await friend.wait_joined(accepted, bot.user_id)
+    await stranger.wait_for(
+        lambda: bot.user_id not in stranger.client.rooms[refused].users,
+        "the bot to reject the invite",
     )
-    bot.login(bot_account[1])
-    try:
-        await bot.start()
-        refused = await stranger.create_room([bot.user_id])
-        accepted = await friend.create_room([bot.user_id])
-        await friend.wait_joined(accepted, bot.user_id)
-        await stranger.wait_for(
-            lambda: bot.user_id not in stranger.client.rooms[refused].users,
-            "the bot to reject the invite",
-        )
-        path = f"/_synapse/admin/v1/rooms/{urllib.parse.quote(refused)}/members"
-        members = synapse.admin_request("GET", path, synapse.admin_token())["members"]
-        assert bot.user_id not in members
-        assert f"rejected invite to {refused} from {stranger.mxid}" in bot.log_text()
-    finally:
-        bot.kill()
+    path = f"/_synapse/admin/v1/rooms/{urllib.parse.quote(refused)}/members"
+    members = synapse.admin_request("GET", path, synapse.admin_token())["members"]
+    assert bot.user_id not in members
+    assert f"rejected invite to {refused} from {stranger.mxid}" in bot.log_text()
 
 
 async def test_an_edit_is_applied_once_and_fallbacks_are_not_commands(

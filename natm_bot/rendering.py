@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -31,8 +32,12 @@ class Rendered:
     html: str
 
 
+@functools.lru_cache(maxsize=256)
 def render(markdown: str) -> Rendered:
-    """Render Markdown to HTML and derive the plain-text body from that HTML."""
+    """Render Markdown to HTML and derive the plain-text body from that HTML.
+
+    Cached: most replies (principles, readings, help) are the same text every time, and
+    rendering a long one costs about half a millisecond."""
     html = _MD.render(markdown).strip()
     return Rendered(body=html_to_text(html), html=html)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -32,23 +33,27 @@ class EventLedger:
         self._db = db
 
     async def accept(self, messages: list[Message], sync_token: str | None) -> list[Message]:
-        """Queue the messages not seen before and save the sync token, in one transaction."""
-        fresh: list[Message] = []
-        async with self._db.transaction() as conn:
+        """Queue the messages not seen before and save the sync token, in one transaction.
+
+        Not synced to disk on commit (it is on the path of every answer): if a power cut
+        loses it, the token goes with the commands, and the next start fetches them again."""
+
+        def work(conn: sqlite3.Connection) -> list[Message]:
+            fresh: list[Message] = []
             for message in messages:
                 keys = [message.event_id]
                 if message.edit_of:
                     keys.append(EventId(f"edit:{message.edit_of}"))
                 placeholders = ",".join("?" * len(keys))
-                cursor = await conn.execute(
+                seen = conn.execute(
                     f"SELECT 1 FROM processed_events WHERE event_id IN ({placeholders}) "
                     f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
                     f"OR (edit_of IS NOT NULL AND edit_of = ?)",
                     (*keys, message.event_id, message.edit_of or ""),
-                )
-                if await cursor.fetchone():
+                ).fetchone()
+                if seen:
                     continue
-                await conn.execute(
+                conn.execute(
                     f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         message.event_id,
@@ -63,12 +68,14 @@ class EventLedger:
                 )
                 fresh.append(message)
             if sync_token is not None:
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO state (key, value) VALUES ('sync_token', ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (sync_token,),
                 )
-        return fresh
+            return fresh
+
+        return await self._db.run(work, durable=False)
 
     async def pending(self) -> list[Message]:
         """Commands received but not answered yet, oldest first."""
@@ -78,16 +85,19 @@ class EventLedger:
     async def finish(self, message: Message) -> None:
         """Record the command as answered (or skipped) and forget its text."""
         now = int(time.time())
-        async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
-            keys = [message.event_id]
-            if message.edit_of:
-                keys.append(EventId(f"edit:{message.edit_of}"))
-            await conn.executemany(
+        keys = [message.event_id]
+        if message.edit_of:
+            keys.append(EventId(f"edit:{message.edit_of}"))
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
+            conn.executemany(
                 "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) "
                 "VALUES (?, ?, ?)",
                 [(key, message.room_id, now) for key in keys],
             )
+
+        await self._db.run(work)
 
     async def was_handled(self, event_id: str) -> bool:
         """Whether the event was already answered or skipped."""

@@ -18,6 +18,7 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     RoomMemberEvent,
+    RoomMessagesResponse,
     RoomMessageText,
     SyncError,
     SyncResponse,
@@ -37,6 +38,7 @@ WORKERS = 4
 SYNC_TIMEOUT_MS = 30_000
 FIRST_SYNC_TIMEOUT_S = 120
 SHUTDOWN_GRACE_S = 5
+BACKFILL_PAGES = 20
 # A generous timeline per room, so a burst of commands while the bot was away is not cut off.
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 FAULT_ENV = "NATM_BOT_FAULT"
@@ -245,14 +247,38 @@ class BotRunner:
         if self._token is not None:  # the very first sync only learns where "now" is
             for room_id, info in response.rooms.join.items():
                 room = self.client.rooms.get(room_id)
-                if room is not None:
-                    messages.extend(self._commands_in(room, info.timeline.events))
+                if room is None:
+                    continue
+                events = list(info.timeline.events)
+                if info.timeline.limited:  # more happened than one sync carries
+                    events = await self._earlier(room_id, info.timeline.prev_batch) + events
+                messages.extend(self._commands_in(room, events))
         fresh = await self.ledger.accept(messages, response.next_batch)
         if fresh:
             log.debug("queued %d new commands", len(fresh))
         self._token = response.next_batch
         for message in fresh:
             self._enqueue(message)
+
+    async def _earlier(self, room_id: str, token: str | None) -> list[Any]:
+        """Events a limited sync left out, back to max_command_age (older ones would be
+        skipped anyway), oldest first; at most BACKFILL_PAGES pages."""
+        oldest = datetime.now(UTC) - timedelta(seconds=self.matrix.max_command_age)
+        found: list[Any] = []
+        for _ in range(BACKFILL_PAGES):
+            if token is None:
+                break
+            page = await self.client.room_messages(room_id, start=token, limit=100)
+            if not isinstance(page, RoomMessagesResponse) or not page.chunk:
+                break
+            found = list(reversed(page.chunk)) + found
+            stamps = [getattr(e, "server_timestamp", 0) for e in page.chunk]
+            if min(stamps) / 1000 < oldest.timestamp() or page.end == token:
+                break
+            token = page.end
+        else:
+            log.warning("room %s: more than %d pages of missed events", room_id, BACKFILL_PAGES)
+        return found
 
     def _commands_in(self, room: MatrixRoom, events: list[Any]) -> list[Message]:
         start = 0

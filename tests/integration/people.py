@@ -51,7 +51,12 @@ class Person:
         assert isinstance(response, LoginResponse), response
         self.client.add_event_callback(self._on_event, Event)
         self.client.add_response_callback(self._on_sync, SyncResponse)
-        self._sync = asyncio.create_task(self.client.sync_forever(timeout=1000, full_state=True))
+        # A long timeline per room: after a homeserver restart, a short one (10 events by
+        # default) would skip replies that the test then waits for in vain.
+        wide = {"room": {"timeline": {"limit": 500}}}
+        self._sync = asyncio.create_task(
+            self.client.sync_forever(timeout=1000, full_state=True, sync_filter=wide)
+        )
         await self.client.synced.wait()
         return self
 

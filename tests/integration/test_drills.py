@@ -94,11 +94,18 @@ async def _settle_and_check(
 ) -> None:
     commands = [event for s in senders for event in s.sent]
     assert len(commands) == SENDERS * (COMMANDS_EACH + 1)
-    await observer.wait_for(
-        lambda: all(observer.replies_to(room, c, bot.user_id) for c in commands),
-        "a reply to every command",
-        timeout=WAIT,
-    )
+    try:
+        await observer.wait_for(
+            lambda: all(observer.replies_to(room, c, bot.user_id) for c in commands),
+            "a reply to every command",
+            timeout=WAIT,
+        )
+    except AssertionError:
+        missing = [c for c in commands if not observer.replies_to(room, c, bot.user_id)]
+        raise AssertionError(
+            f"{len(missing)} of {len(commands)} commands unanswered, e.g. {missing[:3]}; "
+            f"bot log:\n{bot.log_text()[-4000:]}"
+        ) from None
     sentinel = await observer.say(room, "!help")
     await observer.reply(room, sentinel, bot.user_id)
     counts = [len(observer.replies_to(room, c, bot.user_id)) for c in commands]

@@ -102,3 +102,24 @@ async def test_store_missing_or_credentials_damaged_refuses_to_start(
     result = bot_process.cli("run")
     assert result.returncode == 1
     assert "encryption store" in result.stderr and "missing" in result.stderr
+
+
+async def test_more_commands_than_one_sync_carries_are_all_answered(
+    people: People, make_bot: BotFactory
+) -> None:
+    alice = await people("alice")
+    bot = make_bot()
+    text = bot.config.read_text()
+    bot.config.write_text(text + "safety:\n  rate_burst: 1000\n  rate_per_minute: 6000\n")
+    await bot.start()
+    room = await _room(alice, bot)
+    assert await bot.stop() == 0
+    offline = [await alice.say(room, f"!principles {n % 5 + 1}") for n in range(130)]
+    await bot.start()  # its first sync is limited to 100 events: the rest is paged back
+    await alice.wait_for(
+        lambda: all(alice.replies_to(room, c, bot.user_id) for c in offline),
+        "a reply to each of 130 commands",
+        timeout=120,
+    )
+    await _settle(alice, room, bot)
+    assert [len(alice.replies_to(room, c, bot.user_id)) for c in offline] == [1] * 130

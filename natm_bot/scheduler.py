@@ -80,7 +80,12 @@ class Scheduler:
             if self._scheduler.get_job("wake"):
                 self._scheduler.remove_job("wake")
             return
-        self._scheduler.add_job(self._wake, "date", run_date=due, id="wake", replace_existing=True)
+        # Re-armed from inside a running wake-up when a sweep outlasts the gap to the next
+        # due time: a second instance must be allowed, or APScheduler drops it and nothing
+        # wakes until the safety sweep. The announcer's lock keeps sweeps one at a time.
+        self._scheduler.add_job(
+            self._wake, "date", run_date=due, id="wake", replace_existing=True, max_instances=2
+        )
 
     async def _wake(self) -> None:
         try:

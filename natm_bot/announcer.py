@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ON_TIME = timedelta(seconds=60)
+CHUNK = 8  # occurrences of a meeting computed at a time
+YIELD_EVERY = 200  # meetings loaded between two turns of the event loop
 STATE_KEY = "announcer_checked_until"
 
 
@@ -58,16 +60,36 @@ def txn_id_for(key: LedgerKey, target: str) -> str:
     return "natm-a-" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+def _occurrences(schedule: Schedule, after: datetime) -> Iterator[datetime]:
+    """The schedule's occurrences at or after `after`, computed a few at a time, so that no
+    dateutil walk stays suspended in between (a suspended one holds a year of lookup tables,
+    about 10 KB, and there is one per meeting)."""
+    while batch := schedule.next_after(after, CHUNK):
+        yield from batch
+        if len(batch) < CHUNK:
+            return
+        after = batch[-1] + timedelta(microseconds=1)
+
+
 def _stream(
     schedule: Schedule, after: datetime, offsets: list[tuple[int, str]], source: str
 ) -> Iterator[Due]:
-    def one(offset: int, channel: str) -> Iterator[Due]:
-        for moment in schedule.iter_from(after + timedelta(minutes=offset)):
+    """Every announcement due after `after`, in time order, from one walk over the
+    occurrences that all offsets share."""
+    if not offsets:
+        return
+    longest = timedelta(minutes=max(offset for offset, _ in offsets))
+    pending: list[Due] = []
+    for moment in _occurrences(schedule, after):
+        # No later occurrence can make anything due before `moment - longest`.
+        while pending and pending[0].at <= moment - longest:
+            yield heapq.heappop(pending)
+        for offset, channel in offsets:
             due = moment - timedelta(minutes=offset)
             if due > after:
-                yield Due(due, source, moment, offset, channel)
-
-    return heapq.merge(*(one(offset, channel) for offset, channel in offsets))
+                heapq.heappush(pending, Due(due, source, moment, offset, channel))
+    while pending:
+        yield heapq.heappop(pending)
 
 
 class Announcer:
@@ -92,9 +114,11 @@ class Announcer:
         # Everything due after the last sweep (or, before any sweep, after a meeting was
         # planned) is still to do; the ledger keeps what was done from being done again.
         checked = datetime.fromisoformat(str(row[0])) if row else None
-        for meeting in await self.app.meetings.store.active():
+        for index, meeting in enumerate(await self.app.meetings.store.active()):
             after = max(checked, meeting.created_at) if checked else meeting.created_at
             self._install(self._meeting_source(meeting, after))
+            if index % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # let commands be answered meanwhile
         for fixed in self.app.config.announcements:
             self._install(self._fixed_source(fixed, checked or now))
         self.loaded = True

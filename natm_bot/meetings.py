@@ -13,7 +13,13 @@ from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
 from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
-from natm_bot.storage.meetings import AnnouncementLedger, Answer, Meeting, MeetingStore
+from natm_bot.storage.meetings import (
+    AnnouncementLedger,
+    Answer,
+    Meeting,
+    MeetingStore,
+    Timing,
+)
 from natm_bot.timeutil import (
     WHEN_EXAMPLE,
     clock_in,
@@ -68,6 +74,8 @@ class MeetingService:
         self.app = app
         self.store = MeetingStore(app.db)
         self.ledger = AnnouncementLedger(app.db)
+        # meeting id → (its timing, when computed, its next occurrence then): see _next_of
+        self._next: dict[int, tuple[Timing, datetime, datetime | None]] = {}
 
     async def get(self, meeting_id: int) -> Meeting:
         """The meeting with this number, or a friendly error."""
@@ -224,20 +232,40 @@ class MeetingService:
 
     async def upcoming(self, now: datetime, limit: int) -> list[tuple[Meeting, datetime]]:
         """The next `limit` occurrences across all meetings, skipping cancelled ones."""
-
-        def stream(meeting: Meeting) -> object:
-            for moment in schedule_of(meeting).iter_from(now):
-                if occurrence_key(moment) not in meeting.exceptions:
-                    yield moment, meeting.id, meeting
-
-        meetings = await self.store.active()
-        merged = heapq.merge(*(stream(m) for m in meetings))  # type: ignore[call-overload]
+        timings = await self.store.timings()
+        heap = [(first, t.id) for t in timings if (first := self._next_of(t, now))]
+        heapq.heapify(heap)
         found: list[tuple[Meeting, datetime]] = []
-        for moment, _, meeting in merged:
+        loaded: dict[int, Meeting | None] = {}
+        while heap and len(found) < limit:
+            moment, meeting_id = heapq.heappop(heap)
+            if meeting_id not in loaded:
+                loaded[meeting_id] = await self.store.get(meeting_id)
+            meeting = loaded[meeting_id]
+            if meeting is None or meeting.cancelled:
+                continue  # cancelled meanwhile
             found.append((meeting, moment))
-            if len(found) >= limit:
-                break
+            following = self.next_occurrences(meeting, moment + timedelta(microseconds=1), 1)
+            if following:
+                heapq.heappush(heap, (following[0], meeting_id))
+        if len(self._next) > 2 * len(timings):  # now and then, forget cancelled meetings
+            active = {t.id for t in timings}
+            self._next = {k: v for k, v in self._next.items() if k in active}
         return found
+
+    def _next_of(self, timing: Timing, now: datetime) -> datetime | None:
+        """A meeting's next occurrence at or after `now`. An occurrence stays the next one
+        until it starts, so it is remembered: most lists then walk no recurrence at all."""
+        known = self._next.get(timing.id)
+        if known is not None:
+            was, since, first = known
+            if was == timing and since <= now and (first is None or now <= first):
+                return first
+        start = datetime.fromisoformat(timing.start_local)
+        moments = Schedule(start, timing.timezone, timing.rrule).iter_from(now)
+        first = next((m for m in moments if occurrence_key(m) not in timing.exceptions), None)
+        self._next[timing.id] = (timing, now, first)
+        return first
 
     def next_occurrences(self, meeting: Meeting, now: datetime, count: int) -> list[datetime]:
         """The meeting's next occurrences, cancelled ones left out."""

@@ -53,6 +53,17 @@ def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeti
     )
 
 
+@dataclass(frozen=True)
+class Timing:
+    """When a meeting takes place, without the rest of it: enough to find the next ones."""
+
+    id: int
+    start_local: str  # as stored: the ISO wall-clock time in `timezone`
+    timezone: str
+    rrule: str | None
+    exceptions: frozenset[int]
+
+
 class MeetingStore:
     """SQL for meetings and everything hanging off them."""
 
@@ -102,6 +113,22 @@ class MeetingStore:
     async def active(self) -> list[Meeting]:
         """Every meeting that is not cancelled."""
         return await self._load("WHERE cancelled = 0", ())
+
+    async def timings(self) -> list[Timing]:
+        """When every active meeting takes place, without loading the meetings themselves."""
+        rows = await self._db.fetchall(
+            "SELECT id, start_local, timezone, rrule FROM meetings WHERE cancelled = 0"
+        )
+        skipped: dict[int, set[int]] = {}
+        for exc in await self._db.fetchall(
+            "SELECT e.meeting_id, e.occurrence FROM meeting_exceptions e"
+            " JOIN meetings m ON m.id = e.meeting_id WHERE m.cancelled = 0"
+        ):
+            skipped.setdefault(exc[0], set()).add(exc[1])
+        return [
+            Timing(row[0], row[1], row[2], row[3], frozenset(skipped.get(row[0], ())))
+            for row in rows
+        ]
 
     async def _load(self, where: str, params: tuple[object, ...]) -> list[Meeting]:
         rows = await self._db.fetchall(f"SELECT * FROM meetings {where} ORDER BY id", params)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
-import statistics
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,11 +44,6 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
         return ordered[index]
 
     return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": ordered[-1]}
-
-
-def mean(values: Sequence[float]) -> float:
-    """The arithmetic mean (nan for no values)."""
-    return statistics.fmean(values) if values else float("nan")
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -107,8 +100,3 @@ class Sampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
-
-
-def elapsed_ms(start: float) -> float:
-    """Milliseconds since a time.perf_counter() reading."""
-    return (time.perf_counter() - start) * 1000

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from natm_bot.meetings import occurrence_key, schedule_of
 from natm_bot.messages import Outgoing, Reply, RoomId, UserId
-from natm_bot.recurrence import Schedule
+from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import AnnouncementLedger, LedgerKey, Meeting, Status
 from natm_bot.timeutil import parse_local, span_text
@@ -134,8 +134,6 @@ class Announcer:
     def _fixed_source(
         self, fixed: FixedAnnouncement, after: datetime
     ) -> tuple[str, Iterator[Due]]:
-        from natm_bot.recurrence import parse_repeat
-
         schedule = Schedule(
             parse_local(fixed.start), fixed.timezone, parse_repeat(fixed.repeat or "")
         )

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -86,11 +86,6 @@ RoomRef = Annotated[str, AfterValidator(_room)]
 Url = Annotated[str, AfterValidator(check_url)]
 ZoneName = Annotated[str, AfterValidator(_zone)]
 LocalText = Annotated[dict[str, str], AfterValidator(_lang_map)]
-
-
-def known_zones() -> set[str]:
-    """Every IANA zone name this machine knows."""
-    return available_timezones()
 
 
 def _describe(error: Any) -> str:

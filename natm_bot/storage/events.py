@@ -99,21 +99,7 @@ class EventLedger:
 
         await self._db.run(work)
 
-    async def was_handled(self, event_id: str) -> bool:
-        """Whether the event was already answered or skipped."""
-        row = await self._db.fetchone(
-            "SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,)
-        )
-        return row is not None
-
     async def sync_token(self) -> str | None:
         """Where the last synced batch ended, or None before the first sync."""
         row = await self._db.fetchone("SELECT value FROM state WHERE key = 'sync_token'")
         return str(row[0]) if row else None
-
-    async def prune(self, older_than_seconds: int) -> int:
-        """Forget handled-event ids older than the given age; how many were removed."""
-        cutoff = int(time.time()) - older_than_seconds
-        return await self._db.execute(
-            "DELETE FROM processed_events WHERE handled_at < ?", (cutoff,)
-        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -241,12 +240,3 @@ class GroupStore:
             )
             for row in rows
         ]
-
-    async def set_coordinators(self, group_id: str, users: Iterable[str]) -> None:
-        """Replace the coordinators of a group."""
-        async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM group_coordinators WHERE group_id = ?", (group_id,))
-            await conn.executemany(
-                "INSERT INTO group_coordinators (group_id, user_id) VALUES (?, ?)",
-                [(group_id, user) for user in users],
-            )

@@ -22,7 +22,6 @@ class PersonalData:
     coordinates: tuple[str, ...]  # group names
     contact_for: tuple[str, ...]  # organisations listing them as contact
     audit_entries: int
-    waiting_commands: int
 
 
 def _when(ms_or_s: int, ms: bool = True) -> datetime:
@@ -65,7 +64,6 @@ class PrivacyStore:
         audit = await self._db.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE actor = ? OR instr(detail, ?) > 0", (user, user)
         )
-        inbox = await self._db.fetchone("SELECT COUNT(*) FROM inbox WHERE sender = ?", (user,))
         return PersonalData(
             signups=tuple((r[0], bool(r[1]), _when(r[2])) for r in signups),
             rsvps=tuple((r[0], r[1], _when(r[2], ms=False), r[3], bool(r[4])) for r in rsvps),
@@ -74,7 +72,6 @@ class PrivacyStore:
             coordinates=tuple(r[0] for r in coordinates),
             contact_for=tuple(r[0] for r in contacts),
             audit_entries=int(audit[0]) if audit else 0,
-            waiting_commands=int(inbox[0]) if inbox else 0,
         )
 
     async def erase(self, user: str, supporter_digest: str | None) -> None:

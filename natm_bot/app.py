@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 
 from natm_bot.announcer import Announcer
 from natm_bot.clock import Clock, SystemClock
@@ -15,7 +14,6 @@ from natm_bot.groups import GroupService
 from natm_bot.meetings import MeetingService
 from natm_bot.members import MemberService
 from natm_bot.messages import Message, Outgoing, Reply, RoomId
-from natm_bot.paths import bundled
 from natm_bot.permissions import Permissions
 from natm_bot.privacy import PrivacyService
 from natm_bot.ratelimit import RateLimiter
@@ -40,10 +38,10 @@ class App:
         self.config = config
         self.transport = transport
         self.clock: Clock = clock or SystemClock()
-        self.data_dir = self._folder(config.paths.data_dir, "data")
+        self.data_dir = config.folder("data")
         self.content: Content = load_content(self.data_dir)
         self.registry = Registry()
-        self.registry.load_folder(self._folder(config.paths.commands_dir, "commands"))
+        self.registry.load_folder(config.folder("commands"))
         self.permissions = Permissions(self)
         self.dispatcher = Dispatcher(self)
         self.db = Database(config.resolve(config.paths.database))
@@ -60,9 +58,6 @@ class App:
         self.privacy = PrivacyService(self)
         safety = config.safety
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
-
-    def _folder(self, configured: object, name: str) -> Path:
-        return self.config.resolve(configured) if isinstance(configured, Path) else bundled(name)
 
     async def start(self) -> None:
         """Open the database (migrating it) before any message is handled."""

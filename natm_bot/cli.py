@@ -13,7 +13,6 @@ from pathlib import Path
 
 from natm_bot.config import Config, load_config
 from natm_bot.content import load_content
-from natm_bot.paths import bundled
 from natm_bot.registry import Registry
 from natm_bot.storage import StorageError
 from natm_bot.validation import FileProblems
@@ -71,15 +70,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(path: Path) -> Config:
     config = load_config(path)
-    data_dir = config.resolve(config.paths.data_dir) if config.paths.data_dir else bundled("data")
-    load_content(data_dir)
+    load_content(config.folder("data"))
     return config
 
 
 def _check(config: Config) -> None:
-    commands_dir = config.paths.commands_dir
-    registry = Registry()
-    registry.load_folder(config.resolve(commands_dir) if commands_dir else bundled("commands"))
+    Registry().load_folder(config.folder("commands"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

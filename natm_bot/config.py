@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from natm_bot.paths import bundled
 from natm_bot.validation import (
     FileProblems,
     RoomRef,
@@ -201,6 +202,11 @@ class Config(Strict):
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def folder(self, name: Literal["data", "commands"]) -> Path:
+        """The content or commands folder: the configured one, else the one shipped."""
+        configured = self.paths.data_dir if name == "data" else self.paths.commands_dir
+        return self.resolve(configured) if configured is not None else bundled(name)
 
     def resolve(self, path: Path) -> Path:
         """An absolute path: relative ones are taken from the config file's folder."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from natm_bot.announcer import Announcer
 from natm_bot.clock import Clock, SystemClock
@@ -54,7 +55,14 @@ class App:
         )
         self.meetings = MeetingService(self)
         self.announcer = Announcer(self)
-        self.scheduler = Scheduler(self.announcer, self.clock, self.maintain)
+        timers = config.housekeeping
+        self.scheduler = Scheduler(
+            self.announcer,
+            self.clock,
+            self.maintain,
+            safety_sweep=timedelta(seconds=timers.safety_sweep),
+            maintenance_every=timedelta(seconds=timers.interval),
+        )
         self.privacy = PrivacyService(self)
         safety = config.safety
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)

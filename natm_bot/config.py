@@ -165,6 +165,16 @@ class PrivacySection(Strict):
     retention: Duration = Field(default=30 * 86400, ge=86400)
 
 
+class HousekeepingSection(Strict):
+    """How often the periodic jobs run. The defaults suit every real deployment; the short
+    values exist so that tests and soak runs can go through many cycles in a few minutes."""
+
+    # Retention pruning and the WAL checkpoint.
+    interval: Duration = Field(default=600, ge=1, le=86400)
+    # The announcer's catch-up sweep (announcements are also woken at their exact time).
+    safety_sweep: Duration = Field(default=300, ge=1, le=3600)
+
+
 class InvitesSection(Strict):
     """Whose room invitations the bot accepts; all others are rejected."""
 
@@ -199,6 +209,7 @@ class Config(Strict):
     meetings: MeetingsSection = Field(default_factory=MeetingsSection)
     safety: SafetySection = Field(default_factory=SafetySection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    housekeeping: HousekeepingSection = Field(default_factory=HousekeepingSection)
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)

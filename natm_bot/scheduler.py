@@ -19,9 +19,6 @@ from natm_bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
-SAFETY_SWEEP = timedelta(minutes=5)
-MAINTENANCE = timedelta(minutes=10)
-
 
 class Scheduler:
     """Owns the AsyncIOScheduler and keeps one wake-up job at the next due time."""
@@ -31,10 +28,15 @@ class Scheduler:
         announcer: Announcer,
         clock: Clock,
         maintenance: Callable[[], Awaitable[None]] | None = None,
+        *,
+        safety_sweep: timedelta = timedelta(minutes=5),
+        maintenance_every: timedelta = timedelta(minutes=10),
     ) -> None:
         self.announcer = announcer
         self.clock = clock
         self.maintenance = maintenance
+        self.safety_sweep = safety_sweep
+        self.maintenance_every = maintenance_every
         self._scheduler: AsyncIOScheduler | None = None
 
     async def start(self) -> None:
@@ -50,7 +52,7 @@ class Scheduler:
         self._scheduler.add_job(
             self._wake,
             "interval",
-            seconds=SAFETY_SWEEP.total_seconds(),
+            seconds=self.safety_sweep.total_seconds(),
             id="safety-sweep",
             replace_existing=True,
         )
@@ -58,7 +60,7 @@ class Scheduler:
             self._scheduler.add_job(
                 self._maintain,
                 "interval",
-                seconds=MAINTENANCE.total_seconds(),
+                seconds=self.maintenance_every.total_seconds(),
                 id="maintenance",
                 replace_existing=True,
             )

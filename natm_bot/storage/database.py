@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +26,60 @@ class StorageError(Exception):
     """The database cannot be used (newer than this code, unreadable, disk full…)."""
 
 
+def _clean(raw: sqlite3.Connection) -> None:
+    """End a transaction that a failure left open, so the next statement starts clean."""
+    if raw.in_transaction:
+        log.warning("rolling back a transaction that a failure left open")
+        raw.execute("ROLLBACK")
+
+
+def _rollback_after(raw: sqlite3.Connection, error: BaseException) -> None:
+    """Roll back after `error`; a failing ROLLBACK is logged, never raised in its place (the
+    next operation tries again through `_clean`)."""
+    try:
+        if raw.in_transaction:  # SQLite itself rolls back on SQLITE_FULL and some I/O errors
+            raw.execute("ROLLBACK")
+    except sqlite3.Error as rollback_error:
+        log.warning("rollback after %r failed too: %s", error, rollback_error)
+
+
+def _rows(raw: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    """Every row of one statement, its cursor closed (an unfinished statement keeps the
+    connection from changing pragmas and WAL checkpoints from finishing)."""
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+class Transaction:
+    """The connection inside `Database.transaction()`: every cursor it hands out is closed
+    before the transaction ends, whatever the caller did with it."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._cursors: list[aiosqlite.Cursor] = []
+
+    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        """Run one statement; the cursor stays usable until the transaction ends."""
+        cursor = await self._conn.execute(sql, params)
+        self._cursors.append(cursor)
+        return cursor
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> aiosqlite.Cursor:
+        """Run one statement for many rows."""
+        cursor = await self._conn.executemany(sql, rows)
+        self._cursors.append(cursor)
+        return cursor
+
+    async def close_cursors(self) -> None:
+        """Finish every statement of this transaction."""
+        cursors, self._cursors = self._cursors, []
+        for cursor in cursors:
+            await cursor.close()
+
+
 class Database:
     """Serialised access to one SQLite file.
 
@@ -31,6 +87,10 @@ class Database:
     another's half-done writes), so every statement runs under one lock, and writes run in
     explicit BEGIN IMMEDIATE transactions. synchronous=FULL: a confirmed sign-up survives
     power loss, at a cost that is small for a chat bot's write rate.
+
+    No failure can leave the connection unusable: every call first ends a transaction that an
+    earlier failure left open, every statement's cursor is finished, a failed statement or
+    COMMIT rolls back, and the error that caused it is the one raised.
     """
 
     def __init__(self, path: Path, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> None:
@@ -38,29 +98,48 @@ class Database:
         self._migrations = migrations
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._synchronous: str | None = None  # the level set on the connection now
 
     async def open(self) -> None:
         """Connect, set the pragmas and bring the schema up to date."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._create_private()
         try:
             conn = await aiosqlite.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {self.path}: {exc}") from None
         self._conn = conn
         conn.row_factory = sqlite3.Row
-        for pragma in (
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "busy_timeout=10000",
-            "synchronous=FULL",
-            "secure_delete=ON",
-        ):
-            await conn.execute(f"PRAGMA {pragma}")
         try:
+            await self._call(self._configure)
             await self._migrate()
         except BaseException:
             await self.close()
             raise
+
+    def _configure(self, raw: sqlite3.Connection) -> None:
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000"):
+            _rows(raw, f"PRAGMA {pragma}", ())
+        _rows(raw, "PRAGMA secure_delete=ON", ())
+        self._set_synchronous(raw, durable=True)
+
+    def _create_private(self) -> None:
+        """A new database (and so its -wal and -shm, which SQLite creates with the same mode)
+        is readable by its owner only: it holds Matrix ids and perhaps the supporter key."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+            if mode & 0o077:
+                log.warning(
+                    "database %s can be read by other users (mode %o); `chmod 600` it",
+                    self.path,
+                    mode,
+                )
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot create database {self.path}: {exc}") from None
+        os.close(fd)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -68,6 +147,29 @@ class Database:
         if self._conn is None:
             raise StorageError("the database is not open")
         return self._conn
+
+    async def _call(self, work: Callable[[sqlite3.Connection], T], *, clean: bool = True) -> T:
+        """`work(raw connection)` in one trip to the database thread, first ending any
+        transaction a failure left open (unless `clean` is False: inside `transaction()`).
+        The caller holds the lock, or is the only user (opening)."""
+        conn = self.conn
+
+        def guarded(raw: sqlite3.Connection) -> T:
+            if clean:
+                _clean(raw)
+            return work(raw)
+
+        # aiosqlite runs every call as a function on its thread; this is the one way to run
+        # several statements there in one go (Connection._execute, aiosqlite ≥ 0.17).
+        result: T = await conn._execute(guarded, conn._conn)  # type: ignore[no-untyped-call]
+        return result
+
+    def _set_synchronous(self, raw: sqlite3.Connection, *, durable: bool) -> None:
+        """FULL or NORMAL, changed only when it differs (only possible outside a transaction)."""
+        wanted = "FULL" if durable else "NORMAL"
+        if self._synchronous != wanted:
+            raw.execute(f"PRAGMA synchronous={wanted}")
+            self._synchronous = wanted
 
     async def version(self) -> int:
         """The schema version stored in the file."""
@@ -90,34 +192,47 @@ class Database:
             log.info("database migrated to schema version %d", number)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; one at a time."""
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error (a failed COMMIT included);
+        one at a time."""
         async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            await self._call(self._begin)
+            txn = Transaction(self.conn)
             try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
+                yield txn
+                await txn.close_cursors()
+                await self._call(lambda raw: raw.execute("COMMIT").close(), clean=False)
+            except BaseException as error:
+                await self._abort(txn, error)
                 raise
-            await conn.execute("COMMIT")
+
+    def _begin(self, raw: sqlite3.Connection, durable: bool = True) -> None:
+        self._set_synchronous(raw, durable=durable)
+        raw.execute("BEGIN IMMEDIATE")
+
+    async def _abort(self, txn: Transaction, error: BaseException) -> None:
+        """Finish the cursors and roll back after `error`, without raising in its place."""
+        try:
+            await txn.close_cursors()
+            await self.conn._execute(_rollback_after, self.conn._conn, error)  # type: ignore[no-untyped-call]
+        except (sqlite3.Error, ValueError) as cleanup_error:  # ValueError: connection closed
+            log.warning("cleaning up after %r failed: %s", error, cleanup_error)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a read-only query, in one trip to the database thread."""
         async with self._lock:
-            return list(await self.conn.execute_fetchall(sql, params))
+            return await self._call(lambda raw: _rows(raw, sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a read-only query that returns at most a few rows, or None."""
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(sql, params)
-            return next(iter(rows), None)
+        return next(iter(await self.fetchall(sql, params)), None)
 
     async def run(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """`work(connection)` inside BEGIN IMMEDIATE … COMMIT, in ONE trip to the database
         thread (each `await conn.execute` of `transaction()` is a trip of its own, and on a
-        busy machine each trip costs 0.1–0.3 ms). `work` gets the plain sqlite3 connection
-        and must not block on anything but SQLite.
+        busy machine each trip costs 0.1–0.3 ms). `work` gets the plain sqlite3 connection,
+        must close (or fully fetch) every cursor it opens, and must not block on anything but
+        SQLite.
 
         durable=False commits without syncing (synchronous=NORMAL for this transaction
         only): a power cut may lose it, never corrupt it, and the next synced commit
@@ -125,46 +240,44 @@ class Database:
         sync token: a lost batch is fetched from the homeserver again)."""
 
         def transaction(raw: sqlite3.Connection) -> T:
-            if not durable:
-                raw.execute("PRAGMA synchronous=NORMAL")
+            self._begin(raw, durable)
             try:
-                raw.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(raw)
-                except BaseException:
-                    raw.execute("ROLLBACK")
-                    raise
-                raw.execute("COMMIT")
-                return result
-            finally:
-                if not durable:
-                    raw.execute("PRAGMA synchronous=FULL")
+                result = work(raw)
+                raw.execute("COMMIT").close()
+            except BaseException as error:
+                _rollback_after(raw, error)
+                raise
+            return result
 
         async with self._lock:
-            conn = self.conn
-            # aiosqlite runs every call as a function on its thread; this is the one way to
-            # run several statements there in one go (Connection._execute, aiosqlite ≥ 0.17).
-            result: T = await conn._execute(transaction, conn._conn)  # type: ignore[no-untyped-call]
-            return result
+            return await self._call(transaction)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; the number of rows changed."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount
+        return await self.run(lambda raw: _changed(raw, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one write statement for many rows in a single transaction."""
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+        await self.run(lambda raw: raw.executemany(sql, rows).close())
 
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it (so erased bytes leave the disk)."""
+    async def checkpoint(self) -> tuple[int, int]:
+        """Fold the WAL into the main file and truncate it (so erased bytes leave the disk);
+        (pages in the WAL, pages folded back) as SQLite reports them."""
         async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            rows = await self._call(lambda raw: _rows(raw, "PRAGMA wal_checkpoint(TRUNCATE)", ()))
+        _, in_wal, folded = rows[0] if rows else (0, 0, 0)
+        return int(in_wal), int(folded)
 
     async def close(self) -> None:
         """Close the connection (its thread would otherwise keep the process alive)."""
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
+
+
+def _changed(raw: sqlite3.Connection, sql: str, params: Params) -> int:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-import aiosqlite
-
-from natm_bot.storage.database import Database
+from natm_bot.storage.database import Database, Transaction
 
 JoinStatus = Literal["joined", "waiting", "already-member", "already-waiting"]
 
@@ -188,7 +186,7 @@ class GroupStore:
             promoted = await self._promote(conn, group.id)
             return LeaveOutcome("waiting" if row[0] else "member", promoted)
 
-    async def _promote(self, conn: aiosqlite.Connection, group_id: str) -> tuple[str, ...]:
+    async def _promote(self, conn: Transaction, group_id: str) -> tuple[str, ...]:
         cursor = await conn.execute(
             "SELECT capacity, (SELECT COUNT(*) FROM signups WHERE group_id = g.id AND waiting = 0)"
             " FROM groups g WHERE id = ?",
@@ -208,7 +206,7 @@ class GroupStore:
         )
         return tuple(str(r[0]) for r in await cursor.fetchall())
 
-    async def _position(self, conn: aiosqlite.Connection, group_id: str, user_id: str) -> int:
+    async def _position(self, conn: Transaction, group_id: str, user_id: str) -> int:
         cursor = await conn.execute(
             "SELECT COUNT(*) FROM signups WHERE group_id = ? AND waiting = 1 AND id <="
             " (SELECT id FROM signups WHERE group_id = ? AND user_id = ?)",

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from natm_bot.storage.database import Database
+from natm_bot.storage.database import Database, Transaction
 
 _INFO = "name, category, country, languages, website, description, contact"
 _ORG = f"id, {_INFO}, joined"
@@ -312,7 +310,7 @@ class MemberStore:
         async with self._db.transaction() as conn:
             return await self._take(conn, number)
 
-    async def _take(self, conn: aiosqlite.Connection, number: int) -> Application | None:
+    async def _take(self, conn: Transaction, number: int) -> Application | None:
         cursor = await conn.execute(
             f"DELETE FROM member_applications WHERE id = ? RETURNING {_APP}", (number,)
         )

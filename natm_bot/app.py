@@ -88,7 +88,8 @@ class App:
         events, ledger = await self.privacy.store.prune(self.config.privacy.retention)
         if events or ledger:
             log.info("pruned %d handled-message ids and %d announcement records", events, ledger)
-        await self.db.checkpoint()
+        in_wal, folded = await self.db.checkpoint()
+        log.debug("checkpoint folded %d of %d WAL pages into the database", folded, in_wal)
 
     async def start_scheduler(self) -> None:
         """Start announcing meetings (once the transport can send)."""

@@ -30,6 +30,7 @@ from natm_bot.config import Config, MatrixSection
 from natm_bot.matrix_session import Credentials, SessionError, restore
 from natm_bot.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.events import EventLedger
+from natm_bot.supervision import Job, drills
 from natm_bot.transport.matrix import TRANSIENT, Backoff, MatrixTransport, SendFailed
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ SHUTDOWN_GRACE_S = 5
 BACKFILL_PAGES = 20
 # A generous timeline per room, so a burst of commands while the bot was away is not cut off.
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
-FAULT_ENV = "NATM_BOT_FAULT"
 
 
 class FatalError(Exception):
@@ -78,6 +78,9 @@ class BotRunner:
         self._invites_in_flight: set[str] = set()
         self._online: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.crypto_job = Job("crypto-keys")
+        self.rooms_job = Job("room-state")
+        self._kill_after_send = "kill-after-send" in drills()
 
     # ----- start and stop -------------------------------------------------------------------
 
@@ -217,8 +220,8 @@ class BotRunner:
             if first:
                 self._spawn(self.app.start_scheduler())  # rooms are known: announcements can go
             first = False
-            await self.transport.notify_rooms_changed()
-            await self._crypto_housekeeping()
+            await self.rooms_job.run(self.transport.notify_rooms_changed)
+            await self.crypto_job.run(self._crypto_housekeeping)
 
     async def _crypto_housekeeping(self) -> None:
         """What nio's sync_forever would do: upload, query and claim keys, flush to-device."""
@@ -406,7 +409,7 @@ class BotRunner:
         log.debug(
             "answered %s in %s with %d messages", message.event_id, message.room_id, len(outgoing)
         )
-        if os.environ.get(FAULT_ENV) == "kill-after-send":
+        if self._kill_after_send:
             # Fault drill: die between "sent" and "recorded", as a power cut would.
             os.kill(os.getpid(), signal.SIGKILL)
         await self.ledger.finish(message)

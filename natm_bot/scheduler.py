@@ -16,8 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from natm_bot.announcer import Announcer
 from natm_bot.clock import Clock
+from natm_bot.supervision import Job
 
 log = logging.getLogger(__name__)
+
+# After a failed sweep (the database locked or full…), try again this soon rather than at
+# the due time that is already past, which would spin.
+RETRY_AFTER_FAILURE = timedelta(seconds=15)
 
 
 class Scheduler:
@@ -38,6 +43,8 @@ class Scheduler:
         self.safety_sweep = safety_sweep
         self.maintenance_every = maintenance_every
         self._scheduler: AsyncIOScheduler | None = None
+        self.sweeps = Job("announcer")
+        self.housekeeping = Job("housekeeping")
 
     async def start(self) -> None:
         """Load the announcer's queue, send what is due (late or missed), then keep time."""
@@ -46,8 +53,6 @@ class Scheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._scheduler.start()
-        if not self.announcer.loaded:
-            await self.announcer.load()
         self.announcer.on_change = self.arm
         self._scheduler.add_job(
             self._wake,
@@ -68,16 +73,17 @@ class Scheduler:
 
     async def _maintain(self) -> None:
         assert self.maintenance is not None
-        try:
-            await self.maintenance()
-        except Exception:
-            log.exception("housekeeping failed; retrying later")
+        await self.housekeeping.run(self.maintenance)
 
     def arm(self) -> None:
-        """(Re)set the wake-up job to the next due announcement."""
+        """(Re)set the wake-up job to the next due announcement (not sooner than a short
+        pause after a failed sweep)."""
         if self._scheduler is None:
             return
         due = self.announcer.next_due()
+        soon = self.clock.now() + min(RETRY_AFTER_FAILURE, self.safety_sweep)
+        if due is not None and due < soon and not self.sweeps.healthy:
+            due = soon
         if due is None:
             if self._scheduler.get_job("wake"):
                 self._scheduler.remove_job("wake")
@@ -90,11 +96,13 @@ class Scheduler:
         )
 
     async def _wake(self) -> None:
-        try:
-            await self.announcer.sweep()
-        except Exception:
-            log.exception("announcement sweep failed; retrying at the next wake-up")
+        await self.sweeps.run(self._sweep)
         self.arm()
+
+    async def _sweep(self) -> int:
+        if not self.announcer.loaded:  # at start, or after loading failed
+            await self.announcer.load()
+        return await self.announcer.sweep()
 
     def stop(self) -> None:
         """Stop timing (jobs live in memory and are rebuilt from the database at start)."""

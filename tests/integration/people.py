@@ -163,6 +163,7 @@ class BotProcess:
         bot_user: str,
         admins: tuple[str, ...] = (),
         log_level: str = "INFO",
+        sections: dict[str, Any] | None = None,
         **matrix: Any,
     ) -> None:
         self.folder = folder
@@ -173,6 +174,7 @@ class BotProcess:
             "bot": {"admins": list(admins), "log_level": log_level},
             "paths": {"database": "bot.sqlite3"},
             "matrix": {"homeserver": hs.url, "user_id": bot_user, "store_dir": "store", **matrix},
+            **(sections or {}),
         }
         folder.mkdir(parents=True, exist_ok=True)
         self.config.write_text(yaml.safe_dump(settings), encoding="utf-8")

@@ -16,11 +16,21 @@ from natm_bot.errors import CommandError, UsageError
 from natm_bot.messages import Message, Reply
 from natm_bot.registry import CommandSpec, Perm
 from natm_bot.rendering import md_escape
+from natm_bot.storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from natm_bot.app import App
 
 log = logging.getLogger(__name__)
+
+
+def cannot_save(state: str) -> str:
+    """What a person is told when the database cannot save their request right now."""
+    return (
+        f"Sorry, I can't save anything right now: my database is {state}. Nothing was "
+        "changed; please try again in a few minutes. (Reading commands still work.)"
+    )
+
 
 # A Matrix rich-reply fallback: quoted lines ("> …") then a blank line, before the new text.
 _FALLBACK_RE = re.compile(r"\A(?:>[^\n]*\n)+\n")
@@ -87,6 +97,9 @@ class Dispatcher:
             return await self._run(message, invocation)
         except asyncio.CancelledError:
             raise
+        except StorageUnavailable as exc:
+            log.info("could not save for a command: the database is %s", exc.state)
+            return [Reply(cannot_save(exc.state))]
         except Exception:
             ref = secrets.token_hex(4)
             name = invocation.spec.name if invocation.spec else "(unknown)"
@@ -119,8 +132,16 @@ class Dispatcher:
         except CommandError as exc:
             return [Reply(str(exc))]
         if spec.perm is not Perm.USER and spec.audited:
-            await self._app.privacy.audit.record(message.sender, spec.name, invocation.args)
+            await self._audit(message, spec.name, invocation.args)
         return result if isinstance(result, list) else [result]
+
+    async def _audit(self, message: Message, name: str, args: str) -> None:
+        """Record a privileged action; the action itself is done, so a storage fault here
+        must not tell the person otherwise."""
+        try:
+            await self._app.privacy.audit.record(message.sender, name, args)
+        except StorageUnavailable as exc:
+            log.warning("audit entry for %s by a moderator lost: %s", name, exc)
 
     def _unknown(self, typed: str) -> Reply:
         prefix = self._app.config.bot.prefix

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from nio.api import Api
 
 from natm_bot.app import App
 from natm_bot.config import Config, MatrixSection
+from natm_bot.intake import Intake
 from natm_bot.matrix_session import Credentials, SessionError, restore
 from natm_bot.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.events import EventLedger
@@ -72,6 +73,7 @@ class BotRunner:
         self.transport = MatrixTransport(self.client, encryption=self.matrix.encryption)
         self.app = App(config, self.transport)
         self.ledger = EventLedger(self.app.db)
+        self.intake = Intake(self.ledger)
         self.queues: list[asyncio.Queue[Message]] = [asyncio.Queue() for _ in range(WORKERS)]
         self.stopping = asyncio.Event()
         self._token: str | None = None
@@ -80,6 +82,7 @@ class BotRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self.crypto_job = Job("crypto-keys")
         self.rooms_job = Job("room-state")
+        self.sync_job = Job("sync")
         self._kill_after_send = "kill-after-send" in drills()
 
     # ----- start and stop -------------------------------------------------------------------
@@ -197,6 +200,10 @@ class BotRunner:
                 self._set_online(False, type(exc).__name__)
                 await backoff.wait()
                 continue
+            except Exception as exc:  # nio's own store failing (disk full…), or a bug
+                self.sync_job.failed(exc)
+                await backoff.wait()
+                continue
             if isinstance(response, SyncError):
                 if response.status_code == "M_UNKNOWN_TOKEN":
                     raise FatalError(
@@ -209,12 +216,8 @@ class BotRunner:
                 await backoff.wait()
                 continue
             self._set_online(True)
-            try:
-                await self._intake(response)
-            except sqlite3.Error as exc:
-                # Disk full or similar: nothing of the batch was saved; fetch it again later.
-                log.error("could not save incoming commands (%s); retrying", exc)
-                await backoff.wait()
+            if not await self.sync_job.run(functools.partial(self._intake, response)):
+                await backoff.wait()  # nothing of the batch was saved: fetched again later
                 continue
             backoff.reset()
             if first:
@@ -240,7 +243,7 @@ class BotRunner:
         except TRANSIENT as exc:
             log.warning("key housekeeping failed (%s); will retry", type(exc).__name__)
 
-    async def _intake(self, response: SyncResponse) -> None:
+    async def _intake(self, response: SyncResponse) -> bool:
         """Queue every new command of the batch and save the token, in one transaction."""
         for room_id, info in response.rooms.invite.items():
             self._spawn(self._answer_invite(RoomId(room_id), info.invite_state))
@@ -256,12 +259,13 @@ class BotRunner:
                 if info.timeline.limited:  # more happened than one sync carries
                     events = await self._earlier(room_id, info.timeline.prev_batch) + events
                 messages.extend(self._commands_in(room, events))
-        fresh = await self.ledger.accept(messages, response.next_batch)
+        fresh = await self.intake.accept(messages, response.next_batch)
         if fresh:
             log.debug("queued %d new commands", len(fresh))
         self._token = response.next_batch
         for message in fresh:
             self._enqueue(message)
+        return True
 
     async def _earlier(self, room_id: str, token: str | None) -> list[Any]:
         """Events a limited sync left out, back to max_command_age (older ones would be
@@ -396,7 +400,7 @@ class BotRunner:
                 raise
             except SendFailed as exc:
                 log.warning("could not answer %s: %s", message.event_id, exc)
-                await self.ledger.finish(message)
+                await self.intake.done(message)
             except Exception:
                 log.exception("answering %s failed; kept for the next start", message.event_id)
             finally:
@@ -412,7 +416,8 @@ class BotRunner:
         if self._kill_after_send:
             # Fault drill: die between "sent" and "recorded", as a power cut would.
             os.kill(os.getpid(), signal.SIGKILL)
-        await self.ledger.finish(message)
-        if self.app.privacy.checkpoint_due:  # someone was forgotten: purge the WAL now
+        await self.intake.done(message)
+        # Someone was forgotten: purge the WAL now (else the next housekeeping does).
+        if self.app.privacy.checkpoint_due and self.intake.fault is None:
             self.app.privacy.checkpoint_due = False
             await self.app.db.checkpoint()

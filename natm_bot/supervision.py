@@ -58,7 +58,7 @@ class Job:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._failed(exc)
+            self.failed(exc)
             return None
         if not self.healthy:
             log.info("%s works again after %d failed runs", self.name, self.failures)
@@ -66,7 +66,8 @@ class Job:
         log.debug("%s ran in %.0f ms", self.name, (time.monotonic() - started) * 1000)
         return result
 
-    def _failed(self, exc: Exception) -> None:
+    def failed(self, exc: Exception) -> None:
+        """Count a failed run (logged once per streak, with a reference)."""
         self.failures += 1
         if self.healthy:
             self.failing_since = time.monotonic()

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from natm_bot.storage.database import Database, StorageError
+from natm_bot.storage.database import Database, StorageError, StorageUnavailable, unavailable
 
-__all__ = ["Database", "StorageError"]
+__all__ = ["Database", "StorageError", "StorageUnavailable", "unavailable"]

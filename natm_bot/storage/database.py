@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import stat
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,9 +22,46 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
+BUSY_WAIT_MS = 10_000
+BRIEF_WAIT_MS = 1_000
+
 
 class StorageError(Exception):
     """The database cannot be used (newer than this code, unreadable, disk full…)."""
+
+
+# SQLite's result codes for faults of the storage rather than of the statement, and how to
+# tell a person about them.
+_FAULTS = {
+    "SQLITE_FULL": "full",
+    "SQLITE_READONLY": "read-only",
+    "SQLITE_BUSY": "busy (locked by another program)",
+    "SQLITE_LOCKED": "busy (locked by another program)",
+    "SQLITE_IOERR": "failing (input/output errors)",
+    "SQLITE_CANTOPEN": "failing (cannot open its files)",
+}
+
+
+class StorageUnavailable(StorageError, sqlite3.OperationalError):
+    """The database cannot save anything right now (full, read-only, locked by another
+    program, failing disk); nothing was changed, and it may work again later."""
+
+    def __init__(self, state: str, cause: sqlite3.Error) -> None:
+        super().__init__(f"the database is {state}: {cause}")
+        self.state = state
+
+
+def unavailable(error: BaseException) -> StorageUnavailable | None:
+    """The storage fault behind `error`, if it is one (not a bug in a statement)."""
+    if isinstance(error, StorageUnavailable):
+        return error
+    if not isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return None
+    name = getattr(error, "sqlite_errorname", "") or ""
+    for code, state in _FAULTS.items():
+        if name == code or name.startswith(code + "_"):
+            return StorageUnavailable(state, error)
+    return None
 
 
 def _clean(raw: sqlite3.Connection) -> None:
@@ -99,16 +137,18 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._synchronous: str | None = None  # the level set on the connection now
+        self.read_only = False  # opened on a read-only filesystem, not writable yet
+        self._patience_ms = BUSY_WAIT_MS  # how long a write waits for another program's lock
+        self._busy_timeout: int | None = None  # the value set on the connection now
 
     async def open(self) -> None:
-        """Connect, set the pragmas and bring the schema up to date."""
+        """Connect, set the pragmas and bring the schema up to date. On a read-only
+        filesystem, open it for reading only; writing is tried again at every write."""
+        if not _writable_folder(self.path):
+            await self._open_read_only()
+            return
         self._create_private()
-        try:
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open database {self.path}: {exc}") from None
-        self._conn = conn
-        conn.row_factory = sqlite3.Row
+        await self._connect(str(self.path))
         try:
             await self._call(self._configure)
             await self._migrate()
@@ -116,8 +156,54 @@ class Database:
             await self.close()
             raise
 
+    async def _connect(self, target: str) -> None:
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None, uri=True)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {self.path}: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        self._conn, self._synchronous = conn, None
+
+    async def _open_read_only(self) -> None:
+        """Read-only media: `immutable` is the one way SQLite reads a WAL database there, and
+        it is safe, since nothing can write the file while it stays read-only."""
+        if not self.path.exists():
+            raise StorageError(f"database {self.path} does not exist and its folder is read-only")
+        await self._connect(f"file:{urllib.parse.quote(str(self.path))}?mode=ro&immutable=1")
+        if await self.version() != len(self._migrations):
+            await self.close()
+            raise StorageError(f"database {self.path} must be upgraded, but it is read-only")
+        self.read_only = True
+        log.error(
+            "database %s is on a read-only filesystem: answering what needs no saving; "
+            "writing is tried again at every save",
+            self.path,
+        )
+
+    async def _writable(self) -> None:
+        """Before a write (lock held): back to a normal connection once the filesystem can be
+        written again, else StorageUnavailable."""
+        if not self.read_only:
+            return
+        if not _writable_folder(self.path):
+            raise StorageUnavailable("read-only", sqlite3.OperationalError("read-only filesystem"))
+        reading = self.conn
+        try:
+            await self._connect(str(self.path))
+            await self._call(self._configure)
+        except BaseException:
+            if self._conn is not reading:
+                await self.close()
+            self._conn = reading  # go on reading
+            raise
+        await reading.close()
+        self.read_only = False
+        log.info("database %s can be written again", self.path)
+
     def _configure(self, raw: sqlite3.Connection) -> None:
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000"):
+        self._busy_timeout = None
+        self._set_patience(raw)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON"):
             _rows(raw, f"PRAGMA {pragma}", ())
         _rows(raw, "PRAGMA secure_delete=ON", ())
         self._set_synchronous(raw, durable=True)
@@ -161,8 +247,28 @@ class Database:
 
         # aiosqlite runs every call as a function on its thread; this is the one way to run
         # several statements there in one go (Connection._execute, aiosqlite ≥ 0.17).
-        result: T = await conn._execute(guarded, conn._conn)  # type: ignore[no-untyped-call]
+        try:
+            result: T = await conn._execute(guarded, conn._conn)  # type: ignore[no-untyped-call]
+        except sqlite3.Error as error:
+            self._fault(error)
+            raise
         return result
+
+    def _fault(self, error: BaseException) -> None:
+        """Raise the storage fault behind `error` in its place (keeping it as the cause).
+        While another program holds the lock, writes wait briefly rather than the full busy
+        timeout, so that reads queued behind them are answered meanwhile."""
+        fault = unavailable(error)
+        if fault is None:
+            return
+        self._patience_ms = BRIEF_WAIT_MS if fault.state.startswith("busy") else BUSY_WAIT_MS
+        if fault is not error:
+            raise fault from error
+
+    def _set_patience(self, raw: sqlite3.Connection) -> None:
+        if self._busy_timeout != self._patience_ms:
+            raw.execute(f"PRAGMA busy_timeout={self._patience_ms}").close()
+            self._busy_timeout = self._patience_ms
 
     def _set_synchronous(self, raw: sqlite3.Connection, *, durable: bool) -> None:
         """FULL or NORMAL, changed only when it differs (only possible outside a transaction)."""
@@ -196,19 +302,26 @@ class Database:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error (a failed COMMIT included);
         one at a time."""
         async with self._lock:
+            await self._writable()
             await self._call(self._begin)
             txn = Transaction(self.conn)
             try:
                 yield txn
                 await txn.close_cursors()
-                await self._call(lambda raw: raw.execute("COMMIT").close(), clean=False)
+                await self._call(self._commit, clean=False)
             except BaseException as error:
                 await self._abort(txn, error)
+                self._fault(error)
                 raise
 
     def _begin(self, raw: sqlite3.Connection, durable: bool = True) -> None:
         self._set_synchronous(raw, durable=durable)
-        raw.execute("BEGIN IMMEDIATE")
+        self._set_patience(raw)
+        raw.execute("BEGIN IMMEDIATE").close()
+
+    def _commit(self, raw: sqlite3.Connection) -> None:
+        raw.execute("COMMIT").close()
+        self._patience_ms = BUSY_WAIT_MS  # it works: wait as long as usual again
 
     async def _abort(self, txn: Transaction, error: BaseException) -> None:
         """Finish the cursors and roll back after `error`, without raising in its place."""
@@ -243,13 +356,14 @@ class Database:
             self._begin(raw, durable)
             try:
                 result = work(raw)
-                raw.execute("COMMIT").close()
+                self._commit(raw)
             except BaseException as error:
                 _rollback_after(raw, error)
                 raise
             return result
 
         async with self._lock:
+            await self._writable()
             return await self._call(transaction)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -264,6 +378,7 @@ class Database:
         """Fold the WAL into the main file and truncate it (so erased bytes leave the disk);
         (pages in the WAL, pages folded back) as SQLite reports them."""
         async with self._lock:
+            await self._writable()
             rows = await self._call(lambda raw: _rows(raw, "PRAGMA wal_checkpoint(TRUNCATE)", ()))
         _, in_wal, folded = rows[0] if rows else (0, 0, 0)
         return int(in_wal), int(folded)
@@ -273,6 +388,14 @@ class Database:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
+
+
+def _writable_folder(path: Path) -> bool:
+    """The database's folder can be written (a missing one is created, or fails, later)."""
+    folder = path.parent
+    if not folder.exists():
+        return True
+    return not os.statvfs(folder).f_flag & os.ST_RDONLY and os.access(folder, os.W_OK)
 
 
 def _changed(raw: sqlite3.Connection, sql: str, params: Params) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from natm_bot.messages import EventId, Message, RoomId, UserId
@@ -26,19 +27,39 @@ def _row_to_message(row: tuple[object, ...]) -> Message:
     )
 
 
+def _finish(conn: sqlite3.Connection, message: Message, now: int) -> None:
+    keys = [message.event_id]
+    if message.edit_of:
+        keys.append(EventId(f"edit:{message.edit_of}"))
+    conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
+        [(key, message.room_id, now) for key in keys],
+    )
+
+
 class EventLedger:
     """Which commands are waiting, which were answered, and the sync position."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def accept(self, messages: list[Message], sync_token: str | None) -> list[Message]:
-        """Queue the messages not seen before and save the sync token, in one transaction.
+    async def accept(
+        self,
+        messages: Sequence[Message],
+        sync_token: str | None,
+        answered: Sequence[Message] = (),
+    ) -> list[Message]:
+        """Queue the messages not seen before and save the sync token, in one transaction;
+        `answered` ones (answered while the database could not save) are recorded as done.
 
         Not synced to disk on commit (it is on the path of every answer): if a power cut
         loses it, the token goes with the commands, and the next start fetches them again."""
+        now = int(time.time())
 
         def work(conn: sqlite3.Connection) -> list[Message]:
+            for message in answered:
+                _finish(conn, message, now)
             fresh: list[Message] = []
             for message in messages:
                 keys = [message.event_id]
@@ -50,10 +71,10 @@ class EventLedger:
                     f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
                     f"OR (edit_of IS NOT NULL AND edit_of = ?)",
                     (*keys, message.event_id, message.edit_of or ""),
-                ).fetchone()
+                ).fetchall()
                 if seen:
                     continue
-                conn.execute(
+                conn.execute(  # a write: its cursor is finished when it returns
                     f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         message.event_id,
@@ -85,19 +106,7 @@ class EventLedger:
     async def finish(self, message: Message) -> None:
         """Record the command as answered (or skipped) and forget its text."""
         now = int(time.time())
-        keys = [message.event_id]
-        if message.edit_of:
-            keys.append(EventId(f"edit:{message.edit_of}"))
-
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
-            conn.executemany(
-                "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) "
-                "VALUES (?, ?, ?)",
-                [(key, message.room_id, now) for key in keys],
-            )
-
-        await self._db.run(work)
+        await self._db.run(lambda conn: _finish(conn, message, now))
 
     async def sync_token(self) -> str | None:
         """Where the last synced batch ended, or None before the first sync."""

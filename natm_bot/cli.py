@@ -147,15 +147,22 @@ async def _offline(config: Config, args: argparse.Namespace) -> int:
     return await offline.import_groups(config, sys.stdout)
 
 
+# Files the bot creates (database, encryption keys, credentials) hold Matrix ids, keys and
+# tokens: readable by the bot's own user only, whatever umask it was started with.
+PRIVATE_UMASK = 0o077
+
+
 async def _run(config: Config) -> int:
     from natm_bot.runner import BotRunner
 
+    os.umask(PRIVATE_UMASK)
     return await BotRunner(config).run()
 
 
 def _login(config: Config, password_env: str) -> int:
     from natm_bot.matrix_session import login
 
+    os.umask(PRIVATE_UMASK)
     password = os.environ.get(password_env) or getpass.getpass("Password of the bot account: ")
     credentials = asyncio.run(login(config, password))
     print(f"Logged in as {credentials.user_id}, device {credentials.device_id}.")

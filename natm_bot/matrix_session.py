@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -12,11 +14,22 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse
 
 from natm_bot.config import Config, MatrixSection
 
+log = logging.getLogger(__name__)
+
 CREDENTIALS_FILE = "credentials.json"
 
 
 class SessionError(Exception):
     """The bot cannot run as this Matrix account; the message says what to do."""
+
+
+def private_folder(folder: Path) -> None:
+    """Create the store folder readable by its owner only (0700), or make it so: it holds
+    the access token and the encryption keys."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        folder.chmod(0o700)
+        log.info("made %s readable by its owner only", folder)
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,7 @@ class Credentials:
 
     def save(self, store_dir: Path) -> None:
         """Write the file readable by its owner only (0600), atomically."""
-        store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(store_dir)
         target = self.path(store_dir)
         temp = target.with_suffix(".tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -84,7 +97,7 @@ def make_client(config: Config, pickle_key: str, device_id: str | None = None) -
         request_timeout=30,
     )
     folder = store_dir(config)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)
     return AsyncClient(
         matrix.homeserver,
         matrix.user_id,

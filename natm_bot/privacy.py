@@ -41,7 +41,9 @@ class PrivacyService:
         return render_report(data, supporter, self.app.config.bot.prefix)
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
-        """Open a short window in which `!forgetme confirm` erases the person's data."""
+        """Open a short window in which `!forgetme confirm` erases the person's data (windows
+        that closed unconfirmed are dropped, so the bot does not hold those ids for months)."""
+        self._confirming = {u: until for u, until in self._confirming.items() if until >= now}
         self._confirming[user] = now + CONFIRM_WINDOW
 
     def confirmed(self, user: str, now: datetime) -> bool:

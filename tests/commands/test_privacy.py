@@ -103,6 +103,14 @@ async def test_forgetme_confirm_without_asking_first_only_asks(bot: ChatHarness)
     assert await bot.ask("!tz", sender=ALICE) == "Your time zone is Europe/Paris."
 
 
+async def test_an_unconfirmed_forgetme_is_not_remembered_for_months(bot: ChatHarness) -> None:
+    for day in range(30):  # someone asks every day and never confirms; others ask too
+        await bot.send("!forgetme", sender=f"@person{day}:localhost")
+        bot.clock.advance(timedelta(days=1))
+    await bot.send("!forgetme", sender=ALICE)
+    assert list(bot.app.privacy._confirming) == [ALICE]  # no id of the others stays in memory
+
+
 async def test_a_flood_gets_one_slow_down_and_others_are_still_answered(tmp_path: Path) -> None:
     async with ChatHarness(make_config(tmp_path, rate_limited=True)) as bot:
         await _flood(bot)

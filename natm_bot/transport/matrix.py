@@ -40,8 +40,18 @@ PRE_V12_VERSIONS = frozenset(str(n) for n in range(1, 12))
 CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can grant
 
 
+# Our own code for a room the bot does not know after syncing: it is not (or no longer) in it.
+NOT_JOINED = "NOT_JOINED"
+ROOM_WAIT_S = 35.0  # one long-poll sync (30 s) and then some, for a room joined just now
+
+
 class SendFailed(Exception):
-    """The homeserver refused a message for good (not allowed, too large…)."""
+    """The homeserver refused a message for good (not allowed, too large…); `code` is the
+    Matrix error code (M_FORBIDDEN…) or NOT_JOINED."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _size(content: dict[str, Any]) -> int:
@@ -121,9 +131,11 @@ class MatrixTransport:
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
         self._aliases: dict[RoomId, RoomId] = {}
+        self._synced = False  # until the first sync, nio knows no room at all
 
     async def notify_rooms_changed(self) -> None:
         """Called by the sync loop after each batch, to wake senders waiting for a room."""
+        self._synced = True
         async with self._room_seen:
             self._room_seen.notify_all()
 
@@ -198,7 +210,10 @@ class MatrixTransport:
         if room not in self._aliases:
             resolved = await self.client.room_resolve_alias(room)
             if not isinstance(resolved, RoomResolveAliasResponse):
-                raise SendFailed(f"the room alias {room} does not resolve: {resolved}")
+                code = str(getattr(resolved, "status_code", "") or "")
+                if code != "M_NOT_FOUND":
+                    raise OSError(f"resolving {room} failed: {resolved}")
+                raise SendFailed(f"the room alias {room} does not resolve: {resolved}", code)
             self._aliases[room] = RoomId(resolved.room_id)
         return self._aliases[room]
 
@@ -206,7 +221,7 @@ class MatrixTransport:
         """Invite into a room (id or alias); already being there counts as success."""
         try:
             target = await self.room_id(room_id)
-        except SendFailed as exc:
+        except (SendFailed, *TRANSIENT) as exc:
             log.warning("%s", exc)
             return False
         response = await self.client.room_invite(target, user_id)
@@ -219,24 +234,41 @@ class MatrixTransport:
         return False
 
     async def send(self, out: Outgoing) -> None:
-        """Send one reply, retrying transient failures with the same txn id until it lands."""
+        """Send one reply, retrying transient failures with the same txn id until it lands;
+        SendFailed when refused for good. A caller that cannot wait forever cancels it."""
         backoff = Backoff()
-        while True:
-            try:
-                out = replace(out, room_id=await self.room_id(out.room_id))
-                await self._send_once(out)
-                return
-            except SendFailed:
-                raise
-            except LocalProtocolError as exc:
-                if not await self.wait_for_room(out.room_id, timeout=backoff.next_delay() * 5):
-                    log.warning("room %s still unknown (%s); retrying", out.room_id, exc)
-            except TRANSIENT as exc:
-                self._forget_outbound_session(out.room_id)
-                delay = backoff.next_delay()
-                why = type(exc).__name__
-                log.warning("send to %s failed (%s); retry in %.1fs", out.room_id, why, delay)
-                await asyncio.sleep(delay)
+        try:
+            while True:
+                try:
+                    out = replace(out, room_id=await self.room_id(out.room_id))
+                    await self._send_once(out)
+                    return
+                except LocalProtocolError as exc:
+                    await self._unknown_room(out.room_id, exc, backoff)
+                except TRANSIENT as exc:
+                    self._forget_outbound_session(out.room_id)
+                    await self._pause(out.room_id, type(exc).__name__, backoff)
+        except asyncio.CancelledError:
+            # Cancelled half-way, the room key may be marked shared with devices that never
+            # got it: the next message starts a new one.
+            self._forget_outbound_session(out.room_id)
+            raise
+
+    async def _pause(self, room_id: RoomId, why: str, backoff: Backoff) -> None:
+        delay = backoff.next_delay()
+        log.warning("send to %s failed (%s); retry in %.1fs", room_id, why, delay)
+        await asyncio.sleep(delay)
+
+    async def _unknown_room(self, room_id: RoomId, exc: Exception, backoff: Backoff) -> None:
+        """Before the first sync nio knows no room: wait for it. After, a room still unknown
+        once the next sync had time to bring it is one the bot is not in: refused for good."""
+        if room_id in self.client.rooms:  # some other local refusal: not a missing room
+            await self._pause(room_id, str(exc), backoff)
+        elif not self._synced:
+            if not await self.wait_for_room(room_id, timeout=backoff.next_delay() * 5):
+                log.warning("room %s still unknown (%s); retrying", room_id, exc)
+        elif not await self.wait_for_room(room_id, timeout=ROOM_WAIT_S):
+            raise SendFailed(f"{room_id}: the bot is not in this room", NOT_JOINED)
 
     async def _send_once(self, out: Outgoing) -> None:
         content = relate(message_content(out.reply), out)
@@ -257,9 +289,11 @@ class MatrixTransport:
             return
         if isinstance(response, ErrorResponse):
             code = str(response.status_code or "")
-            if code in PERMANENT_ERRORS:
-                raise SendFailed(f"{room_id}: {code} {response.message}")
-            raise OSError(f"{code} {response.message}")
+            # Synapse answers an internal error with 500 M_UNKNOWN: that one may pass.
+            status = int(getattr(response.transport_response, "status", 0) or 0)
+            if code in PERMANENT_ERRORS and status < 500:
+                raise SendFailed(f"{room_id}: {code} {response.message}", code)
+            raise OSError(f"{status or ''} {code} {response.message}".strip())
         raise OSError(f"unexpected response {type(response).__name__}")
 
     async def _prepare_encryption(self, room_id: RoomId) -> None:
@@ -271,7 +305,10 @@ class MatrixTransport:
             return
         async with self._crypto_lock:
             if not room.members_synced:
-                await self.client.joined_members(room_id)
+                # Refused for good when the bot is no longer in the room (kicked, banned).
+                members = await self.client.joined_members(room_id)
+                if isinstance(members, ErrorResponse):
+                    self._check(members, room_id)
             if self.client.should_query_keys:
                 await self.client.keys_query()
             missing = self.client.get_missing_sessions(room_id)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from natm_bot.api import Attachment, Context, Perm, Reply, Rest, command, md_escape
 from natm_bot.ical import calendar
-from natm_bot.meetings import MeetingArg, parse_answer, rooms_text
+from natm_bot.meetings import MeetingArg, describe_failure, parse_answer, rooms_text
 from natm_bot.offline import calendar_domain
 from natm_bot.recurrence import REPEAT_HELP, describe_repeat
-from natm_bot.timeutil import span_text, zone
+from natm_bot.storage.meetings import AnnouncementRecord, Meeting
+from natm_bot.timeutil import full_time, span_text, zone
+
+ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
 
 
 async def _asker_zone(ctx: Context) -> str | None:
@@ -80,7 +85,37 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
         lines += [f"- {service.times(moment, number.timezone, mine)}" for moment in upcoming]
     else:
         lines.append("- No upcoming dates.")
+    lines += await _announcement_lines(ctx, number)
     return Reply("\n".join(lines))
+
+
+async def _announcement_lines(ctx: Context, meeting: Meeting) -> list[str]:
+    """How the latest announcements went, room by room, for the meeting's organisers only.
+    (Who may run a command is the dispatcher's business; this is what one answer shows.)"""
+    if not await ctx.app.permissions.allows(Perm.ORGANISER, ctx.message, {"number": meeting}):
+        return []
+    records = await ctx.app.meetings.recent_announcements(meeting)
+    if not records:
+        return []
+    lines = ["", "**Recent announcements** (shown to organisers)"]
+    for record in records:
+        moment = datetime.fromtimestamp(record.occurrence, UTC)
+        offset = record.offset_minutes
+        when = "at the start" if offset == 0 else f"{span_text(offset)} before"
+        lines.append(f"- {full_time(moment, meeting.timezone)}, {when}: {_outcome(record)}")
+    return lines
+
+
+def _outcome(record: AnnouncementRecord) -> str:
+    parts = []
+    for room in record.rooms:
+        why = f" ({describe_failure(room.reason)})" if room.status == "failed" else ""
+        parts.append(f"{ROOM_OUTCOMES[room.status]} in {md_escape(room.room)}{why}")
+    if record.status is None:
+        parts.append("still being sent")
+    elif record.status == "missed":
+        parts.append("missed: the bot was offline until the grace window had passed")
+    return " · ".join(parts) or str(record.status)
 
 
 @command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")

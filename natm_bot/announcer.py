@@ -1,9 +1,17 @@
 """Announcements that are never missed silently and never sent twice.
 
-Every announcement is keyed by (what, occurrence, offset, channel) in a ledger. Upcoming ones
-come from one lazy stream per meeting (its occurrences in its own zone, merged over its
-reminder offsets), so only the next item of each meeting is held in memory. A sweep sends
-everything due; the APScheduler job that calls it is only the alarm clock.
+Every announcement is keyed by (what, occurrence, offset, channel) in a ledger, which also
+keeps what became of it in each room. Upcoming ones come from one lazy stream per meeting (its
+occurrences in its own zone, merged over its reminder offsets), so only the next item of each
+meeting is held in memory. A sweep starts everything due; the APScheduler job that calls it is
+only the alarm clock.
+
+Each room is sent to on its own, so a room that fails never holds up another: a refusal for
+good (the bot was kicked, the room does not exist) is recorded as failed at once; a room whose
+homeserver keeps failing is retried by the transport, with the same txn id, until the grace
+window ends, and then recorded as failed. Whatever goes wrong while handling an announcement (a
+locked or full database…) puts it back to be tried again: the ledger and the txn ids make a
+retry safe.
 """
 
 from __future__ import annotations
@@ -18,11 +26,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from natm_bot.meetings import occurrence_key, schedule_of
+from natm_bot.meetings import (
+    ERROR,
+    OFFLINE,
+    REFUSED,
+    TIMED_OUT,
+    describe_failure,
+    occurrence_key,
+    schedule_of,
+)
 from natm_bot.messages import Outgoing, Reply, RoomId, UserId
 from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
-from natm_bot.storage.meetings import AnnouncementLedger, LedgerKey, Meeting, Status
+from natm_bot.storage.meetings import (
+    AnnouncementLedger,
+    LedgerKey,
+    Meeting,
+    Progress,
+    RoomOutcome,
+    RoomStatus,
+    Status,
+)
 from natm_bot.timeutil import parse_local, span_text
 from natm_bot.transport.matrix import SendFailed
 
@@ -36,6 +60,10 @@ ON_TIME = timedelta(seconds=60)
 CHUNK = 8  # occurrences of a meeting computed at a time
 YIELD_EVERY = 200  # meetings loaded between two turns of the event loop
 STATE_KEY = "announcer_checked_until"
+SETTLE_SECONDS = 2.0  # how long a sweep waits for the sends it started before it returns
+SHORTEST_TRY = 1.0  # seconds a room is given even when the grace window is nearly over
+RETRY_FIRST = timedelta(seconds=10)  # after an error while handling an announcement…
+RETRY_LONGEST = timedelta(minutes=5)  # … doubling up to this
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +80,14 @@ class Due:
     def key(self) -> LedgerKey:
         """Its idempotency key in the ledger."""
         return LedgerKey(self.source, occurrence_key(self.occurrence), self.offset, self.channel)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one announcement says, and to whom: rooms, or people for direct messages."""
+
+    reply: Reply
+    targets: tuple[str, ...]
 
 
 def txn_id_for(key: LedgerKey, target: str) -> str:
@@ -92,6 +128,13 @@ def _stream(
         yield heapq.heappop(pending)
 
 
+def _still_planned(meeting: Meeting, due: Due) -> bool:
+    """Whether the meeting, as it is now, still has this occurrence and reminder."""
+    if due.channel == "rooms" and due.offset not in meeting.reminders:
+        return False
+    return schedule_of(meeting).next_after(due.occurrence) == [due.occurrence]
+
+
 class Announcer:
     """Keeps the next due announcement of every meeting and sends what is due."""
 
@@ -102,6 +145,10 @@ class Announcer:
         self._streams: dict[str, tuple[int, Iterator[Due], Due | None]] = {}
         self._generation = itertools.count()
         self._lock = asyncio.Lock()
+        self._retry: list[tuple[datetime, int, int, Due]] = []  # (when, tie, attempt, due)
+        self._tie = itertools.count()
+        # announcements whose sends are under way, by key
+        self._flights: dict[LedgerKey, tuple[Due, asyncio.Task[Exception | None]]] = {}
         self.on_change: Callable[[], None] | None = None
         self.loaded = False
 
@@ -159,7 +206,12 @@ class Announcer:
             self.on_change()
 
     def next_due(self) -> datetime | None:
-        """When the next announcement is due, if any."""
+        """When the next announcement is due (or due to be tried again), if any."""
+        head = self._stream_head()
+        retry = self._retry[0][0] if self._retry else None
+        return min((at for at in (head, retry) if at is not None), default=None)
+
+    def _stream_head(self) -> datetime | None:
         while self._heap:
             at, generation, source = self._heap[0]
             current = self._streams.get(source)
@@ -171,80 +223,239 @@ class Announcer:
     # ----- sending ---------------------------------------------------------------------------
 
     async def sweep(self) -> int:
-        """Send (or record as missed) everything due by now; how many were handled."""
+        """Start (or record as missed) everything due by now; how many were handled.
+
+        Returns once the sends it started have landed or failed, or are left to retry in the
+        background. Raises the first error met, after putting what it concerned back."""
+        errors: list[Exception] = []
         async with self._lock:
             now = self.app.clock.now()
-            handled = 0
-            while (at := self.next_due()) is not None and at <= now:
-                _, generation, source = heapq.heappop(self._heap)
-                _, stream, due = self._streams[source]
-                assert due is not None
-                nxt = next(stream, None)
-                self._streams[source] = (generation, stream, nxt)
-                if nxt is not None:
-                    heapq.heappush(self._heap, (nxt.at, generation, source))
-                await self._fire(due, now)
-                handled += 1
-            await self.app.db.execute(
-                "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                " DO UPDATE SET value = excluded.value",
-                (STATE_KEY, now.isoformat()),
-            )
-            return handled
+            started, handled = await self._fire_all(now, errors)
+            try:
+                await self._save_progress(now)
+            except Exception as exc:
+                errors.append(exc)
+        if self.on_change:
+            self.on_change()  # re-arm now: the wait below must not hold up the next wake-up
+        if started:
+            done, _ = await asyncio.wait(started, timeout=SETTLE_SECONDS)
+            errors += [e for t in done if not t.cancelled() and (e := t.result()) is not None]
+        if errors:
+            raise errors[0]
+        return handled
 
-    async def _fire(self, due: Due, now: datetime) -> None:
-        if await self.ledger.seen(due.key):
-            return
+    async def _fire_all(
+        self, now: datetime, errors: list[Exception]
+    ) -> tuple[list[asyncio.Task[Exception | None]], int]:
+        """Fire every due item; one that fails is put back and the others still go."""
+        started: list[asyncio.Task[Exception | None]] = []
+        handled = 0
+        while (item := self._pop(now)) is not None:
+            due, attempt = item
+            handled += 1
+            try:
+                task = await self._fire(due, attempt, now)
+            except Exception as exc:
+                self._retry_later(due, attempt, exc)
+                errors.append(exc)
+                continue
+            if task is not None:
+                started.append(task)
+        return started, handled
+
+    def _pop(self, now: datetime) -> tuple[Due, int] | None:
+        """The next item due by `now`, to retry or from a stream, with its attempt number."""
+        if self._retry and self._retry[0][0] <= now:
+            _, _, attempt, due = heapq.heappop(self._retry)
+            return due, attempt
+        at = self._stream_head()
+        if at is None or at > now:
+            return None
+        _, generation, source = heapq.heappop(self._heap)
+        _, stream, head = self._streams[source]
+        assert head is not None
+        nxt = next(stream, None)
+        self._streams[source] = (generation, stream, nxt)
+        if nxt is not None:
+            heapq.heappush(self._heap, (nxt.at, generation, source))
+        return head, 0
+
+    def _retry_later(self, due: Due, attempt: int, exc: Exception) -> None:
+        """Put an announcement back after an error; the ledger and txn ids make it safe."""
+        delay = min(RETRY_LONGEST, RETRY_FIRST * 2 ** min(attempt, 8))
+        when = self.app.clock.now() + delay
+        heapq.heappush(self._retry, (when, next(self._tie), attempt + 1, due))
+        log.warning(
+            "announcement of %s for %s could not be handled (%s: %s); trying again at %s",
+            self._what(due),
+            due.occurrence.isoformat(),
+            type(exc).__name__,
+            exc,
+            when.isoformat(timespec="seconds"),
+        )
+        if self.on_change:
+            self.on_change()
+
+    async def _save_progress(self, now: datetime) -> None:
+        """Remember how far announcements are handled. One still unfinished keeps the mark
+        before it, so that after a restart it is taken up again."""
+        unfinished = [due.at for due, _ in self._flights.values()]
+        unfinished += [due.at for *_, due in self._retry]
+        mark = min([now, *(at - timedelta(microseconds=1) for at in unfinished)])
+        await self.app.db.execute(
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key)"
+            " DO UPDATE SET value = excluded.value",
+            (STATE_KEY, mark.isoformat()),
+        )
+
+    async def _fire(
+        self, due: Due, attempt: int, now: datetime
+    ) -> asyncio.Task[Exception | None] | None:
+        """Check the ledger and start the sends of one announcement, if any are left."""
+        if due.key in self._flights:
+            return None  # still under way
+        progress = await self.ledger.progress(due.key)
+        if progress.done:
+            return None
         lateness = now - due.at
         if lateness > timedelta(seconds=self.app.config.meetings.grace):
-            await self.ledger.record(due.key, "missed")
-            log.warning(
-                "announcement %s at %s (%d min before) missed by %s: beyond the grace window",
-                due.source,
-                due.occurrence.isoformat(),
-                due.offset,
-                lateness,
-            )
-            return
-        status: Status = "sent" if lateness <= ON_TIME else "late"
-        outgoing = await self._messages(due, late=status == "late")
-        if outgoing is None:
-            return  # cancelled meanwhile: nothing to announce, nothing to record
-        for out in outgoing:
-            try:
-                await self.app.transport.send(out)
-            except SendFailed as exc:
-                log.warning("announcement %s could not go to %s: %s", due.source, out.room_id, exc)
-        await self.ledger.record(due.key, status)
+            await self._give_up(due, lateness, progress)
+            return None
+        status: RoomStatus = "sent" if lateness <= ON_TIME else "late"
+        plan = await self._plan(due, late=status == "late", retried=attempt > 0)
+        if plan is None:
+            return None  # cancelled meanwhile: nothing to announce, nothing to record
+        task = asyncio.create_task(self._deliver(due, attempt, plan, status, progress))
+        self._flights[due.key] = (due, task)
+        task.add_done_callback(lambda done: self._landed(due.key, done))
+        return task
 
-    async def _messages(self, due: Due, late: bool) -> list[Outgoing] | None:
+    def _landed(self, key: LedgerKey, task: asyncio.Task[Exception | None]) -> None:
+        if self._flights.get(key, (None, None))[1] is task:
+            del self._flights[key]
+
+    async def _give_up(self, due: Due, lateness: timedelta, progress: Progress) -> None:
+        """Past the grace window: missed, or failed in the rooms that did not get it yet."""
+        status: Status = "missed"
+        missing: list[RoomOutcome] = []
+        if progress.rooms:
+            plan = await self._plan(due, late=True)
+            targets = [t for t in (plan.targets if plan else ()) if t not in progress.rooms]
+            missing = [RoomOutcome(t, "failed", OFFLINE) for t in targets]
+            status = "failed"
+        await self.ledger.settle(due.key, missing, status)
+        log.warning(
+            "announcement %s at %s (%d min before) missed by %s: beyond the grace window",
+            due.source,
+            due.occurrence.isoformat(),
+            due.offset,
+            lateness,
+        )
+
+    async def _deliver(
+        self, due: Due, attempt: int, plan: Plan, status: RoomStatus, progress: Progress
+    ) -> Exception | None:
+        """Send to every room at once, recording each outcome as it comes and the whole
+        announcement with the last. An error while recording puts it back to retry."""
+        deadline = due.at + timedelta(seconds=self.app.config.meetings.grace)
+        outcomes = [RoomOutcome(room, done) for room, done in progress.rooms.items()]
+        pending = {
+            asyncio.create_task(self._send(due, plan.reply, target, status, deadline))
+            for target in plan.targets
+            if target not in progress.rooms
+        }
+        batch: list[RoomOutcome] = []
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                batch = [task.result() for task in done]
+                outcomes += batch
+                if pending:
+                    await self._record(due, batch)
+            failed = any(o.status == "failed" for o in outcomes)
+            await self._record(due, batch, "failed" if failed else status)
+        except Exception as exc:
+            self._retry_later(due, attempt, exc)
+            return exc
+        finally:
+            for task in pending:
+                task.cancel()
+        return None
+
+    async def _record(
+        self, due: Due, outcomes: list[RoomOutcome], status: Status | None = None
+    ) -> None:
+        # Direct-message reminders are not recorded per person: that would keep who asked.
+        rooms = outcomes if due.channel == "rooms" else []
+        await self.ledger.settle(due.key, rooms, status)
+
+    async def _send(
+        self, due: Due, reply: Reply, target: str, status: RoomStatus, deadline: datetime
+    ) -> RoomOutcome:
+        """Send to one room (or person) until it lands, is refused, or the window ends."""
+        window = max(SHORTEST_TRY, (deadline - self.app.clock.now()).total_seconds())
+        room = target if due.channel == "rooms" else None
+        try:
+            async with asyncio.timeout(window):
+                if room is None:
+                    room = await self.app.transport.direct_room(UserId(target))
+                await self.app.transport.send(
+                    Outgoing(RoomId(room), reply, txn_id_for(due.key, target))
+                )
+            return RoomOutcome(target, status)
+        except SendFailed as exc:
+            reason = exc.code or REFUSED  # never the server's own words: they reach a room
+        except TimeoutError:
+            reason = TIMED_OUT
+        except Exception:
+            log.exception("sending %s to %s failed", self._what(due), room or "a direct chat")
+            reason = ERROR
+        log.warning(
+            "announcement of %s for %s (%s) failed in %s: %s",
+            self._what(due),
+            due.occurrence.isoformat(),
+            "at the start" if due.offset == 0 else f"{span_text(due.offset)} before",
+            room or "a direct chat",
+            describe_failure(reason),
+        )
+        return RoomOutcome(target, "failed", reason)
+
+    async def close(self) -> None:
+        """Stop the sends still under way (at shutdown); the next start takes them up."""
+        tasks = [task for _, task in self._flights.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _plan(self, due: Due, late: bool, retried: bool = False) -> Plan | None:
+        """What to say and to whom; None when there is nothing to announce any more (for a
+        retried one, also when its meeting was moved meanwhile)."""
+        prefix = self._late(late)
         if due.source.startswith("c:"):
             fixed = next(
                 (f for f in self.app.config.announcements if f"c:{f.id}" == due.source), None
             )
-            if fixed is None:
-                return None
-            reply = Reply(self._late(late) + fixed.text)
-            return [Outgoing(RoomId(r), reply, txn_id_for(due.key, r)) for r in fixed.rooms]
+            return Plan(Reply(prefix + fixed.text), tuple(fixed.rooms)) if fixed else None
         meeting = await self.app.meetings.store.get(int(due.source[2:]))
         if (
             meeting is None
             or meeting.cancelled
             or occurrence_key(due.occurrence) in meeting.exceptions
+            or (retried and not _still_planned(meeting, due))
         ):
             return None
-        text = self._late(late) + await self._text(meeting, due)
+        reply = Reply(prefix + await self._text(meeting, due))
         if due.channel == "dm":
             people = await self.app.meetings.store.reminder_list(
                 meeting.id, occurrence_key(due.occurrence)
             )
-            outgoing = []
-            for person in people:
-                room = await self.app.transport.direct_room(UserId(person))
-                outgoing.append(Outgoing(room, Reply(text), txn_id_for(due.key, person)))
-            return outgoing
-        reply = Reply(text)
-        return [Outgoing(RoomId(r), reply, txn_id_for(due.key, r)) for r in meeting.rooms]
+            return Plan(reply, tuple(people))
+        return Plan(reply, meeting.rooms)
+
+    @staticmethod
+    def _what(due: Due) -> str:
+        kind, _, name = due.source.partition(":")
+        return f"meeting #{name}" if kind == "m" else f"announcement {name!r}"
 
     @staticmethod
     def _late(late: bool) -> str:

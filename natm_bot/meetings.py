@@ -15,6 +15,7 @@ from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import (
     AnnouncementLedger,
+    AnnouncementRecord,
     Answer,
     Meeting,
     MeetingStore,
@@ -50,6 +51,29 @@ FIELDS = (
     "rooms",
     "reminders",
 )
+# Why an announcement did not reach a room, by the code the announcer records.
+TIMED_OUT = "TIMED_OUT"
+OFFLINE = "OFFLINE"
+REFUSED = "REFUSED"
+ERROR = "ERROR"
+FAILURES = {
+    "M_FORBIDDEN": "the bot may not post there: it was removed or banned, or lacks permission",
+    "NOT_JOINED": "the bot is not in that room",
+    "M_NOT_FOUND": "no such room",
+    "M_TOO_LARGE": "the message was too large",
+    TIMED_OUT: "the homeserver kept failing until the grace window ended",
+    OFFLINE: "the bot was offline until the grace window had passed",
+    REFUSED: "the homeserver refused it",
+    ERROR: "an unexpected error (see the bot's log)",
+}
+RECENT_ANNOUNCEMENTS = 3  # how many `!meeting <n>` shows to organisers
+
+
+def describe_failure(code: str) -> str:
+    """Why an announcement did not reach a room, in words."""
+    return FAILURES.get(code, f"the homeserver refused it ({code})")
+
+
 EXAMPLE = (
     f'`!meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
     'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
@@ -276,6 +300,11 @@ class MeetingService:
                 if len(found) >= count:
                     break
         return found
+
+    async def recent_announcements(self, meeting: Meeting) -> list[AnnouncementRecord]:
+        """How the meeting's latest announcements in its rooms went, room by room, newest
+        first."""
+        return await self.ledger.recent(f"m:{meeting.id}", "rooms", RECENT_ANNOUNCEMENTS)
 
     async def rsvp(self, meeting: Meeting, user: str, answer: Answer, remind: bool) -> datetime:
         """Answer for the next occurrence; which occurrence that is."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from natm_bot.storage.schema_meetings import MEETINGS_STEP
+from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
 
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,
@@ -84,4 +84,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX audit_log_by_actor ON audit_log (actor)",
     ),
+    # 7: announcements that failed, and what became of each announcement in each room.
+    ANNOUNCEMENT_ROOMS_STEP,
 )

@@ -50,3 +50,44 @@ MEETINGS_STEP: tuple[str, ...] = (
     ) WITHOUT ROWID""",
     "CREATE INDEX announcements_age ON announcements (recorded_at)",
 )
+
+# Step 7: an announcement can fail, and what became of it is kept per room, so "sent in room
+# A, refused in room B" can be recorded and shown to organisers.
+ANNOUNCEMENT_ROOMS_STEP: tuple[str, ...] = (
+    # SQLite cannot change a CHECK constraint in place: the ledger is rebuilt with 'failed'.
+    """CREATE TABLE announcements_v7 (
+        source TEXT NOT NULL,
+        occurrence INTEGER NOT NULL,
+        offset_minutes INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sent', 'late', 'missed', 'failed')),
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (source, occurrence, offset_minutes, channel)
+    ) WITHOUT ROWID""",
+    "INSERT INTO announcements_v7 (source, occurrence, offset_minutes, channel, status,"
+    " recorded_at) SELECT source, occurrence, offset_minutes, channel, status, recorded_at"
+    " FROM announcements",
+    "DROP TABLE announcements",
+    "ALTER TABLE announcements_v7 RENAME TO announcements",
+    "CREATE INDEX announcements_age ON announcements (recorded_at)",
+    # One row per room once its outcome is known. Only rooms: direct-message reminders are
+    # not kept per person (that would be a record of who asked for reminders).
+    """CREATE TABLE announcement_rooms (
+        source TEXT NOT NULL,
+        occurrence INTEGER NOT NULL,
+        offset_minutes INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        room TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sent', 'late', 'failed')),
+        reason TEXT NOT NULL DEFAULT '',
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (source, occurrence, offset_minutes, channel, room)
+    ) WITHOUT ROWID""",
+    # The rooms of an announcement go when its ledger row goes (housekeeping prunes by age).
+    """CREATE TRIGGER announcement_rooms_follow AFTER DELETE ON announcements
+    BEGIN
+        DELETE FROM announcement_rooms WHERE source = OLD.source
+            AND occurrence = OLD.occurrence AND offset_minutes = OLD.offset_minutes
+            AND channel = OLD.channel;
+    END""",
+)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -17,6 +19,7 @@ from icalendar import Calendar
 from natm_bot.clock import ManualClock
 from natm_bot.config import Config
 from natm_bot.harness import LOBBY, ChatHarness, Seen, make_config
+from natm_bot.messages import RoomId
 from tests.conftest import ADMIN, ALICE, BOB
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -282,3 +285,115 @@ async def test_ics_parses_and_yields_the_meetings(bot: ChatHarness) -> None:
     ]
     assert [d.date().isoformat() for d in dates] == ["2027-03-02", "2027-05-04", "2027-06-01"]
     assert "RRULE" not in events["One-off"]
+
+
+ROOM_A = RoomId("!a:localhost")
+ROOM_B = RoomId("!b:localhost")
+
+
+async def test_a_room_that_refuses_is_recorded_failed_and_the_others_still_get_it(
+    bot: ChatHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _plan(
+        bot,
+        f'title=Call when="2027-03-01 12:00" tz=UTC reminders=1h,0 rooms={ROOM_B},{ROOM_A}',
+    )
+    bot.transport.leave(ROOM_B)  # the bot was kicked from B
+    with caplog.at_level(logging.WARNING):
+        seen = await bot.advance(hours=4)
+    assert [(s.room_id, s.at) for s in seen] == [
+        (ROOM_A, datetime(2027, 3, 1, 11, 0, tzinfo=UTC)),
+        (ROOM_A, datetime(2027, 3, 1, 12, 0, tzinfo=UTC)),
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"announcement of meeting #1 for 2027-03-01T12:00:00+00:00 ({when}) failed in {ROOM_B}:"
+        " the bot may not post there: it was removed or banned, or lacks permission"
+        for when in ("1 hour before", "at the start")
+    ]
+    report = await bot.ask("!meeting 1", sender=ADMIN)
+    assert (
+        "Mon 1 Mar 2027, 12:00 (UTC), at the start: sent in !a:localhost · failed in"
+        " !b:localhost (the bot may not post there: it was removed or banned, or lacks"
+        " permission)" in report
+    )
+    assert "Mon 1 Mar 2027, 12:00 (UTC), 1 hour before: sent in !a:localhost · failed" in report
+    assert "failed" not in await bot.ask("!meeting 1", sender=ALICE)  # organisers only
+    rows = await bot.app.meetings.ledger.statuses("m:1")
+    assert [r[3] for r in rows if r[2] == "rooms"] == ["failed"] * 2
+
+
+async def test_a_room_whose_server_does_not_answer_holds_up_no_other_room(
+    tmp_path: Path,
+) -> None:
+    base = make_config(tmp_path, admins=[ADMIN]).model_dump()
+    config = Config.model_validate(
+        {**base, "meetings": {**base["meetings"], "grace": "1s"}, "base_dir": tmp_path}
+    )
+    async with ChatHarness(config, ManualClock(START)) as bot:
+        await _plan(
+            bot,
+            f'title=Weekly when="2027-03-01 12:00" tz=UTC reminders=0 rooms={ROOM_B},{ROOM_A}'
+            " repeat=weekly",
+        )
+        await _plan(bot, f'title=Other when="2027-03-01 12:00" tz=UTC reminders=0 rooms={ROOM_A}')
+        bot.transport.cut_off(ROOM_B)
+        async with asyncio.timeout(30):  # without the fix, B holds everything up for ever
+            seen = await bot.advance(hours=4)
+        assert sorted(s.body for s in seen if s.room_id == ROOM_A) == [
+            "📣 Other is starting now!",
+            "📣 Weekly is starting now!",
+        ]
+        assert all(s.at == datetime(2027, 3, 1, 12, 0, tzinfo=UTC) for s in seen)
+        assert "failed in !b:localhost (the homeserver kept failing until the grace" in (
+            await bot.ask("!meeting 1", sender=ADMIN)
+        )
+        await bot.transport.reconnect(ROOM_B)
+        seen = await bot.advance(days=7)
+        assert {s.room_id for s in seen} == {ROOM_A, ROOM_B}  # next week B has it again
+
+
+async def test_a_locked_database_during_a_sweep_loses_no_announcement(
+    config: Config, bot: ChatHarness
+) -> None:
+    await _plan(bot, 'title=Call when="2027-03-01 12:00" tz=UTC reminders=0')
+    await bot.advance(hours=2, minutes=59)
+    # Another program holds the database's write lock; the bot gives up waiting after 0.2 s
+    # instead of its usual 10 s, so that the test is quick.
+    await bot.app.db.fetchone("PRAGMA busy_timeout = 200")
+    blocker = sqlite3.connect(config.resolve(config.paths.database), isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await bot.advance(minutes=5)
+    finally:
+        blocker.close()
+    await bot.advance(minutes=5)  # the next sweep tries it again
+    announced = [o for o in bot.transport.sent if "is starting now" in o.reply.markdown]
+    assert [o.room_id for o in announced] == [LOBBY]  # once, txn ids de-duplicate the retry
+    rows = await bot.app.meetings.ledger.statuses("m:1")
+    assert [r[3] for r in rows if r[2] == "rooms"] == ["sent"]
+    report = await bot.ask("!meeting 1", sender=ADMIN)
+    assert "Mon 1 Mar 2027, 12:00 (UTC), at the start: sent in !lobby:localhost" in report
+
+
+async def test_a_room_still_being_tried_at_shutdown_gets_it_after_the_restart(
+    config: Config,
+) -> None:
+    clock = ManualClock(START)
+    async with ChatHarness(config, clock) as first:
+        await _plan(
+            first, f'title=Call when="2027-03-01 12:00" tz=UTC reminders=0 rooms={ROOM_B},{ROOM_A}'
+        )
+        first.transport.cut_off(ROOM_B)
+        seen = await first.advance(hours=3, minutes=1)
+        assert [s.room_id for s in seen] == [ROOM_A]
+        await first.app.announcer.close()  # stopped while B was still being tried
+    clock.advance(timedelta(minutes=5))
+    async with ChatHarness(config, clock) as again:
+        seen = await again.advance(seconds=1)
+        assert [(s.room_id, s.body) for s in seen] == [
+            (ROOM_B, "(Late: I was offline when this was due.) 📣 Call is starting now!")
+        ]
+        report = await again.ask("!meeting 1", sender=ADMIN)
+    assert "at the start: sent in !a:localhost · sent late in !b:localhost" in report

@@ -1,0 +1,53 @@
+"""Migration step 7 and the ledger it makes: announcements that fail, outcomes per room."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from natm_bot.storage import Database
+from natm_bot.storage.meetings import AnnouncementLedger, LedgerKey, RoomOutcome
+from natm_bot.storage.migrations import MIGRATIONS
+
+KEY = LedgerKey("m:1", 100_000, 60, "rooms")
+
+
+async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    old = Database(path, MIGRATIONS[:6])
+    await old.open()
+    await old.execute(
+        "INSERT INTO announcements (source, occurrence, offset_minutes, channel, status,"
+        " recorded_at) VALUES ('m:1', 50, 0, 'rooms', 'late', 7)"
+    )
+    with pytest.raises(sqlite3.IntegrityError):  # before step 7 nothing could fail
+        await old.execute(
+            "INSERT INTO announcements (source, occurrence, offset_minutes, channel, status,"
+            " recorded_at) VALUES ('m:1', 60, 0, 'rooms', 'failed', 7)"
+        )
+    await old.close()
+    db = Database(path, MIGRATIONS[:7])
+    await db.open()
+    try:
+        ledger = AnnouncementLedger(db)
+        assert await ledger.statuses("m:1") == [(50, 0, "rooms", "late")]
+        sent, refused = RoomOutcome("!a:x", "sent"), RoomOutcome("!b:x", "failed", "M_FORBIDDEN")
+        await ledger.settle(KEY, [sent])
+        progress = await ledger.progress(KEY)
+        assert not progress.done and progress.rooms == {"!a:x": "sent"}
+        await ledger.settle(KEY, [refused, RoomOutcome("!a:x", "failed")], "failed")
+        assert (await ledger.progress(KEY)).rooms == {"!a:x": "sent", "!b:x": "failed"}
+        [latest, older] = await ledger.recent("m:1", "rooms", 5)
+        assert (latest.status, latest.rooms) == ("failed", (sent, refused))
+        assert (older.occurrence, older.status, older.rooms) == (50, "late", ())
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(
+                "INSERT INTO announcement_rooms (source, occurrence, offset_minutes, channel,"
+                " room, status, recorded_at) VALUES ('m:1', 1, 0, 'rooms', '!c:x', 'lost', 0)"
+            )
+        await db.execute("DELETE FROM announcements WHERE occurrence = 100000")  # pruned
+        assert list(await db.fetchall("SELECT * FROM announcement_rooms")) == []
+    finally:
+        await db.close()

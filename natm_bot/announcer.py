@@ -275,8 +275,10 @@ class Announcer:
         _, stream, head = self._streams[source]
         assert head is not None
         nxt = next(stream, None)
-        self._streams[source] = (generation, stream, nxt)
-        if nxt is not None:
+        if nxt is None:
+            del self._streams[source]  # a finished meeting holds no memory for months
+        else:
+            self._streams[source] = (generation, stream, nxt)
             heapq.heappush(self._heap, (nxt.at, generation, source))
         return head, 0
 

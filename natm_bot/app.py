@@ -98,6 +98,7 @@ class App:
     async def close(self) -> None:
         """Stop the scheduler and release the database."""
         self.scheduler.stop()
+        await self.announcer.close()
         await self.db.close()
 
     async def handle(self, message: Message) -> list[Outgoing]:

@@ -397,3 +397,12 @@ async def test_a_room_still_being_tried_at_shutdown_gets_it_after_the_restart(
         ]
         report = await again.ask("!meeting 1", sender=ADMIN)
     assert "at the start: sent in !a:localhost · sent late in !b:localhost" in report
+
+
+async def test_finished_meetings_leave_nothing_behind_in_the_announcer(bot: ChatHarness) -> None:
+    for day in range(1, 41):  # forty one-off meetings over forty days
+        await _plan(bot, f'title="Day {day}" when="2027-03-{day % 28 + 1:02d} 12:00" tz=UTC')
+    await _plan(bot, 'title="Weekly" when="2027-03-02 12:00" tz=UTC repeat="FREQ=WEEKLY"')
+    seen = await bot.advance(days=60)
+    assert len(_starting(seen)) > 40  # the one-offs and the weekly meeting were announced
+    assert list(bot.app.announcer._streams) == ["m:41"]  # only the weekly one is still due

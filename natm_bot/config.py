@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from natm_bot.paths import bundled
 from natm_bot.validation import (
-    FileProblems,
+    Problem,
     RoomRef,
     ServerName,
     Strict,
     UserIdStr,
     ZoneName,
     check_url,
-    read_yaml,
+    line,
+    listed_twice,
+    parse_yaml,
+    repeated_ids,
+    repeats,
     validate_file,
 )
 
@@ -45,6 +56,20 @@ def parse_duration(value: object) -> int:
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 
 
+def _whole_minutes(seconds: int) -> int:
+    if seconds % 60:
+        raise ValueError("must be whole minutes, like 1d, 1h, 10m or 0")
+    return seconds
+
+
+def _duration_or_none(value: object) -> int | None:
+    """A duration to compare, or None for a value that is not one (its own check says so)."""
+    try:
+        return parse_duration(value)
+    except ValueError:
+        return None
+
+
 class BotSection(Strict):
     """How the bot talks and who runs it."""
 
@@ -62,6 +87,12 @@ class BotSection(Strict):
         if not 1 <= len(value) <= 3 or any(ch.isspace() or ch.isalnum() for ch in value):
             raise ValueError("must be 1 to 3 punctuation characters, like ! or ?")
         return value
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each admin and each zone once (Matrix ids compared regardless of case)."""
+        yield from listed_twice(raw, "admins", str.casefold)
+        yield from listed_twice(raw, "display_timezones")
 
 
 class PathsSection(Strict):
@@ -99,7 +130,9 @@ class MeetingsSection(Strict):
 
     # How long before each meeting the bot announces it in the meeting's rooms; 0 = "starting
     # now", with the call link.
-    reminders: list[Duration] = Field(default_factory=lambda: [86400, 3600, 0])
+    reminders: list[Annotated[Duration, AfterValidator(_whole_minutes)]] = Field(
+        default_factory=lambda: [86400, 3600, 0]
+    )
     # People who answered `!rsvp <id> yes remind` get a direct message this long before.
     dm_reminder: Duration = 3600
     default_duration: Duration = 3600
@@ -112,9 +145,13 @@ class MeetingsSection(Strict):
     @field_validator("reminders")
     @classmethod
     def _reminders(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value) or any(v % 60 for v in value):
-            raise ValueError("reminders must be distinct whole minutes, like 1d, 1h, 10m, 0")
         return sorted(value, reverse=True)
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each reminder once: `1h` and `60m` are the same one."""
+        for index, item in repeats(raw.get("reminders"), _duration_or_none):
+            yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
 
 
 class FixedAnnouncement(Strict):
@@ -126,6 +163,37 @@ class FixedAnnouncement(Strict):
     start: str
     timezone: ZoneName = "UTC"
     repeat: str | None = None
+
+    # The start and the repeat are each checked on their own too, so that a mistake in one
+    # (or in another field) does not hide a mistake in the other.
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        from natm_bot.errors import UsageError
+        from natm_bot.timeutil import parse_local
+
+        try:
+            parse_local(value)
+        except UsageError as exc:
+            raise ValueError(str(exc).replace("`", "")) from None
+        return value
+
+    @field_validator("repeat")
+    @classmethod
+    def _repeat(cls, value: str | None) -> str | None:
+        from natm_bot.errors import UsageError
+        from natm_bot.recurrence import parse_repeat
+
+        try:
+            parse_repeat(value or "")
+        except UsageError as exc:
+            raise ValueError(str(exc).replace("`", "")) from None
+        return value
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each room once: a room listed twice would get every announcement twice."""
+        yield from listed_twice(raw, "rooms")
 
     @model_validator(mode="after")
     def _schedule(self) -> FixedAnnouncement:
@@ -156,6 +224,12 @@ class SafetySection(Strict):
     # Admin commands only in a direct message with the bot, never in a shared room.
     admin_commands_only_in_dm: bool = False
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each person and server once, regardless of case."""
+        yield from listed_twice(raw, "blocked_users", str.casefold)
+        yield from listed_twice(raw, "blocked_servers", str.casefold)
+
 
 class PrivacySection(Strict):
     """How long the bot keeps its own records."""
@@ -180,6 +254,12 @@ class InvitesSection(Strict):
 
     allowed_users: list[UserIdStr] = Field(default_factory=list)
     allowed_servers: list[ServerName] = Field(default_factory=list)
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each person and server once, regardless of case."""
+        yield from listed_twice(raw, "allowed_users", str.casefold)
+        yield from listed_twice(raw, "allowed_servers", str.casefold)
 
 
 class MatrixSection(Strict):
@@ -214,6 +294,11 @@ class Config(Strict):
     matrix: MatrixSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each announcement's id once: the record of what was sent is kept by id."""
+        yield from repeated_ids(raw, "announcements", "announcement")
+
     def folder(self, name: Literal["data", "commands"]) -> Path:
         """The content or commands folder: the configured one, else the one shipped."""
         configured = self.paths.data_dir if name == "data" else self.paths.commands_dir
@@ -227,9 +312,10 @@ class Config(Strict):
 
 def load_config(path: Path) -> Config:
     """Read and validate bot.yaml; raise FileProblems listing every problem found."""
-    raw = read_yaml(path)
+    raw, repeated = parse_yaml(path)
+    problems = [line(str(path), loc, message) for loc, message in repeated]
     if isinstance(raw, dict) and "base_dir" in raw:
-        raise FileProblems([f"{path}: base_dir: unknown key"])
+        problems.append(line(str(path), ("base_dir",), "unknown key"))
     if isinstance(raw, dict):
         raw = {**raw, "base_dir": path.resolve().parent}
-    return validate_file(Config, path, raw)
+    return validate_file(Config, path, raw, problems)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from natm_bot.countries import fold
 from natm_bot.validation import (
     FileProblems,
     LocalText,
+    Problem,
     RoomRef,
     Strict,
     Url,
     UserIdStr,
+    entries,
+    listed_twice,
+    repeated_ids,
+    repeats,
+    text_key,
     validate_file,
 )
 
@@ -37,12 +45,14 @@ class PrinciplesFile(Strict):
     source: LocalText
     principles: list[Principle] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _numbered(self) -> PrinciplesFile:
-        numbers = [p.number for p in self.principles]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"principles must be numbered 1, 2, 3… in order, found {numbers}")
-        return self
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """The principles are numbered 1, 2, 3… in order."""
+        for index, entry in enumerate(entries(raw, "principles")):
+            number = entry.get("number") if isinstance(entry, Mapping) else None
+            if isinstance(number, int) and number != index + 1:
+                message = f"is {number}, but this is principle {index + 1}: number them 1, 2, 3…"
+                yield ("principles", index, "number"), message
 
 
 class Reading(Strict):
@@ -61,6 +71,11 @@ class Reading(Strict):
     details: str | None = None
     note: LocalText | None = None
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each author once."""
+        yield from listed_twice(raw, "authors")
+
     @property
     def link(self) -> str | None:
         """Where to read it: the DOI resolver when there is a DOI, else the URL."""
@@ -72,10 +87,13 @@ class ReadingsFile(Strict):
 
     readings: list[Reading] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self) -> ReadingsFile:
-        _require_unique("readings", [r.id for r in self.readings])
-        return self
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each reading once: by its id, and by its DOI (which names one work)."""
+        yield from repeated_ids(raw, "readings", "reading")
+        dois = [e.get("doi") if isinstance(e, Mapping) else None for e in entries(raw, "readings")]
+        for index, doi in repeats(dois, text_key(str.casefold)):
+            yield ("readings", index, "doi"), f"{doi!r} is already the DOI of another reading"
 
 
 class Term(Strict):
@@ -87,21 +105,28 @@ class Term(Strict):
     definition: LocalText
     see_also: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each related term once."""
+        yield from listed_twice(raw, "see_also")
+
 
 class GlossaryFile(Strict):
     """data/glossary.yaml"""
 
     terms: list[Term] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _links(self) -> GlossaryFile:
-        ids = [t.id for t in self.terms]
-        _require_unique("terms", ids)
-        for term in self.terms:
-            unknown = [ref for ref in term.see_also if ref not in ids]
-            if unknown:
-                raise ValueError(f"term {term.id!r}: see_also names unknown terms {unknown}")
-        return self
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each word leads to one term (as `!glossary` looks it up), and every see_also names
+        a term of the glossary."""
+        yield from name_clashes(raw, "terms", "term", _names_in("term"), lookup_key)
+        ids = {str(t.get("id")) for t in entries(raw, "terms") if isinstance(t, Mapping)}
+        for index, term in enumerate(entries(raw, "terms")):
+            refs = entries(term, "see_also") if isinstance(term, Mapping) else []
+            for at, ref in enumerate(refs):
+                if isinstance(ref, str) and ref not in ids:
+                    yield ("terms", index, "see_also", at), f"{ref!r} is not the id of any term"
 
 
 class Milestone(Strict):
@@ -140,6 +165,12 @@ class AboutFile(Strict):
     related: list[RelatedNetwork] = Field(default_factory=list)
     member_categories: list[MemberCategory] = Field(min_length=1)
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each category id and name leads to one category, compared as members' categories
+        are looked up (case, accents, hyphens aside)."""
+        yield from name_clashes(raw, "member_categories", "category", _names_in("name"), fold_key)
+
 
 class GroupSeed(Strict):
     """A working group as declared in data/groups.yaml (the database holds the live state)."""
@@ -154,25 +185,73 @@ class GroupSeed(Strict):
     member_list: Literal["coordinators", "public"] = "coordinators"
     open: bool = True
 
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each coordinator once."""
+        yield from listed_twice(raw, "coordinators", str.casefold)
+
 
 class GroupsFile(Strict):
     """data/groups.yaml"""
 
     groups: list[GroupSeed] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _unique(self) -> GroupsFile:
-        _require_unique("groups", [g.id for g in self.groups])
-        names = [n.casefold() for g in self.groups for n in (g.id, g.name, *g.aliases)]
-        _require_unique("group names and aliases", names)
-        return self
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each id, name and alias leads to one group, compared as `!join` compares them."""
+        yield from name_clashes(raw, "groups", "group", _names_in("name"), lookup_key)
 
 
-def _require_unique(what: str, values: list[str]) -> None:
-    seen: set[str] = set()
-    dupes = sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
-    if dupes:
-        raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
+def lookup_key(text: str) -> str:
+    """A name as the bot looks groups and terms up: case, hyphens and spacing aside."""
+    return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
+
+
+def fold_key(text: str) -> str:
+    """A name as member categories are looked up: also accents and apostrophes aside."""
+    return fold(text.replace("-", " ").replace("_", " "))
+
+
+NamesOf = Callable[[Mapping[str, Any]], Iterator[tuple[tuple[str | int, ...], Any]]]
+
+
+def _names_in(field: str) -> NamesOf:
+    """The names of an entry: its id, its `field` (one text or one per language), its aliases."""
+
+    def names(entry: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+        yield ("id",), entry.get("id")
+        value = entry.get(field)
+        if isinstance(value, Mapping):
+            yield from (((field, lang), text) for lang, text in value.items())
+        else:
+            yield (field,), value
+        yield from ((("aliases", at), alias) for at, alias in enumerate(entries(entry, "aliases")))
+
+    return names
+
+
+def name_clashes(
+    raw: Mapping[str, Any], field: str, what: str, names_of: NamesOf, key: Callable[[str], str]
+) -> Iterator[Problem]:
+    """A problem for each name of an entry of `raw[field]` that an earlier entry already has
+    (an entry may repeat its own names: `ed-tech` and `ed tech`)."""
+    owners: dict[str, Any] = {}
+    for index, entry in enumerate(entries(raw, field)):
+        if not isinstance(entry, Mapping):
+            continue
+        own: dict[str, Any] = {}
+        for loc, name in names_of(entry):
+            if not isinstance(name, str):
+                continue
+            if key(name) in owners:
+                owner = owners[key(name)]
+                if loc == ("id",) and key(str(owner)) == key(name):
+                    yield (field, index, *loc), f"{name!r} is already the id of another {what}"
+                else:
+                    yield (field, index, *loc), f"{name!r} already names the {what} {owner!r}"
+            own.setdefault(key(name), entry.get("id", index))
+        for name_key, owner in own.items():
+            owners.setdefault(name_key, owner)
 
 
 class Content:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 MXID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d{1,5})?$")
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$")
@@ -19,10 +28,99 @@ ROOM_RE = re.compile(
 )
 
 
+# Where a problem is, as pydantic gives it: keys and list indices from the top of the file.
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+
+
 class Strict(BaseModel):
     """Base for every file-backed model: immutable, unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Problems spanning several fields or entries (repeats, references), found in the
+        raw mapping; a model with such rules overrides this."""
+        return iter(())
+
+    # pydantic skips a model's own validators once one of its fields failed, so rules across
+    # entries (unique ids…) would hide until every entry is right. They run on the raw data
+    # instead, whatever the fields gave, and all problems are reported together.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        failed: ValidationError | None = None
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            failed = exc
+        found = list(cls.checks(data)) if isinstance(data, Mapping) else []
+        if not found:
+            if failed is not None:
+                raise failed
+            return model
+        errors = [_carried(error) for error in failed.errors()] if failed else []
+        errors += [_custom(loc, message) for loc, message in found]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+
+
+def _custom(loc: Loc, message: str, kind: str = "check") -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError(kind, "{message}", {"message": message}), loc=loc, input=None
+    )
+
+
+def _carried(error: Any) -> InitErrorDetails:
+    """A field error kept as it was (its kind and text) beside problems found by checks."""
+    return _custom(tuple(error["loc"]), str(error["msg"]), str(error["type"]))
+
+
+def repeats(
+    items: Any, key: Callable[[Any], Hashable | None] = lambda item: item
+) -> Iterator[tuple[int, Any]]:
+    """(index, item) of each entry of a raw list whose key an earlier entry already had;
+    entries whose key is None (not comparable) are skipped."""
+    if not isinstance(items, list):
+        return
+    seen: set[Hashable] = set()
+    for index, item in enumerate(items):
+        try:
+            wanted = key(item)
+            hash(wanted)
+        except (TypeError, AttributeError, ValueError):
+            continue  # a malformed entry (unhashable…): its own field check names it
+        if wanted is None:
+            continue
+        if wanted in seen:
+            yield index, item
+        seen.add(wanted)
+
+
+def entries(raw: Mapping[str, Any], field: str) -> list[Any]:
+    """The raw list under `field`, or none when it is missing or not a list."""
+    items = raw.get(field)
+    return items if isinstance(items, list) else []
+
+
+def text_key(fold: Callable[[str], str] = str) -> Callable[[Any], str | None]:
+    """A key for `repeats`: texts compared after `fold`, anything else not compared."""
+    return lambda item: fold(item) if isinstance(item, str) else None
+
+
+def listed_twice(
+    raw: Mapping[str, Any], field: str, fold: Callable[[str], str] = str
+) -> Iterator[Problem]:
+    """A problem for each text of the list `raw[field]` that repeats an earlier one."""
+    for index, item in repeats(raw.get(field), text_key(fold)):
+        yield (field, index), f"{item!r} is listed twice: keep one"
+
+
+def repeated_ids(raw: Mapping[str, Any], field: str, what: str) -> Iterator[Problem]:
+    """A problem for each entry of the list `raw[field]` whose `id` an earlier one has."""
+    ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries(raw, field)]
+    for index, value in repeats(ids, text_key()):
+        yield (field, index, "id"), f"{value!r} is already the id of another {what}"
 
 
 class FileProblems(Exception):
@@ -100,39 +198,123 @@ def _describe(error: Any) -> str:
 
 def problems_from(exc: ValidationError, filename: str) -> list[str]:
     """One readable line per validation error: `file: dotted.path: what is wrong`."""
-    lines = []
-    for error in exc.errors():
-        loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{filename}: {loc}: {_describe(error)}")
-    return lines
+    return [line(filename, tuple(error["loc"]), _describe(error)) for error in exc.errors()]
+
+
+def line(filename: str, loc: Loc, message: str) -> str:
+    """One problem as it is reported: `file: dotted.path: message`."""
+    return f"{filename}: {'.'.join(str(part) for part in loc) or '(top level)'}: {message}"
 
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely, turning read and syntax errors into FileProblems."""
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, which notes every mapping key given twice (where safe_load keeps
+    the last one silently), with its path and both lines."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.repeated: list[Problem] = []
+
+    def document(self) -> Any:
+        """The file's single document (None when empty), every repeated key noted."""
+        node = self.get_single_node()
+        if node is None:
+            return None
+        self._walk(node, (), set())
+        return self.construct_document(node)
+
+    def _walk(self, node: yaml.Node, loc: Loc, done: set[int]) -> None:
+        if id(node) in done:  # an alias of a node already walked (and no endless loops)
+            return
+        done.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, (*loc, index), done)
+        elif isinstance(node, yaml.MappingNode):
+            self._walk_mapping(node, loc, done)
+
+    def _walk_mapping(self, node: yaml.MappingNode, loc: Loc, done: set[int]) -> None:
+        first: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            # `<<:` merges defaults that the keys beside it may override; a list or mapping
+            # as a key is refused when the data is built.
+            if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            # The built key, so that `1` and `1.0` are one key, as they are in the data.
+            key = self.construct_object(key_node)
+            at = key_node.start_mark.line + 1
+            if key in first:
+                message = f"given twice, on lines {first[key]} and {at}: keep one"
+                self.repeated.append(((*loc, str(key)), message))
+            first.setdefault(key, at)
+            self._walk(value_node, (*loc, str(key)), done)
+
+
+def parse_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """A YAML file's data and a problem for each repeated key; FileProblems when it cannot be
+    read or is not YAML."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FileProblems([f"{path}: cannot be read: {exc.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise FileProblems([f"{path}: cannot be read: it is not UTF-8 text"]) from None
+    loader: _Loader | None = None
     try:
-        return yaml.safe_load(text)
+        loader = _Loader(text)  # refuses control characters at once
+        return loader.document(), loader.repeated
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise FileProblems([f"{path}: not valid YAML{where}: {problem}"]) from None
+        raise FileProblems([f"{path}: not valid YAML{_where(exc)}"]) from None
+    except (ValueError, OverflowError) as exc:
+        # A scalar PyYAML cannot build (`2024-13-45`, `!!int x`) has no mark to show.
+        raise FileProblems([f"{path}: not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise FileProblems([f"{path}: not valid YAML: nested too deeply"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
-def validate_file(model: type[M], path: Path, data: Any | None = None) -> M:
-    """Load `path` (or use already-parsed `data`) into `model`, or raise FileProblems."""
-    raw = read_yaml(path) if data is None else data
-    if raw is None:
-        raw = {}
+def _where(exc: yaml.YAMLError) -> str:
+    """Where in the file and what: ` (line 3, column 5): found unexpected end of stream`."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f": character #x{exc.character:04x} is not allowed (at position {exc.position})"
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    return f"{where}: {getattr(exc, 'problem', None) or 'not valid YAML'}"
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely; read and syntax errors and repeated keys are FileProblems."""
+    data, repeated = parse_yaml(path)
+    if repeated:
+        raise FileProblems([line(str(path), loc, message) for loc, message in repeated])
+    return data
+
+
+def validate_file(
+    model: type[M], path: Path, data: Any | None = None, found: Sequence[str] = ()
+) -> M:
+    """Load `path` (or use already-parsed `data`, with the problems `found` in it) into
+    `model`; FileProblems lists every problem of the file."""
+    problems = list(found)
+    if data is None:
+        data, repeated = parse_yaml(path)
+        problems += [line(str(path), loc, message) for loc, message in repeated]
+    raw = {} if data is None else data
     if not isinstance(raw, dict):
-        raise FileProblems([f"{path}: must be a mapping of keys to values at the top level"])
+        raise FileProblems(
+            [*problems, f"{path}: must be a mapping of keys to values at the top level"]
+        )
     try:
-        return model.model_validate(raw)
+        validated = model.model_validate(raw)
     except ValidationError as exc:
-        raise FileProblems(problems_from(exc, str(path))) from None
+        raise FileProblems(problems + problems_from(exc, str(path))) from None
+    if problems:
+        raise FileProblems(problems)
+    return validated

@@ -40,7 +40,7 @@ class App:
         self.transport = transport
         self.clock: Clock = clock or SystemClock()
         self.data_dir = config.folder("data")
-        self.content: Content = load_content(self.data_dir)
+        self.content: Content = load_content(self.data_dir, self.clock.now().date())
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
         self.permissions = Permissions(self)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from natm_bot.config import Config, load_config
+from natm_bot.config import Config, folders_of, load_config
 from natm_bot.content import load_content
 from natm_bot.registry import Registry
 from natm_bot.storage import StorageError
@@ -69,8 +69,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(path: Path) -> Config:
-    config = load_config(path)
-    load_content(config.folder("data"))
+    """bot.yaml and the data files, as every action reads them before it starts; FileProblems
+    lists every problem of all of them (the data files too when bot.yaml has problems)."""
+    problems: list[str] = []
+    config: Config | None = None
+    try:
+        config = load_config(path)
+    except FileProblems as exc:
+        problems += exc.problems
+    folders = config or folders_of(path)
+    if folders is not None:
+        try:
+            load_content(folders.folder("data"))
+        except FileProblems as exc:
+            problems += exc.problems
+    if problems or config is None:
+        raise FileProblems(problems)
     return config
 
 

@@ -12,12 +12,14 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
 from natm_bot.paths import bundled
 from natm_bot.validation import (
+    FileProblems,
     Problem,
     RoomRef,
     ServerName,
@@ -319,3 +321,19 @@ def load_config(path: Path) -> Config:
     if isinstance(raw, dict):
         raw = {**raw, "base_dir": path.resolve().parent}
     return validate_file(Config, path, raw, problems)
+
+
+def folders_of(path: Path) -> Config | None:
+    """The default config with only the `paths:` of bot.yaml, to find the data and commands
+    folders when other settings have problems; None when even those cannot be read."""
+    try:
+        raw, _ = parse_yaml(path)
+    except FileProblems:
+        return None
+    paths = raw.get("paths") if isinstance(raw, dict) else None
+    try:
+        return Config(
+            paths=PathsSection.model_validate(paths or {}), base_dir=path.resolve().parent
+        )
+    except ValidationError:
+        return None

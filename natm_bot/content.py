@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -282,13 +283,23 @@ _FILES: dict[str, type[Strict]] = {
 }
 
 
-def load_content(data_dir: Path) -> Content:
-    """Validate every data file, then build Content; raise FileProblems naming file and key."""
+def load_content(data_dir: Path, today: date | None = None) -> Content:
+    """Validate every data file, members.yaml too (with `today` for its dates), then build
+    Content; raise FileProblems naming file and key of every problem."""
     problems: list[str] = []
     loaded: dict[str, Strict] = {}
     for stem, model in _FILES.items():
         try:
             loaded[stem] = validate_file(model, data_dir / f"{stem}.yaml")
+        except FileProblems as exc:
+            problems.extend(exc.problems)
+    about, members = loaded.get("about"), data_dir / "members.yaml"
+    if isinstance(about, AboutFile) and members.exists():
+        # Imported here: members.py builds on this module's models.
+        from natm_bot.members import check_file
+
+        try:
+            check_file(members, about.member_categories, today or datetime.now(UTC).date())
         except FileProblems as exc:
             problems.extend(exc.problems)
     if problems:

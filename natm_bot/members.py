@@ -30,7 +30,7 @@ from natm_bot.storage.members import (
     Organisation,
     OrgInfo,
 )
-from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, read_yaml
+from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, Loc, parse_yaml
 
 __all__ = ["Application", "MemberService", "OrgInfo", "Organisation"]
 
@@ -202,22 +202,19 @@ def _contact(text: str) -> str | None:
     return contact
 
 
-class MemberService:
-    """Everything the bot does with the members directory, for commands, the CLI and tests."""
+class MemberRules:
+    """What an organisation's fields must be: for applications, imports and the check of
+    data/members.yaml at start, which has no database yet."""
 
     def __init__(
         self,
-        db: Database,
         categories: Sequence[MemberCategory],
         lang: str = "en",
         today: Callable[[], date] = _today,
     ) -> None:
-        self.store = MemberStore(db)
-        self._db = db
         self.categories = tuple(categories)
         self.lang = lang
         self.today = today
-        self._supporter_key: bytes | None = None
 
     # --- categories and fields -------------------------------------------------------------
 
@@ -276,6 +273,50 @@ class MemberService:
             except ValueError as exc:
                 problems.append(Problem(field, str(exc)))
         return values, problems
+
+    def checked_rows(
+        self,
+        rows: Sequence[tuple[str, Mapping[str, Any]]],
+        filename: str,
+        earlier: Sequence[str] = (),
+    ) -> list[tuple[OrgInfo, date | None]]:
+        """Each labelled row checked like an application (plus `joined`); FileProblems lists
+        every problem as `file: row: field: message`, after those met `earlier` reading it."""
+        problems = list(earlier)
+        checked: list[tuple[OrgInfo, date | None]] = []
+        seen: dict[str, str] = {}
+        for label, row in rows:
+            unknown = sorted(set(row) - set(EDITABLE))
+            problems += [f"{filename}: {label}: {key}: unknown field" for key in unknown]
+            values, found = self.check({k: _text(v) for k, v in row.items() if k in EDITABLE})
+            problems += [f"{filename}: {label}: {p.field}: {p.message}" for p in found]
+            if "name" in values:
+                key = _key(values["name"])
+                if key in seen:
+                    problems.append(f"{filename}: {label}: name: repeats {seen[key]}")
+                seen.setdefault(key, label)
+            if not found and not unknown:
+                joined = values.pop("joined", None)
+                checked.append((OrgInfo(**values), joined))
+        if problems:
+            raise FileProblems(problems)
+        return checked
+
+
+class MemberService(MemberRules):
+    """Everything the bot does with the members directory, for commands, the CLI and tests."""
+
+    def __init__(
+        self,
+        db: Database,
+        categories: Sequence[MemberCategory],
+        lang: str = "en",
+        today: Callable[[], date] = _today,
+    ) -> None:
+        super().__init__(categories, lang, today)
+        self.store = MemberStore(db)
+        self._db = db
+        self._supporter_key: bytes | None = None
 
     # --- reading the directory -------------------------------------------------------------
 
@@ -415,41 +456,20 @@ class MemberService:
     async def import_file(self, path: Path) -> Imported:
         """Add or update (by name) every organisation of a YAML or CSV file, or none at all:
         FileProblems lists every problem with its row."""
-        return await self.import_rows(await asyncio.to_thread(read_rows, path), path.name)
+        rows, problems = await asyncio.to_thread(read_rows, path)
+        return await self.import_rows(rows, path.name, problems)
 
     async def import_rows(
-        self, rows: Sequence[tuple[str, Mapping[str, Any]]], source: str
+        self,
+        rows: Sequence[tuple[str, Mapping[str, Any]]],
+        source: str,
+        earlier: Sequence[str] = (),
     ) -> Imported:
         """Add or update (by name) labelled rows in one transaction, or none: FileProblems
-        names `source`, the row and the field of every problem."""
-        checked = self.checked_rows(rows, source)
+        names `source`, the row and the field of every problem (after those met `earlier`)."""
+        checked = self.checked_rows(rows, source, earlier)
         added = await self.store.upsert(checked, self.today())
         return Imported(added, len(checked) - added)
-
-    def checked_rows(
-        self, rows: Sequence[tuple[str, Mapping[str, Any]]], filename: str
-    ) -> list[tuple[OrgInfo, date | None]]:
-        """Each labelled row checked like an application (plus `joined`); FileProblems lists
-        every problem as `file: row: field: message`."""
-        problems: list[str] = []
-        checked: list[tuple[OrgInfo, date | None]] = []
-        seen: dict[str, str] = {}
-        for label, row in rows:
-            unknown = sorted(set(row) - set(EDITABLE))
-            problems += [f"{filename}: {label}: {key}: unknown field" for key in unknown]
-            values, found = self.check({k: _text(v) for k, v in row.items() if k in EDITABLE})
-            problems += [f"{filename}: {label}: {p.field}: {p.message}" for p in found]
-            if "name" in values:
-                key = _key(values["name"])
-                if key in seen:
-                    problems.append(f"{filename}: {label}: name: repeats {seen[key]}")
-                seen.setdefault(key, label)
-            if not found and not unknown:
-                joined = values.pop("joined", None)
-                checked.append((OrgInfo(**values), joined))
-        if problems:
-            raise FileProblems(problems)
-        return checked
 
     async def export_rows(self) -> list[dict[str, Any]]:
         """Every organisation as a plain row, in the columns an import reads."""
@@ -535,26 +555,45 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def read_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
-    """The rows of a members file, each with a label for messages (`row 3`, `entry 2`).
+def check_file(path: Path, categories: Sequence[MemberCategory], today: date) -> None:
+    """FileProblems naming every problem an import of this members file would meet."""
+    rows, problems = read_rows(path, str(path))
+    MemberRules(categories, today=lambda: today).checked_rows(rows, str(path), problems)
+
+
+def read_rows(
+    path: Path, filename: str | None = None
+) -> tuple[list[tuple[str, Mapping[str, Any]]], list[str]]:
+    """The rows of a members file, each with a label for messages (`row 3`, `entry 2`), and
+    the problems of its shape (named `filename`, by default the file's name).
 
     CSV (by extension) has a header row, so its first organisation is row 2 as in a
     spreadsheet; YAML has a `members:` list, numbered from 1."""
+    name = filename or path.name
     if path.suffix.lower() == ".csv":
-        return _csv_rows(path)
-    data = read_yaml(path)
+        return _csv_rows(path, name), []
+    data, repeated = parse_yaml(path)
     members = data.get("members") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(members, list | None):
-        raise FileProblems([f"{path.name}: must hold a list under the key `members:`"])
+        raise FileProblems([f"{name}: must hold a list under the key `members:`"])
+    problems = [f"{name}: {_label(loc)}: {message}" for loc, message in repeated]
     rows: list[tuple[str, Mapping[str, Any]]] = []
     for number, entry in enumerate(members or [], start=1):
-        if not isinstance(entry, dict):
-            raise FileProblems([f"{path.name}: entry {number}: must be a mapping of fields"])
-        rows.append((f"entry {number}", {str(k).lower(): v for k, v in entry.items()}))
-    return rows
+        if isinstance(entry, dict):
+            rows.append((f"entry {number}", {str(k).lower(): v for k, v in entry.items()}))
+        else:
+            problems.append(f"{name}: entry {number}: must be a mapping of fields")
+    return rows, problems
 
 
-def _csv_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+def _label(loc: Loc) -> str:
+    """`members.2.name` as the rows are named: `entry 3: name`."""
+    if len(loc) > 1 and loc[0] == "members" and isinstance(loc[1], int):
+        return ": ".join([f"entry {loc[1] + 1}", *(str(part) for part in loc[2:])])
+    return ".".join(str(part) for part in loc)
+
+
+def _csv_rows(path: Path, name: str) -> list[tuple[str, Mapping[str, Any]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -563,4 +602,4 @@ def _csv_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
                 for number, row in enumerate(reader, start=2)
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise FileProblems([f"{path.name}: cannot be read as CSV: {exc}"]) from None
+        raise FileProblems([f"{name}: cannot be read as CSV: {exc}"]) from None

@@ -5,6 +5,8 @@ of an entry rather than its first."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +314,79 @@ def test_every_unknown_see_also_and_numbering_beside_other_problems(
     assert any(p.startswith("terms.0.see_also.") for p in paths)
     assert any(p.startswith("terms.1.see_also.") for p in paths)
     assert "principles.0.title" in paths and "principles.3.number" in paths
+
+
+# --- members.yaml ----------------------------------------------------------------------------
+
+MEMBERS = """members:
+  - name: "Example Community Network"
+    category: civil-society
+    country: Atlantis
+    website: "https://example.org"
+    description: "Invented."
+  - just a name
+  - name: "example  community-network"
+    name: "Example Community Network"
+    category: sports
+    country: KE
+    website: "https://example.net"
+    description: "Invented too."
+"""
+
+
+def test_an_invalid_members_file_fails_check_config_like_an_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _setup(tmp_path)
+    members = tmp_path / "data" / "members.yaml"
+    members.write_text(MEMBERS, encoding="utf-8")
+    code, lines = _check(config, capsys)
+    assert code == 2
+    assert sorted(lines) == sorted(
+        [
+            "entry 1: country: “Atlantis” is not a country: use a two-letter ISO 3166 code like KE"
+            " for Kenya, or the country's name.",
+            "entry 2: must be a mapping of fields",
+            "entry 3: name: given twice, on lines 8 and 9: keep one",
+            "entry 3: category: “sports” is not a member category: use one of civil-society,"
+            " learning, geographic.",
+            "entry 3: name: repeats entry 1",
+        ]
+    ), lines
+
+
+def test_the_bot_refuses_to_start_on_an_invalid_members_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _setup(tmp_path)
+    members = tmp_path / "data" / "members.yaml"
+    members.write_text(MEMBERS, encoding="utf-8")
+    assert main(["run", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{members}: entry 2: must be a mapping of fields" in err
+
+
+def test_no_members_file_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _setup(tmp_path)
+    (tmp_path / "data" / "members.yaml").unlink()
+    assert _check(config, capsys) == (0, [])
+
+
+def test_check_config_from_the_shell(tmp_path: Path) -> None:
+    config = _setup(tmp_path, "bot: {admins: ['@a:example.org', '@a:example.org']}\n")
+    (tmp_path / "data" / "members.yaml").write_text("members:\n  - 42\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "natm_bot", "check-config", "-c", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"{config}: bot.admins.1: '@a:example.org' is listed twice: keep one",
+        f"{tmp_path / 'data' / 'members.yaml'}: entry 1: must be a mapping of fields",
+        "2 problems found; nothing was started.",
+    ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from natm_bot.api import Attachment, Context, Perm, Reply, Rest, command, md_escape
 from natm_bot.ical import calendar
+from natm_bot.meeting_changes import EditedMeetingArg, NewMeetingArg
 from natm_bot.meetings import MeetingArg, describe_failure, parse_answer, rooms_text
 from natm_bot.offline import calendar_domain
 from natm_bot.recurrence import REPEAT_HELP, describe_repeat
@@ -119,7 +120,7 @@ def _outcome(record: AnnouncementRecord) -> str:
 
 
 @command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")
-async def meeting_add(ctx: Context, fields: Rest) -> Reply:
+async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     (
         """Plan a meeting (see `!help meeting add` for every field)
 
@@ -135,10 +136,8 @@ async def meeting_add(ctx: Context, fields: Rest) -> Reply:
         + REPEAT_HELP
         + "."
     )
-    created = await ctx.app.meetings.create(
-        fields, asker=ctx.message.sender, room=ctx.message.room_id
-    )
     service = ctx.app.meetings
+    created = await service.add(fields.after)
     first = service.next_occurrences(created, ctx.app.clock.now(), 1)
     when = service.times(first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
     return Reply(
@@ -148,13 +147,13 @@ async def meeting_add(ctx: Context, fields: Rest) -> Reply:
 
 
 @command("meeting edit", perm=Perm.ORGANISER, usage="<number> field=value…")
-async def meeting_edit(ctx: Context, number: MeetingArg, fields: Rest) -> Reply:
+async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingArg) -> Reply:
     """Change a meeting: !meeting edit <number> field=value…
 
     Example: `!meeting edit 3 when="2026-12-09 17:00" duration=2h`. The fields are those of
     `!meeting add`.
     """
-    updated = await ctx.app.meetings.edit(number, fields)
+    updated = await ctx.app.meetings.save_edit(fields)
     return Reply(f"Updated {ctx.app.meetings.heading(updated)}.")
 
 

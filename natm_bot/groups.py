@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from natm_bot.content import GroupSeed
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Group", "GroupArg", "GroupService", "JoinOutcome", "LeaveOutcome", "Signup"]
+__all__ = [
+    "Group",
+    "GroupArg",
+    "GroupChange",
+    "GroupService",
+    "JoinOutcome",
+    "LeaveOutcome",
+    "Signup",
+]
 
 
 def _key(text: str) -> str:
@@ -44,6 +53,15 @@ def from_seed(seed: GroupSeed) -> Group:
         aliases=tuple(seed.aliases),
         coordinators=tuple(seed.coordinators),
     )
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A group as an edit would leave it, beside how it is now."""
+
+    before: Group
+    after: Group
+    field: str
 
 
 class GroupService:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
-from natm_bot.meeting_changes import MeetingChange
+from natm_bot.meeting_changes import Carry, Edit, MeetingChange, plan_carry, schedule_changed
 from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import (
@@ -150,11 +150,25 @@ class MeetingService:
             raise UsageError(f"Say what to change, e.g. `!meeting edit {meeting.id} duration=2h`.")
         return await self._apply(meeting, fields, creating=False)
 
-    async def save_edit(self, change: MeetingChange) -> Meeting:
-        """Save an edited meeting and move its announcements."""
-        await self.store.update(change.after)
-        await self.app.announcer.reschedule(change.after)
-        return change.after
+    async def save_edit(self, change: MeetingChange) -> Edit:
+        """Save an edit, carrying cancelled dates and answers to their new occurrences; when
+        some would be lost, only with `change.confirmed` (otherwise nothing is saved)."""
+        before, after = change.before or change.after, change.after
+        if not schedule_changed(before, after):
+            await self.store.update(after)
+            await self.app.announcer.reschedule(after)
+            return Edit(after, Carry(), saved=True)
+        now = self.app.clock.now()
+        answers = await self.store.answers_from(before.id, occurrence_key(now))
+        current = await self.store.get(before.id) or before  # dates cancelled meanwhile
+        carry = plan_carry(current, after, answers, now)
+        if carry.loses and not change.confirmed:
+            dropped = [a for a in answers if a.occurrence in carry.lost_answers]
+            return Edit(before, carry, saved=False, lost=dropped)
+        lost = await self.store.move_dates(after, carry.moves, occurrence_key(now))
+        saved = await self.get(after.id)
+        await self.app.announcer.reschedule(saved)
+        return Edit(saved, carry, saved=True, lost=lost)
 
     async def cancel(self, meeting: Meeting) -> None:
         """Cancel the meeting and every future occurrence."""

@@ -25,6 +25,7 @@ from natm_bot.groups import (
     GroupArg,
     GroupChange,
     announce_promotions,
+    describe_import,
     invite_into_room,
     tell_coordinators,
 )
@@ -304,5 +305,6 @@ async def group_import(ctx: Context) -> Reply:
         raise CommandError(
             f"groups.yaml has problems; nothing was changed:\n\n{problems}"
         ) from None
-    ids = await ctx.app.groups.import_seeds(seeds)
-    return Reply(f"Imported {len(ids)} groups from groups.yaml; sign-ups were kept.")
+    outcome = await ctx.app.groups.import_seeds(seeds)
+    first, *more = describe_import(outcome, lambda name: f"**{md_escape(name)}**")
+    return Reply("\n\n".join([first, "\n".join(f"- {line}" for line in more)]).strip())

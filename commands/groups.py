@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from natm_bot.api import (
     Attachment,
@@ -23,7 +23,9 @@ from natm_bot.content import GroupsFile
 from natm_bot.groups import (
     Group,
     GroupArg,
+    GroupChange,
     announce_promotions,
+    describe_import,
     invite_into_room,
     tell_coordinators,
 )
@@ -218,15 +220,30 @@ def _edited(group: Group, field: str, value: str) -> Group:
     return replace(group, aliases=aliases)
 
 
+class _Edited:
+    """Argument converter: the value of `!group edit` → the group as it would leave it, so
+    that who may make the change is judged before anything is saved."""
+
+    rest = True  # the value takes the rest of the line
+    takes_bound = True
+
+    async def convert(self, ctx: Context, text: str, bound: dict[str, Any]) -> GroupChange:
+        """The group before and after."""
+        group, field = bound["group"], bound["field"]
+        return GroupChange(group, _edited(group, field, text.strip()), field)
+
+
 @command("group edit", perm=Perm.COORDINATOR)
-async def group_edit(ctx: Context, group: GroupArg, field: Field, value: Rest) -> list[Reply]:
+async def group_edit(
+    ctx: Context, group: GroupArg, field: Field, value: Annotated[GroupChange, _Edited()]
+) -> list[Reply]:
     """Change a group: !group edit <group> <field> <value…>
 
     Fields: `name`, `description`, `room` (an id or alias, or `none`), `capacity` (a number or
     `none`), `members` (`public` or `coordinators`: who may see the member list), `aliases`
     (comma-separated). Example: `!group edit algo capacity 25`
     """
-    updated = _edited(group, field, value.strip())
+    updated = value.after
     promoted = await ctx.app.groups.update(updated)
     replies = [Reply(f"Updated the {field} of {_name(updated)}.")]
     return replies + await announce_promotions(ctx, updated, promoted)
@@ -288,5 +305,6 @@ async def group_import(ctx: Context) -> Reply:
         raise CommandError(
             f"groups.yaml has problems; nothing was changed:\n\n{problems}"
         ) from None
-    ids = await ctx.app.groups.import_seeds(seeds)
-    return Reply(f"Imported {len(ids)} groups from groups.yaml; sign-ups were kept.")
+    outcome = await ctx.app.groups.import_seeds(seeds)
+    first, *more = describe_import(outcome, lambda name: f"**{md_escape(name)}**")
+    return Reply("\n\n".join([first, "\n".join(f"- {line}" for line in more)]).strip())

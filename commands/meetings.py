@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from natm_bot.api import Attachment, Context, Perm, Reply, Rest, command, md_escape
+from natm_bot.api import Attachment, Context, Perm, Reply, Rest, UserId, command, md_escape
 from natm_bot.ical import calendar
+from natm_bot.meeting_changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
 from natm_bot.meetings import MeetingArg, describe_failure, parse_answer, rooms_text
 from natm_bot.offline import calendar_domain
 from natm_bot.recurrence import REPEAT_HELP, describe_repeat
-from natm_bot.storage.meetings import AnnouncementRecord, Meeting
+from natm_bot.storage.meetings import AnnouncementRecord, Answered, Meeting
 from natm_bot.timeutil import full_time, span_text, zone
 
 ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
@@ -119,7 +120,7 @@ def _outcome(record: AnnouncementRecord) -> str:
 
 
 @command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")
-async def meeting_add(ctx: Context, fields: Rest) -> Reply:
+async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     (
         """Plan a meeting (see `!help meeting add` for every field)
 
@@ -135,10 +136,8 @@ async def meeting_add(ctx: Context, fields: Rest) -> Reply:
         + REPEAT_HELP
         + "."
     )
-    created = await ctx.app.meetings.create(
-        fields, asker=ctx.message.sender, room=ctx.message.room_id
-    )
     service = ctx.app.meetings
+    created = await service.add(fields.after)
     first = service.next_occurrences(created, ctx.app.clock.now(), 1)
     when = service.times(first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
     return Reply(
@@ -148,14 +147,71 @@ async def meeting_add(ctx: Context, fields: Rest) -> Reply:
 
 
 @command("meeting edit", perm=Perm.ORGANISER, usage="<number> field=value…")
-async def meeting_edit(ctx: Context, number: MeetingArg, fields: Rest) -> Reply:
+async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingArg) -> list[Reply]:
     """Change a meeting: !meeting edit <number> field=value…
 
     Example: `!meeting edit 3 when="2026-12-09 17:00" duration=2h`. The fields are those of
     `!meeting add`.
     """
-    updated = await ctx.app.meetings.edit(number, fields)
-    return Reply(f"Updated {ctx.app.meetings.heading(updated)}.")
+    edit = await ctx.app.meetings.save_edit(fields)
+    return _edit_replies(ctx, number, edit)
+
+
+def _edit_replies(ctx: Context, before: Meeting, edit: Edit) -> list[Reply]:
+    """What an edit tells the organiser, and the people whose answer it dropped."""
+    heading = ctx.app.meetings.heading(edit.meeting)
+    answers = by_occurrence(edit.lost)
+    gone = [f"the cancellation of {_on(before, k)}" for k in edit.carry.lost_dates]
+    gone += [f"{_answers(group)} for {_on(before, k)}" for k, group in answers.items()]
+    if not edit.saved:
+        listed = "\n".join(f"- {item}" for item in gone)
+        return [
+            Reply(
+                f"Changed like that, {heading} would no longer take place on some days that "
+                f"were cancelled or answered for, and this would be dropped:\n\n{listed}\n\n"
+                "Nothing was changed. To change it anyway, send the same command again with "
+                "`confirm` at the end; people whose answer is dropped will be told."
+            )
+        ]
+    carry = edit.carry
+    kept = [_count(carry.kept_dates, "cancelled date"), _count(carry.kept_answers, "answer")]
+    text = f"Updated {heading}."
+    if any(kept):
+        text += " Kept with their days: " + " and ".join(k for k in kept if k) + "."
+    if gone:
+        text += " Dropped: " + "; ".join(gone) + "."
+    told = [
+        _told(ctx, before, heading, k, answer)
+        for k, group in answers.items()
+        for answer in group
+        if answer.answer != "no"  # nobody needs telling that a "no" no longer counts
+    ]
+    return [Reply(text), *told]
+
+
+def _on(meeting: Meeting, key: int) -> str:
+    """An occurrence as it was announced: in the meeting's zone before the edit."""
+    return full_time(datetime.fromtimestamp(key, UTC), meeting.timezone)
+
+
+def _told(ctx: Context, before: Meeting, heading: str, key: int, answer: Answered) -> Reply:
+    """A direct message to someone whose answer an edit dropped."""
+    return Reply(
+        f"Meeting {heading} was changed and no longer takes place on {_on(before, key)}, so "
+        f"your answer for that day was removed. `{ctx.prefix}meeting {before.id}` shows its "
+        f"dates; `{ctx.prefix}rsvp {before.id} yes` answers for the next one.",
+        to_user=UserId(answer.user_id),
+    )
+
+
+def _count(number: int, thing: str) -> str:
+    return "" if not number else f"{number} {thing}{'s' if number != 1 else ''}"
+
+
+def _answers(answers: list[Answered]) -> str:
+    reminders = sum(1 for a in answers if a.remind)
+    extra = f" ({reminders} with a reminder)" if reminders else ""
+    return _count(len(answers), "answer") + extra
 
 
 @command("meeting cancel", perm=Perm.ORGANISER)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,13 @@ def _to_user(param: Param, text: str) -> str:
     return text
 
 
-async def convert(ctx: Context, param: Param, text: str) -> Any:
-    """One argument's value, or UsageError explaining what was expected."""
+async def convert(
+    ctx: Context, param: Param, text: str, bound: Mapping[str, Any] | None = None
+) -> Any:
+    """One argument's value, or UsageError explaining what was expected.
+
+    A converter with `takes_bound = True` also gets the arguments bound before it: what an
+    edit would make of a meeting or group depends on which one it is."""
     kind = param.kind
     if param.choices:
         lowered = text.lower()
@@ -65,6 +71,8 @@ async def convert(ctx: Context, param: Param, text: str) -> Any:
             raise UsageError(f"{param.name} must be one of: {', '.join(param.choices)}.")
         return lowered
     custom = getattr(param.converter or kind, "convert", None)
+    if custom is not None and getattr(param.converter, "takes_bound", False):
+        return await custom(ctx, text, dict(bound or {}))
     if custom is not None:
         return await custom(ctx, text)
     if kind is int:
@@ -99,7 +107,7 @@ async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[
         whole = param.rest or greedy
         raw = _raw_rest(text, tokens[index]) if whole else tokens[index].value
         index = len(tokens) if whole else index + 1
-        values[param.name] = await convert(ctx, param, raw)
+        values[param.name] = await convert(ctx, param, raw, values)
     if index < len(tokens):
         extra = md_escape(" ".join(t.value for t in tokens[index:])[:80])
         raise UsageError(f"I did not expect “{extra}” here.")

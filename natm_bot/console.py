@@ -80,7 +80,7 @@ class Console:
         elif verb != "/whoami":
             self._say(CONSOLE_HELP)
             return True
-        level = self.transport.power_level(self.room, self.user)
+        level = self.transport.power_level(self.room, self.user) or 0
         self._say(f"[you are {self.user} in {self.room}, power level {level}]")
         return True
 

@@ -122,8 +122,10 @@ class Dispatcher:
         ctx = Context(self._app, message)
         try:
             values = await bind(ctx, spec.params, invocation.args)
-            if group_scoped and not await permissions.allows(spec.perm, message, values):
-                return [refusal]
+            if group_scoped:
+                verdict = await permissions.judge(spec.perm, message, values)
+                if not verdict.allowed:
+                    return [Reply(verdict.why) if verdict.why else refusal]
             result = await spec.handler(ctx, **values)
         except UsageError as exc:
             return [

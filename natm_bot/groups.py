@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
 from natm_bot.content import GroupSeed
-from natm_bot.errors import NotFound, UsageError
+from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Reply, RoomId, UserId
 from natm_bot.rendering import md_escape
 from natm_bot.storage.database import Database
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Group", "GroupArg", "GroupService", "JoinOutcome", "LeaveOutcome", "Signup"]
+__all__ = [
+    "Group",
+    "GroupArg",
+    "GroupChange",
+    "GroupService",
+    "JoinOutcome",
+    "LeaveOutcome",
+    "Signup",
+]
 
 
 def _key(text: str) -> str:
@@ -46,6 +55,87 @@ def from_seed(seed: GroupSeed) -> Group:
     )
 
 
+@dataclass(frozen=True)
+class GroupChange:
+    """A group as an edit would leave it, beside how it is now."""
+
+    before: Group
+    after: Group
+    field: str
+
+
+# What data/groups.yaml decides for a group that already exists, and what is run in chat
+# (`!group edit`, `close`, `addcoord`…) and only seeded by the file when a group is new.
+FILE_OWNS = ("name", "aliases", "description")
+CHAT_OWNS = ("coordinators", "capacity", "open", "room", "member_list")
+FIELD_NAMES = {"open": "open or closed", "member_list": "member list"}
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What re-reading groups.yaml did: groups created, fields updated from the file, and
+    fields kept as set in chat where the file says otherwise (by group name)."""
+
+    total: int
+    added: tuple[str, ...] = ()
+    updated: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    kept: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def _merged(current: Group | None, fresh: Group) -> Group:
+    """The group after an import: the file's version when it is new, else the stored one
+    with what the file owns taken from the file."""
+    if current is None:
+        return fresh
+    owned = {name: getattr(fresh, name) for name in FILE_OWNS}
+    return replace(current, **owned)
+
+
+def _differ(one: Group, other: Group, names: Sequence[str]) -> tuple[str, ...]:
+    """The fields (as people call them) where two versions of a group differ; lists compare
+    as sets, since the database keeps them sorted."""
+
+    def value(group: Group, name: str) -> object:
+        found = getattr(group, name)
+        return frozenset(found) if isinstance(found, tuple) else found
+
+    return tuple(
+        FIELD_NAMES.get(name, name) for name in names if value(one, name) != value(other, name)
+    )
+
+
+def _refuse_clashes(groups: Mapping[str, Group]) -> None:
+    """Names and aliases stay unique across the file and the groups made in chat."""
+    owner: dict[str, str] = {}
+    for group in groups.values():
+        for name in {_key(n) for n in (group.id, group.name, *group.aliases)}:
+            if owner.setdefault(name, group.id) != group.id:
+                raise CommandError(
+                    f"groups.yaml: “{md_escape(name)}” of `{group.id}` is already used by "
+                    f"`{owner[name]}`; nothing was changed."
+                )
+
+
+def describe_import(outcome: ImportOutcome, show: Callable[[str], str] = str) -> list[str]:
+    """What an import did, a sentence a line; `show` dresses group names (bold in chat)."""
+
+    def listed(entries: Sequence[tuple[str, tuple[str, ...]]]) -> str:
+        return ", ".join(f"{show(name)} ({', '.join(fields)})" for name, fields in entries)
+
+    lines = [f"Imported {outcome.total} groups from groups.yaml; sign-ups were kept."]
+    if outcome.added:
+        lines.append("New: " + ", ".join(show(name) for name in outcome.added) + ".")
+    if outcome.updated:
+        lines.append(f"Updated from the file: {listed(outcome.updated)}.")
+    if outcome.kept:
+        lines.append(
+            f"Kept as set in chat, where the file says otherwise: {listed(outcome.kept)}. "
+            "The file decides names, aliases and descriptions; coordinators, capacity, room, "
+            "member list and open or closed are run in chat once a group exists."
+        )
+    return lines
+
+
 class GroupService:
     """Everything the bot does with working groups, for commands, the CLI and tests."""
 
@@ -56,13 +146,26 @@ class GroupService:
         """On first start, create the groups of data/groups.yaml; how many were created."""
         if await self.store.count():
             return 0
-        return len(await self.import_seeds(seeds))
+        return len((await self.import_seeds(seeds)).added)
 
-    async def import_seeds(self, seeds: Sequence[GroupSeed]) -> list[str]:
-        """Create or update each declared group from the file; sign-ups are left alone."""
+    async def import_seeds(self, seeds: Sequence[GroupSeed]) -> ImportOutcome:
+        """Create the file's new groups whole; of the others, update only what the file owns
+        (FILE_OWNS), keeping what is run in chat. Sign-ups are left alone."""
+        current = {g.id: g for g in await self.store.all()}
+        planned = {s.id: _merged(current.get(s.id), from_seed(s)) for s in seeds}
+        _refuse_clashes({**current, **planned})
+        added, updated, kept = [], [], []
         for seed in seeds:
-            await self.store.save(from_seed(seed))
-        return [seed.id for seed in seeds]
+            before, fresh, after = current.get(seed.id), from_seed(seed), planned[seed.id]
+            if before is None:
+                added.append(after.name)
+            elif changed := _differ(before, after, FILE_OWNS):
+                updated.append((after.name, changed))
+            if before is None or before != after:
+                await self.store.save(after)
+            if before is not None and (differs := _differ(after, fresh, CHAT_OWNS)):
+                kept.append((after.name, differs))
+        return ImportOutcome(len(seeds), tuple(added), tuple(updated), tuple(kept))
 
     async def all(self) -> list[Group]:
         """Every group."""

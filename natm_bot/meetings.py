@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
+from natm_bot.meeting_changes import Carry, Edit, MeetingChange, plan_carry, schedule_changed
 from natm_bot.recurrence import Schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import (
@@ -110,6 +111,10 @@ class MeetingService:
 
     async def create(self, text: str, *, asker: str, room: str) -> Meeting:
         """A new meeting from `key=value` fields typed in chat."""
+        return await self.add(await self.draft(text, asker=asker, room=room))
+
+    async def draft(self, text: str, *, asker: str, room: str) -> Meeting:
+        """The meeting `key=value` fields typed in chat would plan; nothing is saved yet."""
         fields = parse_fields(text, FIELDS, required=("title", "when"))
         if "tz" not in fields:
             mine = await self.store.timezone_of(asker)
@@ -129,21 +134,41 @@ class MeetingService:
             rooms=(room,),
             created_at=self.app.clock.now(),
         )
-        meeting = await self._apply(draft, fields, creating=True)
+        return await self._apply(draft, fields, creating=True)
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        """Save a drafted meeting and schedule its announcements."""
         meeting_id = await self.store.add(meeting)
         created = replace(meeting, id=meeting_id)
         await self.app.announcer.reschedule(created)
         return created
 
-    async def edit(self, meeting: Meeting, text: str) -> Meeting:
-        """Change some fields of a meeting."""
+    async def draft_edit(self, meeting: Meeting, text: str) -> Meeting:
+        """The meeting as some changed fields would leave it; nothing is saved yet."""
         fields = parse_fields(text, FIELDS)
         if not fields:
             raise UsageError(f"Say what to change, e.g. `!meeting edit {meeting.id} duration=2h`.")
-        updated = await self._apply(meeting, fields, creating=False)
-        await self.store.update(updated)
-        await self.app.announcer.reschedule(updated)
-        return updated
+        return await self._apply(meeting, fields, creating=False)
+
+    async def save_edit(self, change: MeetingChange) -> Edit:
+        """Save an edit, carrying cancelled dates and answers to their new occurrences; when
+        some would be lost, only with `change.confirmed` (otherwise nothing is saved)."""
+        before, after = change.before or change.after, change.after
+        if not schedule_changed(before, after):
+            await self.store.update(after)
+            await self.app.announcer.reschedule(after)
+            return Edit(after, Carry(), saved=True)
+        now = self.app.clock.now()
+        answers = await self.store.answers_from(before.id, occurrence_key(now))
+        current = await self.store.get(before.id) or before  # dates cancelled meanwhile
+        carry = plan_carry(current, after, answers, now)
+        if carry.loses and not change.confirmed:
+            dropped = [a for a in answers if a.occurrence in carry.lost_answers]
+            return Edit(before, carry, saved=False, lost=dropped)
+        lost = await self.store.move_dates(after, carry.moves, occurrence_key(now))
+        saved = await self.get(after.id)
+        await self.app.announcer.reschedule(saved)
+        return Edit(saved, carry, saved=True, lost=lost)
 
     async def cancel(self, meeting: Meeting) -> None:
         """Cancel the meeting and every future occurrence."""

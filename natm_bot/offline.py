@@ -16,6 +16,7 @@ from natm_bot.app import App
 from natm_bot.config import Config
 from natm_bot.content import GroupsFile
 from natm_bot.errors import CommandError
+from natm_bot.groups import describe_import
 from natm_bot.members import EDITABLE
 from natm_bot.transport.memory import MemoryTransport
 from natm_bot.validation import FileProblems, validate_file
@@ -62,11 +63,16 @@ async def export_signups(config: Config, group: str | None, form: str, out: Text
 
 
 async def import_groups(config: Config, out: TextIO) -> int:
-    """Re-read groups.yaml into the database, keeping sign-ups."""
+    """Re-read groups.yaml into the database, keeping sign-ups and what is run in chat;
+    exit code 1 when a name in the file is taken by a group made in chat."""
     async with offline_app(config) as app:
         seeds = validate_file(GroupsFile, app.data_dir / "groups.yaml").groups
-        ids = await app.groups.import_seeds(seeds)
-    out.write(f"Imported {len(ids)} groups: {', '.join(ids)}\n")
+        try:
+            outcome = await app.groups.import_seeds(seeds)
+        except CommandError as exc:
+            print(f"natm-bot: {exc}", file=sys.stderr)
+            return 1
+    out.writelines(f"{line}\n" for line in describe_import(outcome))
     return 0
 
 

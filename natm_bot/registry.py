@@ -28,7 +28,11 @@ class Perm(enum.Enum):
     GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
     COORDINATOR = "the group's coordinators and bot admins"
     MODERATOR = "room moderators and bot admins"
-    ORGANISER = "room moderators, group coordinators and bot admins"
+    # Judged by what the action reaches: see natm_bot/permissions.py.
+    ORGANISER = (
+        "moderators of the rooms a meeting is announced in, coordinators of its group "
+        "and bot admins"
+    )
     ADMIN = "bot admins"
 
 
@@ -51,8 +55,8 @@ class Param:
 
     @property
     def rest(self) -> bool:
-        """Whether it swallows the remainder of the line."""
-        return self.kind is Rest
+        """Whether it swallows the remainder of the line (a converter can ask to, too)."""
+        return self.kind is Rest or getattr(self.converter, "rest", False) is True
 
     def usage(self) -> str:
         """How the argument looks in a usage line."""

@@ -57,6 +57,16 @@ def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeti
 
 
 @dataclass(frozen=True)
+class Answered:
+    """One person's answer for one occurrence of a meeting."""
+
+    occurrence: int
+    user_id: str
+    answer: Answer
+    remind: bool
+
+
+@dataclass(frozen=True)
 class Timing:
     """When a meeting takes place, without the rest of it: enough to find the next ones."""
 
@@ -65,6 +75,13 @@ class Timing:
     timezone: str
     rrule: str | None
     exceptions: frozenset[int]
+
+
+_UPDATE = (
+    "UPDATE meetings SET title = ?, description = ?, start_local = ?, timezone = ?,"
+    " duration_minutes = ?, rrule = ?, link = ?, group_id = ?, rooms = ?, reminders = ?,"
+    " cancelled = ? WHERE id = ?"
+)
 
 
 class MeetingStore:
@@ -102,11 +119,55 @@ class MeetingStore:
     async def update(self, meeting: Meeting) -> None:
         """Store changed fields of an existing meeting."""
         await self._db.execute(
-            "UPDATE meetings SET title = ?, description = ?, start_local = ?, timezone = ?,"
-            " duration_minutes = ?, rrule = ?, link = ?, group_id = ?, rooms = ?, reminders = ?,"
-            " cancelled = ? WHERE id = ?",
-            (*self._values(meeting), int(meeting.cancelled), meeting.id),
+            _UPDATE, (*self._values(meeting), int(meeting.cancelled), meeting.id)
         )
+
+    async def move_dates(
+        self, meeting: Meeting, moves: Mapping[int, int], since: int
+    ) -> list[Answered]:
+        """Store an edited meeting and, in the same transaction, move its cancelled dates and
+        answers from `since` on to their new occurrences (`moves`: old → new); those with no
+        new occurrence are deleted. The answers deleted."""
+
+        def work(conn: sqlite3.Connection) -> list[Answered]:
+            conn.execute(_UPDATE, (*self._values(meeting), int(meeting.cancelled), meeting.id))
+            where = "WHERE meeting_id = ? AND occurrence >= ?"
+            skipped = conn.execute(
+                f"DELETE FROM meeting_exceptions {where} RETURNING occurrence",
+                (meeting.id, since),
+            ).fetchall()
+            conn.executemany(
+                "INSERT OR IGNORE INTO meeting_exceptions (meeting_id, occurrence) VALUES (?, ?)",
+                [(meeting.id, moves[r[0]]) for r in skipped if r[0] in moves],
+            )
+            answers = [
+                Answered(int(r[0]), str(r[1]), r[2], bool(r[3]))
+                for r in conn.execute(
+                    f"DELETE FROM rsvps {where} RETURNING occurrence, user_id, answer, remind",
+                    (meeting.id, since),
+                ).fetchall()
+            ]
+            conn.executemany(
+                "INSERT OR IGNORE INTO rsvps (meeting_id, occurrence, user_id, answer, remind)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (meeting.id, moves[a.occurrence], a.user_id, a.answer, int(a.remind))
+                    for a in answers
+                    if a.occurrence in moves
+                ],
+            )
+            return [a for a in answers if a.occurrence not in moves]
+
+        return await self._db.run(work)
+
+    async def answers_from(self, meeting_id: int, since: int) -> list[Answered]:
+        """Every answer for the meeting's occurrences from `since` on."""
+        rows = await self._db.fetchall(
+            "SELECT occurrence, user_id, answer, remind FROM rsvps"
+            " WHERE meeting_id = ? AND occurrence >= ? ORDER BY occurrence, user_id",
+            (meeting_id, since),
+        )
+        return [Answered(int(r[0]), str(r[1]), r[2], bool(r[3])) for r in rows]
 
     async def get(self, meeting_id: int) -> Meeting | None:
         """One meeting with its cancelled occurrences."""

@@ -25,6 +25,7 @@ class MemoryTransport:
         self.bot_user = UserId(bot_user)
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[RoomId, UserId], int] = {}
+        self.known_rooms: set[RoomId] = set()  # rooms whose power levels the bot has seen
         self.direct_rooms: dict[UserId, RoomId] = {}
         self.invites: list[tuple[RoomId, UserId]] = []
         self.refused: dict[RoomId, str] = {}  # room → the Matrix error code it answers
@@ -61,12 +62,16 @@ class MemoryTransport:
             self._reachable.notify_all()
 
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
-        """The level set with `set_power_level`, else 0."""
-        return self.power_levels.get((room_id, user_id), 0)
+        """The level set with `set_power_level`, else 0; None in a room where no level was
+        ever set, which stands for a room whose state the bot does not know."""
+        if (room_id, user_id) in self.power_levels:
+            return self.power_levels[(room_id, user_id)]
+        return 0 if room_id in self.known_rooms else None
 
     def set_power_level(self, room_id: RoomId, user_id: UserId, level: int) -> None:
         """Give a user a power level in a room."""
         self.power_levels[(room_id, user_id)] = level
+        self.known_rooms.add(room_id)
 
     async def direct_room(self, user_id: UserId) -> RoomId:
         """A stable made-up DM room id per user."""

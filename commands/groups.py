@@ -17,10 +17,12 @@ from natm_bot.api import (
     UsageError,
     UserId,
     command,
+    counting_number,
     md_escape,
 )
-from natm_bot.content import GroupsFile
+from natm_bot.content import MAX_CAPACITY, GroupsFile
 from natm_bot.groups import (
+    CAPACITY_RULE,
     Group,
     GroupArg,
     announce_promotions,
@@ -207,9 +209,10 @@ def _edited(group: Group, field: str, value: str) -> Group:
     if field == "capacity":
         if value.lower() == "none":
             return replace(group, capacity=None)
-        if not value.isdigit() or int(value) < 1:
-            raise UsageError("The capacity must be a whole number of at least 1, or `none`.")
-        return replace(group, capacity=int(value))
+        capacity = counting_number(value, MAX_CAPACITY)
+        if capacity is None:
+            raise UsageError(CAPACITY_RULE)
+        return replace(group, capacity=capacity)
     if field == "members":
         if value.lower() not in ("public", "coordinators"):
             raise UsageError("Who may see the member list: `public` or `coordinators`.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from natm_bot.arguments import counting_number
 from natm_bot.context import Context
 from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Attachment, Reply, UserId
@@ -19,5 +20,6 @@ __all__ = [
     "UsageError",
     "UserId",
     "command",
+    "counting_number",
     "md_escape",
 ]

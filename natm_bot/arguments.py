@@ -83,6 +83,17 @@ def _raw_rest(text: str, token: Token) -> str:
     return rest
 
 
+def counting_number(text: str, highest: int = 10**18) -> int | None:
+    """`text` as a whole number from 1 to `highest`, in any script's digits; else None.
+
+    (`str.isdigit` also takes "²", which `int` refuses, and SQLite stops at 2**63.)"""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 18:
+        return None
+    number = int(text)
+    return number if 1 <= number <= highest else None
+
+
 async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
     """Match the argument text to the parameters, converting each value."""
     tokens = tokenize(text)

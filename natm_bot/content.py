@@ -141,6 +141,10 @@ class AboutFile(Strict):
     member_categories: list[MemberCategory] = Field(min_length=1)
 
 
+# More would be no working group, and the stored number must fit SQLite's 64-bit integers.
+MAX_CAPACITY = 100_000
+
+
 class GroupSeed(Strict):
     """A working group as declared in data/groups.yaml (the database holds the live state)."""
 
@@ -150,7 +154,7 @@ class GroupSeed(Strict):
     description: LocalText
     room: RoomRef | None = None
     coordinators: list[UserIdStr] = Field(default_factory=list)
-    capacity: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     member_list: Literal["coordinators", "public"] = "coordinators"
     open: bool = True
 

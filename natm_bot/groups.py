@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
-from natm_bot.content import GroupSeed
+from natm_bot.content import MAX_CAPACITY, GroupSeed
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.messages import Reply, RoomId, UserId
 from natm_bot.rendering import md_escape
@@ -134,12 +134,17 @@ class GroupService:
     async def update(self, group: Group) -> tuple[str, ...]:
         """Store changed fields (name, description, room, capacity, visibility, aliases…);
         who moved up from the waitlist because of a larger capacity."""
+        if group.capacity is not None and not 1 <= group.capacity <= MAX_CAPACITY:
+            raise UsageError(CAPACITY_RULE)
         others = [g for g in await self.store.all() if g.id != group.id]
         taken = {_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
         clashes = [n for n in (group.name, *group.aliases) if _key(n) in taken]
         if clashes:
             raise UsageError(f"“{md_escape(clashes[0])}” is already used by another group.")
         return await self.store.save(group)
+
+
+CAPACITY_RULE = f"The capacity must be a whole number from 1 to {MAX_CAPACITY}, or `none`."
 
 
 class GroupLookup:

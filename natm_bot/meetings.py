@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
+from natm_bot.arguments import counting_number
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
 from natm_bot.recurrence import Schedule, parse_repeat
@@ -355,11 +356,14 @@ class MeetingLookup:
     async def convert(self, ctx: Context, text: str) -> Meeting:
         """The meeting, or a friendly error."""
         number = text.strip().lstrip("#")
-        if not number.isdigit():
+        if not number.isdecimal():
             raise UsageError(
                 f"Meetings are numbered, like `#3`; “{md_escape(text[:20])}” is not a number."
             )
-        return await ctx.app.meetings.get(int(number))
+        found = counting_number(number)
+        if found is None:  # no row id is that large
+            raise NotFound(f"There is no meeting #{number}. `!meetings` lists them.")
+        return await ctx.app.meetings.get(found)
 
 
 MeetingArg = Annotated[Meeting, MeetingLookup()]

@@ -22,6 +22,7 @@ from natm_bot.storage.meetings import (
     MeetingStore,
     Timing,
 )
+from natm_bot.text import multi_line, one_line
 from natm_bot.timeutil import (
     WHEN_EXAMPLE,
     clock_in,
@@ -213,11 +214,12 @@ class MeetingService:
 
     async def _field(self, key: str, value: str) -> dict[str, object]:
         if key == "title":
-            if not 1 <= len(value) <= 200:
+            title = one_line(value, "The title")
+            if not 1 <= len(title) <= 200:
                 raise UsageError("The title needs 1 to 200 characters.")
-            return {"title": value}
+            return {"title": title}
         if key == "description":
-            return {"description": value[:2000]}
+            return {"description": multi_line(value, "The description")[:2000]}
         if key == "when":
             return {"start_local": parse_local(value)}
         if key == "tz":

@@ -30,6 +30,7 @@ from natm_bot.storage.members import (
     Organisation,
     OrgInfo,
 )
+from natm_bot.text import checked
 from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, read_yaml
 
 __all__ = ["Application", "MemberService", "OrgInfo", "Organisation"]
@@ -272,8 +273,8 @@ class MemberService:
                     problems.append(Problem(field, "must not be empty."))
                 continue
             try:
-                values[field] = checkers[field](str(text))
-            except ValueError as exc:
+                values[field] = checkers[field](checked(str(text)))
+            except ValueError as exc:  # UnsafeText included: "contains … (U+202E)"
                 problems.append(Problem(field, str(exc)))
         return values, problems
 

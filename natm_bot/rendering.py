@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
+from natm_bot.text import neutralise
+
 # Raw HTML in the Markdown source is shown as text, never passed through: user text is safe
 # even when a command forgets to escape it.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -37,8 +39,9 @@ def render(markdown: str) -> Rendered:
     """Render Markdown to HTML and derive the plain-text body from that HTML.
 
     Cached: most replies (principles, readings, help) are the same text every time, and
-    rendering a long one costs about half a millisecond."""
-    html = _MD.render(markdown).strip()
+    rendering a long one costs about half a millisecond. Control and bidi-override characters
+    are shown as U+FFFD, whoever wrote them: no reply can reorder or hide text."""
+    html = _MD.render(neutralise(markdown)).strip()
     return Rendered(body=html_to_text(html), html=html)
 
 

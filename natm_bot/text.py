@@ -1,0 +1,76 @@
+"""One rule for text that people type or files hold, before the bot stores or repeats it.
+
+Control characters (NUL, the C0 and C1 sets, DEL) and the bidi embeddings, overrides and
+isolates are refused wherever text is stored: they are invisible, and can make a group named
+"RTL ⟨U+202E⟩gnp.exe" read as "RTL exe.png" or turn a terminal's colours when an export is
+printed. Text is refused rather than silently changed, so what is stored is exactly what the
+person typed, and the message says which character to remove. Tabs and line breaks are
+whitespace: each field folds them (one-line fields) or keeps line breaks (multi-line ones).
+The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are allowed in text, where
+people writing Arabic or Hebrew need them and they cannot reverse letters.
+
+Whatever the bot repeats or writes out goes through `neutralise`: older databases may
+hold such text."""
+
+from __future__ import annotations
+
+import re
+
+from natm_bot.errors import UsageError
+
+_BIDI = {
+    "\u202a": "left-to-right embedding",
+    "\u202b": "right-to-left embedding",
+    "\u202c": "pop directional formatting",
+    "\u202d": "left-to-right override",
+    "\u202e": "right-to-left override",
+    "\u2066": "left-to-right isolate",
+    "\u2067": "right-to-left isolate",
+    "\u2068": "first strong isolate",
+    "\u2069": "pop directional isolate",
+}
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+REPLACEMENT = "\ufffd"
+
+
+class UnsafeText(UsageError, ValueError):
+    """Text holding a character that must not be stored; the message names it. A UsageError
+    for chat, a ValueError for the checks of fields and files."""
+
+
+def find_unsafe(text: str) -> tuple[int, str] | None:
+    """Where the first control or bidi-override character of `text` is, and what it is in
+    words; None when there is none."""
+    match = _UNSAFE_RE.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    code = f"U+{ord(char):04X}"
+    if char in _BIDI:
+        what = f"an invisible {_BIDI[char]} ({code}), which can make text look other than it is"
+    else:
+        what = f"a control character ({code}), which cannot be shown"
+    return match.start(), what
+
+
+def checked(text: str, what: str = "") -> str:
+    """`text` unchanged, or UnsafeText naming `what` and the character to remove."""
+    found = find_unsafe(text)
+    if found is not None:
+        raise UnsafeText(f"{what} contains {found[1]}; please remove it.".lstrip())
+    return text
+
+
+def one_line(text: str, what: str = "") -> str:
+    """Checked text on one line: tabs and line breaks become single spaces."""
+    return " ".join(checked(text, what).split())
+
+
+def multi_line(text: str, what: str = "") -> str:
+    """Checked text that may span lines: every kind of line break becomes `\\n`."""
+    return "\n".join(line.rstrip() for line in checked(text, what).splitlines()).strip()
+
+
+def neutralise(text: str) -> str:
+    """`text` with each control or bidi-override character shown as U+FFFD, for output."""
+    return _UNSAFE_RE.sub(REPLACEMENT, text)

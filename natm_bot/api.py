@@ -7,7 +7,7 @@ from natm_bot.context import Context
 from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Attachment, Reply, UserId
 from natm_bot.registry import Perm, Rest, command
-from natm_bot.rendering import md_escape
+from natm_bot.rendering import md_escape, md_link
 
 __all__ = [
     "Attachment",
@@ -22,4 +22,5 @@ __all__ = [
     "command",
     "counting_number",
     "md_escape",
+    "md_link",
 ]

@@ -22,7 +22,7 @@ from natm_bot.storage.meetings import (
     MeetingStore,
     Timing,
 )
-from natm_bot.text import multi_line, one_line
+from natm_bot.text import multi_line, one_line, plain_url
 from natm_bot.timeutil import (
     WHEN_EXAMPLE,
     clock_in,
@@ -35,7 +35,7 @@ from natm_bot.timeutil import (
     to_utc,
     zone,
 )
-from natm_bot.validation import ROOM_RE, check_url
+from natm_bot.validation import ROOM_RE
 
 if TYPE_CHECKING:
     from natm_bot.app import App
@@ -232,10 +232,7 @@ class MeetingService:
         if key == "repeat":
             return {"rrule": parse_repeat(value)}
         if key == "link":
-            try:
-                return {"link": check_url(value) if value.lower() != "none" else None}
-            except ValueError:
-                raise UsageError("The link must start with https:// (or http://).") from None
+            return {"link": meeting_link(value) if value.lower() != "none" else None}
         if key == "group":
             group = await self.app.groups.resolve(value)
             own_room = {"rooms": (group.room,)} if group.room else {}
@@ -350,6 +347,17 @@ def parse_answer(text: str) -> tuple[Answer, bool]:
             " shortly before it starts."
         )
     return answers[words[0]], words[1:] == ["remind"]
+
+
+def meeting_link(text: str) -> str:
+    """The link of a meeting: one plain web address, or UsageError saying what is wrong."""
+    try:
+        return plain_url(text)
+    except ValueError as exc:
+        raise UsageError(
+            "The link must be one plain web address like https://meet.example.org/call: "
+            f"{md_escape(str(exc))}."
+        ) from None
 
 
 class MeetingLookup:

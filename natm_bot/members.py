@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 from natm_bot.content import MemberCategory, localized
 from natm_bot.countries import country_code, fold, is_language
@@ -30,7 +29,7 @@ from natm_bot.storage.members import (
     Organisation,
     OrgInfo,
 )
-from natm_bot.text import checked
+from natm_bot.text import checked, plain_url
 from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, read_yaml
 
 __all__ = ["Application", "MemberService", "OrgInfo", "Organisation"]
@@ -47,7 +46,6 @@ MAX_PENDING_PER_PERSON = 3
 SUPPORTER_KEY = "supporter_key"
 SEEDED = "members_seeded"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_URL_FORBIDDEN = re.compile(r"[\s<>\"`]")
 
 
 @dataclass(frozen=True)
@@ -166,19 +164,13 @@ def _languages(text: str) -> tuple[str, ...]:
 
 
 def _website(text: str) -> str:
-    url = text.strip()
-    parsed = urlparse(url)
-    if (
-        parsed.scheme not in ("http", "https")
-        or not parsed.hostname
-        or "." not in parsed.hostname
-        or _URL_FORBIDDEN.search(url)
-        or len(url) > 300
-    ):
+    try:
+        return plain_url(text, max_length=300)
+    except ValueError as exc:
         raise ValueError(
-            "must be a web address starting with http:// or https://, like https://example.org."
-        )
-    return url
+            "must be a web address starting with http:// or https://, like https://example.org"
+            f" ({exc})."
+        ) from None
 
 
 def _description(text: str) -> str:

@@ -7,7 +7,8 @@ printed. Text is refused rather than silently changed, so what is stored is exac
 person typed, and the message says which character to remove. Tabs and line breaks are
 whitespace: each field folds them (one-line fields) or keeps line breaks (multi-line ones).
 The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are allowed in text, where
-people writing Arabic or Hebrew need them and they cannot reverse letters.
+people writing Arabic or Hebrew need them and they cannot reverse letters; web addresses
+refuse them with every other invisible character.
 
 Whatever the bot repeats or writes out goes through `neutralise`: older databases may
 hold such text."""
@@ -15,6 +16,7 @@ hold such text."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from natm_bot.errors import UsageError
 
@@ -74,3 +76,64 @@ def multi_line(text: str, what: str = "") -> str:
 def neutralise(text: str) -> str:
     """`text` with each control or bidi-override character shown as U+FFFD, for output."""
     return _UNSAFE_RE.sub(REPLACEMENT, text)
+
+
+# --- web addresses ---------------------------------------------------------------------------
+
+# RFC 3986 characters, less "[" and "]" (IPv6 hosts only, and Markdown's link brackets);
+# letters of other scripts are allowed too (internationalised addresses).
+_URL_ASCII = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#@!$&'()*+,;=%"
+)
+_LABEL_RE = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)$")
+_IPV4_RE = re.compile(
+    r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+)
+
+
+def _url_char(char: str) -> bool:
+    return char in _URL_ASCII or (ord(char) > 127 and char.isprintable() and not char.isspace())
+
+
+def _shown(char: str) -> str:
+    if char.isspace():
+        return "a space or line break"
+    if not char.isprintable():
+        return f"an invisible character (U+{ord(char):04X})"
+    return f"“{char}”"
+
+
+def _real_host(host: str) -> bool:
+    labels = host.split(".")
+    if labels[-1].isdecimal():  # no top-level domain is a number: an IPv4 address, then
+        return bool(_IPV4_RE.match(host))
+    return (
+        len(host) <= 253
+        and len(labels) >= 2
+        and all(_LABEL_RE.match(label) and "_" not in label for label in labels)
+    )
+
+
+def plain_url(text: str, *, max_length: int = 500) -> str:
+    """One plain http(s) web address, or ValueError saying what is wrong with it."""
+    url = text.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError("it must start with https:// or http://")
+    bad = next((char for char in url if not _url_char(char)), None)
+    if bad is not None:
+        raise ValueError(f"{_shown(bad)} cannot be part of a web address")
+    if len(url) > max_length:
+        raise ValueError(f"it is longer than {max_length} characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host that NFKC-normalises into "/", "?", "#" or "@"
+        raise ValueError("its host name is not valid") from None
+    if "@" in parts.netloc:  # https://official.example.org@evil.example/ goes to evil.example
+        raise ValueError("a name and “@” before the host hide where it really goes")
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        raise ValueError("its port is not a number from 0 to 65535") from None
+    if not _real_host(parts.hostname or ""):
+        raise ValueError("it needs a real host name, like meet.example.org")
+    return url

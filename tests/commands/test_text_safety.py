@@ -1,4 +1,5 @@
-"""Text from chat: no control or bidi-override character is stored or echoed."""
+"""Text from chat: no control or bidi-override character is stored or echoed, a meeting link
+is one plain web address shown as itself."""
 
 from __future__ import annotations
 
@@ -96,3 +97,52 @@ async def test_text_stored_before_the_rule_is_never_echoed_raw(bot: ChatHarness)
     [calendar] = [r for r in await bot.send("!meetings ics") if r.attachment]
     assert calendar.attachment is not None
     assert _clean(calendar.attachment.data.decode())
+
+
+BAD_LINKS = [
+    "https://a.example/x [Official login](https://evil.example/p) @room",
+    "[Official login](https://evil.example/p)",
+    "https://a.example/x[Official](https://evil.example/p)",
+    "https://official.example.org@evil.example/login",
+    "https://a.example/<img src=x>",
+    "https://a.example/\u200fx",
+    "https://",
+    "https://-bad-.example/",
+    "https://a.example:99999/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("link", BAD_LINKS)
+async def test_a_link_must_be_one_plain_web_address(bot: ChatHarness, link: str) -> None:
+    before = await _snapshot(bot)
+    [reply] = await bot.send(f'!meeting add title=Call {CALL} link="{link}"', sender=ADMIN)
+    assert "link" in reply.body.lower(), reply.body
+    assert "something went wrong" not in reply.body
+    assert 'href="https://evil' not in reply.html
+    assert await _snapshot(bot) == before
+
+
+REAL = "https://meet.example.org/__init__/*call*_room_?id=a_b*c&x=(1)"
+
+
+async def test_a_real_link_is_shown_as_itself_everywhere(bot: ChatHarness) -> None:
+    await bot.send(f'!meeting add title=Call {CALL} link="{REAL}"', sender=ADMIN)
+    anchor = f'<a href="{REAL.replace("&", "&amp;")}">{REAL.replace("&", "&amp;")}</a>'
+    [details] = await bot.send("!meeting 1")
+    assert anchor in details.html, details.html
+    assert f"Join: {REAL}" in details.body
+    announcements = await bot.advance(days=3700)
+    assert len(announcements) == 3  # a day before, an hour before, starting now
+    for announcement in announcements:
+        assert anchor in announcement.html, announcement.html
+        assert f"Join: {REAL}" in announcement.body
+        assert announcement.html.count("<a ") == 1
+
+
+async def test_an_edit_checks_the_link_too(bot: ChatHarness) -> None:
+    await bot.send(f"!meeting add title=Call {CALL} link=https://meet.example.org/a", sender=ADMIN)
+    reply = await bot.ask(f'!meeting edit 1 link="{BAD_LINKS[0]}"', sender=ADMIN)
+    assert "link" in reply.lower()
+    stored = await bot.app.meetings.get(1)
+    assert stored.link == "https://meet.example.org/a"

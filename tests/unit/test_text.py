@@ -1,15 +1,18 @@
 """The one text rule (natm_bot/text.py), checked on arbitrary input: what is stored has no
-control or bidi-override character."""
+control or bidi-override character, links show as themselves."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.rendering import render
+from natm_bot.harness import ChatHarness, make_config
+from natm_bot.rendering import md_link, render
 from natm_bot.text import (
     REPLACEMENT,
     UnsafeText,
@@ -18,9 +21,11 @@ from natm_bot.text import (
     multi_line,
     neutralise,
     one_line,
+    plain_url,
 )
 from natm_bot.validation import unsafe_texts
 
+ADMIN = "@admin:localhost"
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Text with the characters that matter over-represented.
 TRICKY = st.sampled_from(
@@ -60,6 +65,67 @@ def test_left_to_right_and_right_to_left_marks_stay_in_text() -> None:
     assert checked(arabic) == arabic
 
 
+class _Anchors(HTMLParser):
+    """Every link of some HTML: its target and the text people see."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[list[str]] = []
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.found.append([dict(attrs).get("href") or "", ""])
+            self.inside = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.found[-1][1] += data
+
+
+URL_TAIL = st.text(
+    alphabet="abcXYZ019-._~:/?#@!$&'()*+,;=_*é<> []`\\\"",
+    max_size=40,
+)
+
+
+@given(
+    st.sampled_from(["https://", "http://", "HTTPS://"]),
+    st.sampled_from(
+        ["meet.example.org", "a-b.example", "ex.org:8443", "-x.example", "ex", "a@b.example", ""]
+    ),
+    URL_TAIL,
+)
+@example("https://", "meet.example.org", "/__init__/*a*b*_c_")
+def test_an_accepted_link_is_one_anchor_showing_its_own_address(
+    scheme: str, host: str, tail: str
+) -> None:
+    text = scheme + host + ("/" + tail if tail else "")
+    try:
+        url = plain_url(text)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    parser = _Anchors()
+    parser.feed(render(f"Join: {md_link(url)}").html)
+    [(href, shown)] = parser.found
+    assert href.lower().startswith(("http://", "https://"))
+    if "%" not in url:  # clients show %41 as "A": the same address
+        assert shown == url
+    if "%" not in url and not re.search(r"[^\x00-\x7f]", url):
+        assert href == url
+
+
+def test_text_that_cannot_be_a_link_is_shown_as_text() -> None:
+    old = "https://a.example/x [Official login](https://evil.example/p)"
+    assert "<a " not in render(md_link(old)).html
+    assert "href" not in render(md_link("https://a.example/\u202ex")).html
+
+
 @given(
     st.recursive(
         TEXT | st.integers() | st.none(),
@@ -84,6 +150,41 @@ def _strings(data: object) -> str:
     if isinstance(data, list):
         return "".join(_strings(v) for v in data)
     return ""
+
+
+LINKS = st.one_of(
+    st.text(max_size=60),
+    st.tuples(
+        st.sampled_from(["https://meet.example.org/", "http://x.example/", ""]), URL_TAIL
+    ).map("".join),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(link=LINKS)
+async def test_any_typed_link_is_refused_clearly_or_shown_as_itself(
+    tmp_path: Path, link: str
+) -> None:
+    quoted = link.replace('"', "")
+    async with ChatHarness(make_config(tmp_path, admins=[ADMIN])) as bot:
+        [reply] = await bot.send(
+            f'!meeting add title=Call when="2030-01-01 10:00" tz=UTC link="{quoted}"',
+            sender=ADMIN,
+        )
+        assert "something went wrong" not in reply.body
+        if not reply.body.startswith("Planned"):
+            return
+        meeting = await bot.app.meetings.get(1)
+        assert meeting.link is not None and not UNSAFE.search(meeting.link)
+        [details] = await bot.send("!meeting 1")
+        parser = _Anchors()
+        parser.feed(details.html)
+        [(href, shown)] = parser.found
+        assert href.lower().startswith(("http://", "https://"))
+        if "%" not in meeting.link:
+            assert shown == meeting.link
 
 
 @pytest.mark.parametrize("bad", ["\u202e", "\x00", "\x1b", "\u2066"])

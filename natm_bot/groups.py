@@ -164,6 +164,20 @@ def _check_texts(group: Group, stored: Group | None) -> None:
             checked(text, "The description")
 
 
+SIGNUP_COLUMNS = ("group", "user_id", "status", "waitlist_position", "joined_at")
+
+
+def signup_row(signup: Signup) -> dict[str, object]:
+    """One sign-up as a row of an export, in the order of SIGNUP_COLUMNS."""
+    return {
+        "group": signup.group_id,
+        "user_id": signup.user_id,
+        "status": "waiting" if signup.waiting else "member",
+        "waitlist_position": signup.position,
+        "joined_at": signup.joined_at.isoformat(),
+    }
+
+
 class GroupLookup:
     """Argument converter: text → Group, by name, alias or prefix."""
 

@@ -29,7 +29,7 @@ from natm_bot.storage.members import (
     Organisation,
     OrgInfo,
 )
-from natm_bot.text import checked, plain_url
+from natm_bot.text import checked, csv_value, plain_url
 from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, read_yaml
 
 __all__ = ["Application", "MemberService", "OrgInfo", "Organisation"]
@@ -547,12 +547,17 @@ def read_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     return rows
 
 
+def _cell(value: str | list[str] | None) -> str | list[str] | None:
+    """A cell as written, the quote that kept a spreadsheet from running it taken off."""
+    return csv_value(value) if isinstance(value, str) else value
+
+
 def _csv_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             return [
-                (f"row {number}", {str(k).strip().lower(): v for k, v in row.items() if k})
+                (f"row {number}", {str(k).strip().lower(): _cell(v) for k, v in row.items() if k})
                 for number, row in enumerate(reader, start=2)
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

@@ -10,12 +10,15 @@ The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are allowed i
 people writing Arabic or Hebrew need them and they cannot reverse letters; web addresses
 refuse them with every other invisible character.
 
-Whatever the bot repeats or writes out goes through `neutralise`: older databases may
-hold such text."""
+Whatever the bot repeats or writes out goes through `neutralise` (older databases may hold
+such text), and CSV cells through `csv_cell`, so no spreadsheet runs them as formulas."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable, Sequence
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from natm_bot.errors import UsageError
@@ -137,3 +140,37 @@ def plain_url(text: str, *, max_length: int = 500) -> str:
     if not _real_host(parts.hostname or ""):
         raise ValueError("it needs a real host name, like meet.example.org")
     return url
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+# A spreadsheet runs a cell starting with one of these as a formula (tab and line breaks are
+# skipped before it looks; the full-width forms are read as their ASCII twins by some).
+_FORMULA_START = frozenset("=+-@\t\r\n＝＋－＠")
+
+
+def _runs_as_formula(cell: str) -> bool:
+    # Cells made of quotes and then a formula start are quoted once more, so that reading a
+    # cell back (csv_value) can take the quote off again without guessing.
+    return cell.lstrip("'")[:1] in _FORMULA_START
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell no spreadsheet runs: neutralised, and quoted with a leading `'`
+    when it would start a formula (the OWASP rule). Line breaks inside become `\n`: the csv
+    module quotes a cell for those, not for a lone CR."""
+    text = "" if value is None else neutralise(str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + text if _runs_as_formula(text) else text
+
+
+def csv_value(cell: str) -> str:
+    """What a cell written by `csv_cell` held: its protecting quote taken off again."""
+    return cell[1:] if cell.startswith("'") and _runs_as_formula(cell[1:]) else cell
+
+
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Iterable[object]]) -> None:
+    """Write a CSV file in which every cell went through `csv_cell`."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([csv_cell(name) for name in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)

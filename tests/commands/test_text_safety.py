@@ -1,8 +1,10 @@
 """Text from chat: no control or bidi-override character is stored or echoed, a meeting link
-is one plain web address shown as itself."""
+is one plain web address shown as itself, and a group's export is safe in a spreadsheet."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 import pytest
@@ -146,3 +148,12 @@ async def test_an_edit_checks_the_link_too(bot: ChatHarness) -> None:
     assert "link" in reply.lower()
     stored = await bot.app.meetings.get(1)
     assert stored.link == "https://meet.example.org/a"
+
+
+async def test_group_export_neutralises_formulas(bot: ChatHarness) -> None:
+    await bot.send("!join algo", sender=ALICE)
+    replies = await bot.send("!group export algo", sender=ADMIN)
+    [with_file] = [r for r in replies if r.attachment]
+    assert with_file.attachment is not None
+    rows = list(csv.reader(io.StringIO(with_file.attachment.data.decode())))
+    assert rows[1][:3] == ["algorithm-observatory", "'" + ALICE, "member"]

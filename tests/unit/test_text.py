@@ -1,8 +1,10 @@
 """The one text rule (natm_bot/text.py), checked on arbitrary input: what is stored has no
-control or bidi-override character, links show as themselves."""
+control or bidi-override character, links show as themselves, CSV cells never run."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,11 +19,14 @@ from natm_bot.text import (
     REPLACEMENT,
     UnsafeText,
     checked,
+    csv_cell,
+    csv_value,
     find_unsafe,
     multi_line,
     neutralise,
     one_line,
     plain_url,
+    write_csv,
 )
 from natm_bot.validation import unsafe_texts
 
@@ -63,6 +68,33 @@ def test_one_line_text_is_one_line_and_neutralised_text_is_safe(text: str) -> No
 def test_left_to_right_and_right_to_left_marks_stay_in_text() -> None:
     arabic = "مجموعة\u200f (NATM)"
     assert checked(arabic) == arabic
+
+
+@given(TEXT)
+@example('=HYPERLINK("https://evil.example")')
+@example("'=1")
+@example("''+1")
+@example("-")
+def test_csv_cells_never_start_a_formula_and_read_back_unchanged(text: str) -> None:
+    cell = csv_cell(text)
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n")
+    assert not UNSAFE.search(cell)
+    assert csv_value(cell) == _one_kind_of_line_break(neutralise(text))
+
+
+@given(st.lists(st.lists(TEXT, min_size=3, max_size=3), max_size=5))
+def test_a_written_csv_reads_back_cell_by_cell(rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    write_csv(out, ["a", "b", "c"], rows)
+    read = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert read[0] == ["a", "b", "c"]
+    assert [[csv_value(c) for c in row] for row in read[1:]] == [
+        [_one_kind_of_line_break(neutralise(c)) for c in row] for row in rows
+    ]
+
+
+def _one_kind_of_line_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _Anchors(HTMLParser):

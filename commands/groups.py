@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import replace
 from typing import Annotated, Any, Literal
@@ -17,18 +16,23 @@ from natm_bot.api import (
     UsageError,
     UserId,
     command,
+    counting_number,
     md_escape,
 )
-from natm_bot.content import GroupsFile
+from natm_bot.content import MAX_CAPACITY, GroupsFile
 from natm_bot.groups import (
+    CAPACITY_RULE,
+    SIGNUP_COLUMNS,
     Group,
     GroupArg,
     GroupChange,
     announce_promotions,
     describe_import,
     invite_into_room,
+    signup_row,
     tell_coordinators,
 )
+from natm_bot.text import write_csv
 from natm_bot.validation import ROOM_RE, FileProblems, validate_file
 
 
@@ -166,12 +170,8 @@ async def group_members(ctx: Context, group: GroupArg) -> Reply:
 async def group_export(ctx: Context, group: GroupArg) -> Reply:
     """A CSV file of a group's sign-ups, sent by direct message"""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["group", "user_id", "status", "waitlist_position", "joined_at"])
     signups = await ctx.app.groups.signups(group_id=group.id)
-    for s in signups:
-        status = "waiting" if s.waiting else "member"
-        writer.writerow([group.id, s.user_id, status, s.position or "", s.joined_at.isoformat()])
+    write_csv(buffer, SIGNUP_COLUMNS, (signup_row(s).values() for s in signups))
     data = buffer.getvalue().encode()
     file = Attachment(f"{group.id}-signups.csv", "text/csv", data)
     return Reply(f"Sign-ups of {_name(group)}: {len(signups)}.", private=True, attachment=file)
@@ -209,9 +209,10 @@ def _edited(group: Group, field: str, value: str) -> Group:
     if field == "capacity":
         if value.lower() == "none":
             return replace(group, capacity=None)
-        if not value.isdigit() or int(value) < 1:
-            raise UsageError("The capacity must be a whole number of at least 1, or `none`.")
-        return replace(group, capacity=int(value))
+        capacity = counting_number(value, MAX_CAPACITY)
+        if capacity is None:
+            raise UsageError(CAPACITY_RULE)
+        return replace(group, capacity=capacity)
     if field == "members":
         if value.lower() not in ("public", "coordinators"):
             raise UsageError("Who may see the member list: `public` or `coordinators`.")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from natm_bot.api import Attachment, Context, Perm, Reply, Rest, UserId, command, md_escape
+from natm_bot.api import (
+    Attachment,
+    Context,
+    Perm,
+    Reply,
+    Rest,
+    UserId,
+    command,
+    md_escape,
+    md_link,
+)
 from natm_bot.ical import calendar
 from natm_bot.meeting_changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
 from natm_bot.meetings import MeetingArg, describe_failure, parse_answer, rooms_text
@@ -73,7 +83,7 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     lines.append(f"- Repeats: {describe_repeat(number.rrule)}")
     lines.append(f"- Lasts: {span_text(number.duration_minutes)}")
     if number.link:
-        lines.append(f"- Join: {number.link}")
+        lines.append(f"- Join: {md_link(number.link)}")
     lines.append(f"- Announced in: {rooms_text(number.rooms)}")
     if upcoming:
         key = int(upcoming[0].timestamp())

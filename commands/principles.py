@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from natm_bot.api import Context, Reply, UsageError, command, md_escape
+from natm_bot.api import Context, Reply, UsageError, command, counting_number, md_escape
 
 
 @command("principles", aliases=("principle", "principios", "principes", "princípios"))
@@ -17,10 +17,11 @@ async def principles(ctx: Context, n: str | None = None) -> Reply:
         title = f"**The principles of the {md_escape(ctx.content.about.name)}**"
         source = f"_Source: {ctx.t(ctx.content.principles_source)}_"
         return Reply("\n\n".join([title, "\n".join(lines), source]))
-    if not n.isdigit() or not 1 <= int(n) <= len(items):
+    number = counting_number(n, len(items))
+    if number is None:
         raise UsageError(
             f"There are {len(items)} principles: give a number from 1 to {len(items)}, "
             f"not “{md_escape(n[:40])}”."
         )
-    p = items[int(n) - 1]
+    p = items[number - 1]
     return Reply(f"**Principle {p.number} of {len(items)}: {ctx.t(p.title)}** {ctx.t(p.text)}")

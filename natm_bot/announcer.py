@@ -37,7 +37,7 @@ from natm_bot.meetings import (
 )
 from natm_bot.messages import Outgoing, Reply, RoomId, UserId
 from natm_bot.recurrence import Schedule, parse_repeat
-from natm_bot.rendering import md_escape
+from natm_bot.rendering import md_escape, md_link
 from natm_bot.storage.meetings import (
     AnnouncementLedger,
     LedgerKey,
@@ -466,7 +466,7 @@ class Announcer:
     async def _text(self, meeting: Meeting, due: Due) -> str:
         service = self.app.meetings
         title = f"**{md_escape(meeting.title)}**"
-        link = f" Join: {meeting.link}" if meeting.link else ""
+        link = f" Join: {md_link(meeting.link)}" if meeting.link else ""
         if due.offset == 0:
             return f"📣 {title} is starting now!{link}"
         counts = await service.store.rsvp_counts(meeting.id, occurrence_key(due.occurrence))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from natm_bot.arguments import counting_number
 from natm_bot.context import Context
 from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Attachment, Reply, UserId
 from natm_bot.registry import Perm, Rest, command
-from natm_bot.rendering import md_escape
+from natm_bot.rendering import md_escape, md_link
 
 __all__ = [
     "Attachment",
@@ -19,5 +20,7 @@ __all__ = [
     "UsageError",
     "UserId",
     "command",
+    "counting_number",
     "md_escape",
+    "md_link",
 ]

@@ -12,6 +12,7 @@ from natm_bot.errors import UsageError
 from natm_bot.messages import UserId
 from natm_bot.registry import Param, Rest
 from natm_bot.rendering import md_escape
+from natm_bot.text import find_unsafe
 from natm_bot.validation import MXID_RE
 
 if TYPE_CHECKING:
@@ -91,8 +92,32 @@ def _raw_rest(text: str, token: Token) -> str:
     return rest
 
 
+def refuse_unsafe(text: str) -> None:
+    """UsageError when the text holds a control or bidi-override character, saying which
+    and where: nothing a person types with one reaches a handler, so none is ever stored."""
+    found = find_unsafe(text)
+    if found is None:
+        return
+    index, problem = found
+    before = text[:index].splitlines()[-1:] or [""]
+    where = f" after “{md_escape(before[0][-30:])}”" if before[0].strip() else ""
+    raise UsageError(f"Your message contains {problem}{where}; please remove it.")
+
+
+def counting_number(text: str, highest: int = 10**18) -> int | None:
+    """`text` as a whole number from 1 to `highest`, in any script's digits; else None.
+
+    (`str.isdigit` also takes "²", which `int` refuses, and SQLite stops at 2**63.)"""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 18:
+        return None
+    number = int(text)
+    return number if 1 <= number <= highest else None
+
+
 async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
     """Match the argument text to the parameters, converting each value."""
+    refuse_unsafe(text)
     tokens = tokenize(text)
     values: dict[str, Any] = {}
     index = 0

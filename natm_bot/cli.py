@@ -18,6 +18,29 @@ from natm_bot.storage import StorageError
 from natm_bot.validation import FileProblems
 
 EXIT_CONFIG = 2
+EXIT_BROKEN_PIPE = 128 + 13  # as if ended by SIGPIPE
+
+
+class _AnyOrder(argparse.ArgumentParser):
+    """A subcommand's parser that takes its words and options in any order.
+
+    Plain argparse fills an optional word (`import members [FILE]`) with nothing as soon as
+    an option follows the word before it, so `import members -c bot.yaml FILE` was refused;
+    intermixed parsing reads every option first, then the words."""
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse intermixed, once (the intermixed parse calls this method itself)."""
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="natm-bot",
         description="A Matrix bot for the rooms of the Non-Aligned Technologies Movement.",
     )
-    sub = parser.add_subparsers(dest="action", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=_AnyOrder)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
@@ -202,12 +225,20 @@ def _guarded(action: Callable[[], int]) -> int:
     from natm_bot.matrix_session import SessionError
 
     try:
-        return action()
+        code = action()
+        sys.stdout.flush()  # a reader that went away shows here rather than at exit
+        return code
     except (StorageError, SessionError) as exc:
         print(f"natm-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of an export (`| head`) has all it wanted: stop quietly, with the exit
+        # code of a process ended by SIGPIPE, as other shell tools do. Output still buffered
+        # goes nowhere, so that Python's own flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

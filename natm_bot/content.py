@@ -173,6 +173,10 @@ class AboutFile(Strict):
         yield from name_clashes(raw, "member_categories", "category", _names_in("name"), fold_key)
 
 
+# More would be no working group, and the stored number must fit SQLite's 64-bit integers.
+MAX_CAPACITY = 100_000
+
+
 class GroupSeed(Strict):
     """A working group as declared in data/groups.yaml (the database holds the live state)."""
 
@@ -182,7 +186,7 @@ class GroupSeed(Strict):
     description: LocalText
     room: RoomRef | None = None
     coordinators: list[UserIdStr] = Field(default_factory=list)
-    capacity: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     member_list: Literal["coordinators", "public"] = "coordinators"
     open: bool = True
 

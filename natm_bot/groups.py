@@ -8,12 +8,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
-from natm_bot.content import GroupSeed
+from natm_bot.content import MAX_CAPACITY, GroupSeed
 from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Reply, RoomId, UserId
 from natm_bot.rendering import md_escape
 from natm_bot.storage.database import Database
 from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup
+from natm_bot.text import checked, one_line
 
 if TYPE_CHECKING:
     from natm_bot.context import Context
@@ -222,7 +223,8 @@ class GroupService:
 
     async def create(self, name: str, description: str) -> Group:
         """A new, open group with no coordinators yet."""
-        name = " ".join(name.split())
+        name = one_line(name, "The name")
+        description = checked(description, "The description")
         if not 2 <= len(name) <= 80:
             raise UsageError("A group name needs 2 to 80 characters.")
         existing = await self.store.all()
@@ -237,12 +239,46 @@ class GroupService:
     async def update(self, group: Group) -> tuple[str, ...]:
         """Store changed fields (name, description, room, capacity, visibility, aliases…);
         who moved up from the waitlist because of a larger capacity."""
-        others = [g for g in await self.store.all() if g.id != group.id]
+        if group.capacity is not None and not 1 <= group.capacity <= MAX_CAPACITY:
+            raise UsageError(CAPACITY_RULE)
+        every = await self.store.all()
+        _check_texts(group, next((g for g in every if g.id == group.id), None))
+        others = [g for g in every if g.id != group.id]
         taken = {_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
         clashes = [n for n in (group.name, *group.aliases) if _key(n) in taken]
         if clashes:
             raise UsageError(f"“{md_escape(clashes[0])}” is already used by another group.")
         return await self.store.save(group)
+
+
+CAPACITY_RULE = f"The capacity must be a whole number from 1 to {MAX_CAPACITY}, or `none`."
+
+
+def _check_texts(group: Group, stored: Group | None) -> None:
+    """UsageError when a new name, alias or description holds a control or bidi character.
+    (Only new ones: a group stored by an older version can still be closed or renamed.)"""
+    old = stored or Group(id="", name="", description={})
+    if group.name != old.name:
+        checked(group.name, "The name")
+    for alias in set(group.aliases) - set(old.aliases):
+        checked(alias, "An alias")
+    for lang, text in group.description.items():
+        if text != old.description.get(lang):
+            checked(text, "The description")
+
+
+SIGNUP_COLUMNS = ("group", "user_id", "status", "waitlist_position", "joined_at")
+
+
+def signup_row(signup: Signup) -> dict[str, object]:
+    """One sign-up as a row of an export, in the order of SIGNUP_COLUMNS."""
+    return {
+        "group": signup.group_id,
+        "user_id": signup.user_id,
+        "status": "waiting" if signup.waiting else "member",
+        "waitlist_position": signup.position,
+        "joined_at": signup.joined_at.isoformat(),
+    }
 
 
 class GroupLookup:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vRecur
 
 from natm_bot.storage.meetings import Meeting
+from natm_bot.text import neutralise
 
 
 def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
@@ -22,12 +23,13 @@ def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{domain}")
         event.add("dtstamp", now.astimezone(UTC))
-        event.add("summary", meeting.title)
+        # Stored text is checked, but an older database may hold control characters.
+        event.add("summary", neutralise(meeting.title))
         if meeting.description:
-            event.add("description", meeting.description)
+            event.add("description", neutralise(meeting.description))
         if meeting.link:
-            event.add("url", meeting.link)
-            event.add("location", meeting.link)
+            event.add("url", neutralise(meeting.link))
+            event.add("location", neutralise(meeting.link))
         event.add("dtstart", meeting.start_local.replace(tzinfo=tz))
         event.add("duration", timedelta(minutes=meeting.duration_minutes))
         if meeting.rrule:

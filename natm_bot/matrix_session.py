@@ -7,9 +7,12 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
+from aiohttp import ClientError
 from nio import AsyncClient, AsyncClientConfig, LoginResponse
 
 from natm_bot.config import Config, MatrixSection
@@ -17,6 +20,7 @@ from natm_bot.config import Config, MatrixSection
 log = logging.getLogger(__name__)
 
 CREDENTIALS_FILE = "credentials.json"
+T = TypeVar("T")
 
 
 class SessionError(Exception):
@@ -124,13 +128,13 @@ async def login(config: Config, password: str) -> Credentials:
     pickle_key = secrets.token_urlsafe(32)
     client = make_client(config, pickle_key)
     try:
-        response = await client.login(password, device_name=_matrix(config).device_name)
+        response = await _reach(config, client.login(password, _matrix(config).device_name))
         if not isinstance(response, LoginResponse):
             raise SessionError(f"login failed: {getattr(response, 'message', response)}")
         if _matrix(config).encryption:
             if client.olm is None:
                 raise SessionError("the encryption store could not be created")
-            await client.keys_upload()
+            await _reach(config, client.keys_upload())
         credentials = Credentials(
             homeserver=_matrix(config).homeserver,
             user_id=response.user_id,
@@ -142,6 +146,17 @@ async def login(config: Config, password: str) -> Credentials:
         return credentials
     finally:
         await client.close()
+
+
+async def _reach(config: Config, request: Awaitable[T]) -> T:
+    """A request to the homeserver; SessionError in one line when it cannot be reached."""
+    try:
+        return await request
+    except (ClientError, OSError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SessionError(
+            f"cannot reach the homeserver at {_matrix(config).homeserver}: {reason}"
+        ) from None
 
 
 def restore(config: Config) -> tuple[AsyncClient, Credentials]:

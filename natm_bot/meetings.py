@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
+from natm_bot.arguments import counting_number
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
 from natm_bot.meeting_changes import Carry, Edit, MeetingChange, plan_carry, schedule_changed
@@ -22,6 +23,7 @@ from natm_bot.storage.meetings import (
     MeetingStore,
     Timing,
 )
+from natm_bot.text import multi_line, one_line, plain_url
 from natm_bot.timeutil import (
     WHEN_EXAMPLE,
     clock_in,
@@ -34,7 +36,7 @@ from natm_bot.timeutil import (
     to_utc,
     zone,
 )
-from natm_bot.validation import ROOM_RE, check_url
+from natm_bot.validation import ROOM_RE
 
 if TYPE_CHECKING:
     from natm_bot.app import App
@@ -237,11 +239,12 @@ class MeetingService:
 
     async def _field(self, key: str, value: str) -> dict[str, object]:
         if key == "title":
-            if not 1 <= len(value) <= 200:
+            title = one_line(value, "The title")
+            if not 1 <= len(title) <= 200:
                 raise UsageError("The title needs 1 to 200 characters.")
-            return {"title": value}
+            return {"title": title}
         if key == "description":
-            return {"description": value[:2000]}
+            return {"description": multi_line(value, "The description")[:2000]}
         if key == "when":
             return {"start_local": parse_local(value)}
         if key == "tz":
@@ -254,10 +257,7 @@ class MeetingService:
         if key == "repeat":
             return {"rrule": parse_repeat(value)}
         if key == "link":
-            try:
-                return {"link": check_url(value) if value.lower() != "none" else None}
-            except ValueError:
-                raise UsageError("The link must start with https:// (or http://).") from None
+            return {"link": meeting_link(value) if value.lower() != "none" else None}
         if key == "group":
             group = await self.app.groups.resolve(value)
             own_room = {"rooms": (group.room,)} if group.room else {}
@@ -374,17 +374,31 @@ def parse_answer(text: str) -> tuple[Answer, bool]:
     return answers[words[0]], words[1:] == ["remind"]
 
 
+def meeting_link(text: str) -> str:
+    """The link of a meeting: one plain web address, or UsageError saying what is wrong."""
+    try:
+        return plain_url(text)
+    except ValueError as exc:
+        raise UsageError(
+            "The link must be one plain web address like https://meet.example.org/call: "
+            f"{md_escape(str(exc))}."
+        ) from None
+
+
 class MeetingLookup:
     """Argument converter: `3` or `#3` → Meeting."""
 
     async def convert(self, ctx: Context, text: str) -> Meeting:
         """The meeting, or a friendly error."""
         number = text.strip().lstrip("#")
-        if not number.isdigit():
+        if not number.isdecimal():
             raise UsageError(
                 f"Meetings are numbered, like `#3`; “{md_escape(text[:20])}” is not a number."
             )
-        return await ctx.app.meetings.get(int(number))
+        found = counting_number(number)
+        if found is None:  # no row id is that large
+            raise NotFound(f"There is no meeting #{number}. `!meetings` lists them.")
+        return await ctx.app.meetings.get(found)
 
 
 MeetingArg = Annotated[Meeting, MeetingLookup()]

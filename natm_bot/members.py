@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 from natm_bot.content import MemberCategory, localized
 from natm_bot.countries import country_code, fold, is_language
@@ -30,6 +29,7 @@ from natm_bot.storage.members import (
     Organisation,
     OrgInfo,
 )
+from natm_bot.text import checked, csv_value, plain_url
 from natm_bot.validation import MXID_RE, ROOM_RE, FileProblems, Loc, parse_yaml
 
 __all__ = ["Application", "MemberService", "OrgInfo", "Organisation"]
@@ -46,7 +46,6 @@ MAX_PENDING_PER_PERSON = 3
 SUPPORTER_KEY = "supporter_key"
 SEEDED = "members_seeded"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_URL_FORBIDDEN = re.compile(r"[\s<>\"`]")
 
 
 @dataclass(frozen=True)
@@ -165,19 +164,13 @@ def _languages(text: str) -> tuple[str, ...]:
 
 
 def _website(text: str) -> str:
-    url = text.strip()
-    parsed = urlparse(url)
-    if (
-        parsed.scheme not in ("http", "https")
-        or not parsed.hostname
-        or "." not in parsed.hostname
-        or _URL_FORBIDDEN.search(url)
-        or len(url) > 300
-    ):
+    try:
+        return plain_url(text, max_length=300)
+    except ValueError as exc:
         raise ValueError(
-            "must be a web address starting with http:// or https://, like https://example.org."
-        )
-    return url
+            "must be a web address starting with http:// or https://, like https://example.org"
+            f" ({exc})."
+        ) from None
 
 
 def _description(text: str) -> str:
@@ -269,8 +262,8 @@ class MemberRules:
                     problems.append(Problem(field, "must not be empty."))
                 continue
             try:
-                values[field] = checkers[field](str(text))
-            except ValueError as exc:
+                values[field] = checkers[field](checked(str(text)))
+            except ValueError as exc:  # UnsafeText included: "contains … (U+202E)"
                 problems.append(Problem(field, str(exc)))
         return values, problems
 
@@ -593,12 +586,17 @@ def _label(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _cell(value: str | list[str] | None) -> str | list[str] | None:
+    """A cell as written, the quote that kept a spreadsheet from running it taken off."""
+    return csv_value(value) if isinstance(value, str) else value
+
+
 def _csv_rows(path: Path, name: str) -> list[tuple[str, Mapping[str, Any]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             return [
-                (f"row {number}", {str(k).strip().lower(): v for k, v in row.items() if k})
+                (f"row {number}", {str(k).strip().lower(): _cell(v) for k, v in row.items() if k})
                 for number, row in enumerate(reader, start=2)
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -16,8 +15,9 @@ from natm_bot.app import App
 from natm_bot.config import Config
 from natm_bot.content import GroupsFile
 from natm_bot.errors import CommandError
-from natm_bot.groups import describe_import
+from natm_bot.groups import SIGNUP_COLUMNS, describe_import, signup_row
 from natm_bot.members import EDITABLE
+from natm_bot.text import write_csv
 from natm_bot.transport.memory import MemoryTransport
 from natm_bot.validation import FileProblems, validate_file
 
@@ -41,24 +41,13 @@ async def export_signups(config: Config, group: str | None, form: str, out: Text
         except CommandError as exc:
             print(f"natm-bot: {exc}", file=sys.stderr)
             return 1
-        rows = [
-            {
-                "group": s.group_id,
-                "user_id": s.user_id,
-                "status": "waiting" if s.waiting else "member",
-                "waitlist_position": s.position,
-                "joined_at": s.joined_at.isoformat(),
-            }
-            for s in await app.groups.signups(group_id=only.id if only else None)
-        ]
+        signups = await app.groups.signups(group_id=only.id if only else None)
+    rows = [signup_row(s) for s in signups]
     if form == "json":
         json.dump(rows, out, indent=2)
         out.write("\n")
     else:
-        fields = ["group", "user_id", "status", "waitlist_position", "joined_at"]
-        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(out, SIGNUP_COLUMNS, (row.values() for row in rows))
     return 0
 
 
@@ -86,9 +75,7 @@ async def export_members(config: Config, form: str, out: TextIO) -> int:
     elif form == "yaml":
         yaml.safe_dump({"members": rows}, out, allow_unicode=True, sort_keys=False, width=99)
     else:
-        writer = csv.DictWriter(out, fieldnames=list(EDITABLE), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(_flat(row) for row in rows)
+        write_csv(out, EDITABLE, ([_flat(row)[key] for key in EDITABLE] for row in rows))
     return 0
 
 

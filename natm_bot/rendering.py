@@ -9,10 +9,14 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
+from natm_bot.text import neutralise
+
 # Raw HTML in the Markdown source is shown as text, never passed through: user text is safe
 # even when a command forgets to escape it.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+# What CommonMark takes as an autolink; inside one, `_` and `*` are not emphasis.
+_AUTOLINK_RE = re.compile(r"https?://[^<>\x00-\x20\x7f-\x9f]+", re.IGNORECASE)
 
 
 def md_escape(text: str) -> str:
@@ -22,6 +26,14 @@ def md_escape(text: str) -> str:
     text into mention pills."""
     flat = " ".join(text.split()).replace("matrix.to", "matrix.\u200bto")
     return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def md_link(url: str) -> str:
+    """A web address shown as itself and clickable, whatever `_` or `*` it holds; text that
+    cannot be an autolink (an address stored before links were checked) is shown escaped."""
+    if _AUTOLINK_RE.fullmatch(url) and url.isprintable():  # no control or bidi character
+        return f"<{url}>"
+    return md_escape(url)
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,9 @@ def render(markdown: str) -> Rendered:
     """Render Markdown to HTML and derive the plain-text body from that HTML.
 
     Cached: most replies (principles, readings, help) are the same text every time, and
-    rendering a long one costs about half a millisecond."""
-    html = _MD.render(markdown).strip()
+    rendering a long one costs about half a millisecond. Control and bidi-override characters
+    are shown as U+FFFD, whoever wrote them: no reply can reorder or hide text."""
+    html = _MD.render(neutralise(markdown)).strip()
     return Rendered(body=html_to_text(html), html=html)
 
 

@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from natm_bot.text import find_unsafe, neutralise
+
 MXID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d{1,5})?$")
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$")
 # Room ids of room version 12 have no server part ("!abc…"); aliases always have one.
@@ -311,10 +313,28 @@ def validate_file(
         raise FileProblems(
             [*problems, f"{path}: must be a mapping of keys to values at the top level"]
         )
+    problems += [f"{path}: {where}: contains {what}" for where, what in unsafe_texts(raw)]
     try:
         validated = model.model_validate(raw)
     except ValidationError as exc:
-        raise FileProblems(problems + problems_from(exc, str(path))) from None
+        problems += problems_from(exc, str(path))
     if problems:
         raise FileProblems(problems)
     return validated
+
+
+def unsafe_texts(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every text of parsed YAML holding a control or bidi-override character: its dotted
+    path and what the character is (the files' share of the rule in natm_bot/text.py)."""
+    if isinstance(data, str):
+        found = find_unsafe(data)
+        if found is not None:
+            yield where or "(top level)", found[1]
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            inner = f"{where}.{neutralise(str(key))}".lstrip(".")
+            yield from unsafe_texts(key, inner)
+            yield from unsafe_texts(value, inner)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from unsafe_texts(value, f"{where}.{index}".lstrip("."))

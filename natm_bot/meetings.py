@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
-from natm_bot.recurrence import Schedule, parse_repeat
+from natm_bot.recurrence import Schedule, check_schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import (
     AnnouncementLedger,
@@ -67,6 +68,7 @@ FAILURES = {
     ERROR: "an unexpected error (see the bot's log)",
 }
 RECENT_ANNOUNCEMENTS = 3  # how many `!meeting <n>` shows to organisers
+PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
 
 
 def describe_failure(code: str) -> str:
@@ -192,12 +194,31 @@ class MeetingService:
         tz = zone(updated.timezone)
         if "when" in fields or "tz" in fields or creating:
             self._check_start(updated, tz)
+        if {"when", "tz", "repeat"} & fields.keys() or creating:
+            now_local = self.app.clock.now().astimezone(tz).replace(tzinfo=None)
+            try:
+                check_schedule(
+                    updated.start_local, updated.timezone, updated.rrule, not_before=now_local
+                )
+            except UsageError as exc:
+                raise UsageError(f"{exc} Example: {EXAMPLE}") from None
         if not schedule_of(updated).next_after(self.app.clock.now()):
             raise UsageError("With that repeat rule the meeting would never happen again.")
         return updated
 
     def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
         local = meeting.start_local
+        now_local = self.app.clock.now().astimezone(tz).replace(tzinfo=None)
+        if local > now_local + PLAN_AHEAD:  # also keeps year 9999 away from the arithmetic
+            raise UsageError(
+                f"{local:%Y-%m-%d} is too far ahead: meetings can be planned at most "
+                f"{PLAN_AHEAD.days // 365} years ahead. Example: {EXAMPLE}"
+            )
+        if local < now_local - timedelta(days=1):
+            raise UsageError(
+                f"{local:%Y-%m-%d %H:%M} ({meeting.timezone}) is in the past; meetings are "
+                f"planned ahead. Example: {EXAMPLE}"
+            )
         if not exists(local, tz):
             shown = to_utc(local, tz).astimezone(tz)
             raise UsageError(
@@ -355,10 +376,12 @@ class MeetingLookup:
     async def convert(self, ctx: Context, text: str) -> Meeting:
         """The meeting, or a friendly error."""
         number = text.strip().lstrip("#")
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]+", number):
             raise UsageError(
                 f"Meetings are numbered, like `#3`; “{md_escape(text[:20])}” is not a number."
             )
+        if len(number) > 12:  # more than any database will hold, and more than SQLite can
+            raise NotFound(f"There is no meeting #{number[:20]}. `!meetings` lists them.")
         return await ctx.app.meetings.get(int(number))
 
 

@@ -80,6 +80,8 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
     Coordinators and admins also have: `!group members`, `!group export`, `!group edit`,
     `!group close`, `!group reopen`, `!group addcoord`, `!group rmcoord`, `!group remove`;
     admins: `!group create`, `!group import`. See `!help group edit` and the others.
+
+    Example: `!group algo`
     """
     members, waiting = (await ctx.app.groups.counts()).get(name.id, (0, 0))
     lines = [f"{_name(name)} (`{name.id}`)", ctx.t(name.description), ""]
@@ -99,7 +101,10 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
 
 @command("join", aliases=("unirse", "rejoindre", "entrar"))
 async def join(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Join a working group: !join <group>"""
+    """Join a working group: !join <group>
+
+    Example: `!join algo`
+    """
     if not group.open:
         raise CommandError(f"{_name(group)} is closed to new members for now.")
     sender = ctx.message.sender
@@ -125,7 +130,10 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
 
 @command("leave", aliases=("salir", "quitter", "sair"))
 async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Leave a working group (or its waitlist): !leave <group>"""
+    """Leave a working group (or its waitlist): !leave <group>
+
+    Example: `!leave algo`
+    """
     outcome = await ctx.app.groups.leave(group, ctx.message.sender)
     if outcome.was is None:
         raise CommandError(f"You are not in {_name(group)}, nor on its waitlist.")
@@ -154,7 +162,10 @@ async def mygroups(ctx: Context) -> Reply:
 
 @command("group members", perm=Perm.GROUP_VIEWER)
 async def group_members(ctx: Context, group: GroupArg) -> Reply:
-    """Who is in a group (sent by direct message unless the list is public)"""
+    """Who is in a group (sent by direct message unless the list is public)
+
+    Example: `!group members algo`
+    """
     signups = await ctx.app.groups.signups(group_id=group.id)
     members = [s for s in signups if not s.waiting]
     waiting = [s for s in signups if s.waiting]
@@ -168,7 +179,10 @@ async def group_members(ctx: Context, group: GroupArg) -> Reply:
 
 @command("group export", perm=Perm.COORDINATOR)
 async def group_export(ctx: Context, group: GroupArg) -> Reply:
-    """A CSV file of a group's sign-ups, sent by direct message"""
+    """A CSV file of a group's sign-ups, sent by direct message
+
+    Example: `!group export algo`
+    """
     buffer = io.StringIO()
     signups = await ctx.app.groups.signups(group_id=group.id)
     write_csv(buffer, SIGNUP_COLUMNS, (signup_row(s).values() for s in signups))
@@ -252,14 +266,20 @@ async def group_edit(
 
 @command("group close", perm=Perm.COORDINATOR)
 async def group_close(ctx: Context, group: GroupArg) -> Reply:
-    """Stop new sign-ups to a group (members stay): !group close <group>"""
+    """Stop new sign-ups to a group (members stay): !group close <group>
+
+    Example: `!group close algo`
+    """
     await ctx.app.groups.update(replace(group, open=False))
     return Reply(f"{_name(group)} is now closed to new members.")
 
 
 @command("group reopen", perm=Perm.COORDINATOR)
 async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Accept sign-ups to a group again: !group reopen <group>"""
+    """Accept sign-ups to a group again: !group reopen <group>
+
+    Example: `!group reopen algo`
+    """
     promoted = await ctx.app.groups.update(replace(group, open=True))
     reopened = Reply(f"{_name(group)} is open to new members again.")
     return [reopened, *await announce_promotions(ctx, group, promoted)]
@@ -267,7 +287,10 @@ async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
 
 @command("group addcoord", perm=Perm.COORDINATOR)
 async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
-    """Make someone a coordinator of a group: !group addcoord <group> <@user:server>"""
+    """Make someone a coordinator of a group: !group addcoord <group> <@user:server>
+
+    Example: `!group addcoord algo @amina:example.org`
+    """
     if user in group.coordinators:
         return Reply(f"{_who(user)} already coordinates {_name(group)}.")
     await ctx.app.groups.update(replace(group, coordinators=(*group.coordinators, user)))
@@ -276,7 +299,10 @@ async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
 
 @command("group rmcoord", perm=Perm.COORDINATOR)
 async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
-    """Remove a coordinator from a group: !group rmcoord <group> <@user:server>"""
+    """Remove a coordinator from a group: !group rmcoord <group> <@user:server>
+
+    Example: `!group rmcoord algo @amina:example.org`
+    """
     if user not in group.coordinators:
         raise CommandError(f"{_who(user)} does not coordinate {_name(group)}.")
     remaining = tuple(c for c in group.coordinators if c != user)
@@ -286,7 +312,10 @@ async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
 
 @command("group remove", perm=Perm.COORDINATOR)
 async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Reply]:
-    """Take a person out of a group or its waitlist: !group remove <group> <@user:server>"""
+    """Take a person out of a group or its waitlist: !group remove <group> <@user:server>
+
+    Example: `!group remove algo @amina:example.org`
+    """
     outcome = await ctx.app.groups.leave(group, user)
     if outcome.was is None:
         raise CommandError(f"{_who(user)} is not in {_name(group)}, nor on its waitlist.")

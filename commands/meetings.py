@@ -17,9 +17,15 @@ from natm_bot.api import (
 )
 from natm_bot.ical import calendar
 from natm_bot.meeting_changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
-from natm_bot.meetings import MeetingArg, describe_failure, parse_answer, rooms_text
+from natm_bot.meetings import (
+    MeetingArg,
+    describe_failure,
+    parse_answer,
+    rooms_text,
+    schedule_of,
+)
 from natm_bot.offline import calendar_domain
-from natm_bot.recurrence import REPEAT_HELP, describe_repeat
+from natm_bot.recurrence import describe_repeat
 from natm_bot.storage.meetings import AnnouncementRecord, Answered, Meeting
 from natm_bot.timeutil import full_time, span_text, zone
 
@@ -62,7 +68,7 @@ async def meetings_ics(ctx: Context) -> Reply:
 
 @command("meeting", aliases=("reunion", "reunión", "reunião"))
 async def meeting(ctx: Context, number: MeetingArg) -> Reply:
-    """One meeting: when (in every zone), where, who is coming: !meeting <number>
+    """One meeting: when (in every zone), where, who is coming: !meeting 3
 
     Organisers (room moderators, group coordinators, admins):
     - `!meeting add title="…" when="YYYY-MM-DD HH:MM" tz=Area/City [duration=90m]
@@ -80,7 +86,7 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     if number.description:
         lines.append(md_escape(number.description))
     lines.append("")
-    lines.append(f"- Repeats: {describe_repeat(number.rrule)}")
+    lines.append(f"- Repeats: {_repeats(ctx, number)}")
     lines.append(f"- Lasts: {span_text(number.duration_minutes)}")
     if number.link:
         lines.append(f"- Join: {md_link(number.link)}")
@@ -98,6 +104,19 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
         lines.append("- No upcoming dates.")
     lines += await _announcement_lines(ctx, number)
     return Reply("\n".join(lines))
+
+
+def _repeats(ctx: Context, meeting: Meeting) -> str:
+    """How the meeting repeats, and why not when an older version stored a rule that cannot be
+    kept (the bot then keeps only the start)."""
+    problem = schedule_of(meeting).problem
+    if problem is None or meeting.rrule is None:
+        return describe_repeat(meeting.rrule)
+    return (
+        f"once: its repeat rule “{md_escape((meeting.rrule or '')[:80])}” can no longer be used"
+        f" ({problem.rstrip('.')}); change it with"
+        f" `{ctx.prefix}meeting edit {meeting.id} repeat=…`"
+    )
 
 
 async def _announcement_lines(ctx: Context, meeting: Meeting) -> list[str]:
@@ -131,21 +150,29 @@ def _outcome(record: AnnouncementRecord) -> str:
 
 @command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")
 async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
-    (
-        """Plan a meeting (see `!help meeting add` for every field)
+    """Plan a meeting, once or repeating
 
-    Example: `!meeting add title="Algorithm Observatory call" when="2026-12-08 18:00"
+    Example: `!meeting add title="Algorithm Observatory call" when="2027-01-05 18:00"
     tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo
     group=algo`
 
-    Fields: `title`, `when` (`YYYY-MM-DD HH:MM`, in `tz`), `tz` (an IANA zone; defaults to
-    yours from `!tz`), `duration` (e.g. `90m`, `2h`), `repeat`, `link`, `description`, `group`
-    (announces in the group's room), `rooms` (comma-separated), `reminders` (e.g. `1d,1h,0`;
-    `0` is "starting now").
-    Repeat: """
-        + REPEAT_HELP
-        + "."
-    )
+    Fields (values with spaces go in double quotes):
+    - `title` (required): 1 to 200 characters
+    - `when` (required): `YYYY-MM-DD HH:MM` in `tz`, at most 5 years ahead; with `repeat`,
+      one of its dates
+    - `tz`: an IANA zone like `Europe/Berlin`; defaults to yours from `!tz`
+    - `duration`: e.g. `90m` or `2h`, at most 24 hours
+    - `repeat`: `weekly`, `every 2 weeks`, `monthly` (same date), `first tuesday` (or second,
+      third, fourth, last + a weekday), `daily`, or an RRULE such as `FREQ=WEEKLY;BYDAY=MO,TH`:
+      at most once a day and at least once a year, `COUNT` up to 1000 or `UNTIL` up to 10
+      years after the start
+    - `link`: the call's address, starting with https:// (or http://)
+    - `description`: a few words on what it is about
+    - `group`: a working group; the meeting is announced in its room
+    - `rooms`: where to announce it, room ids or aliases separated by commas
+    - `reminders`: when to announce it before the start, e.g. `1d,1h,0` (`0` is "starting
+      now", with the link)
+    """
     service = ctx.app.meetings
     created = await service.add(fields.after)
     first = service.next_occurrences(created, ctx.app.clock.now(), 1)
@@ -160,7 +187,7 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
 async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingArg) -> list[Reply]:
     """Change a meeting: !meeting edit <number> field=value…
 
-    Example: `!meeting edit 3 when="2026-12-09 17:00" duration=2h`. The fields are those of
+    Example: `!meeting edit 3 when="2027-02-02 17:00" duration=2h`. The fields are those of
     `!meeting add`.
     """
     edit = await ctx.app.meetings.save_edit(fields)
@@ -226,7 +253,10 @@ def _answers(answers: list[Answered]) -> str:
 
 @command("meeting cancel", perm=Perm.ORGANISER)
 async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = None) -> Reply:
-    """Cancel a meeting, or one of its dates: !meeting cancel <number> [YYYY-MM-DD]"""
+    """Cancel a meeting, or one of its dates: !meeting cancel <number> [YYYY-MM-DD]
+
+    Examples: `!meeting cancel 3 2027-03-02` (one date), `!meeting cancel 3` (every date)
+    """
     service = ctx.app.meetings
     if day is None:
         await service.cancel(number)

@@ -186,7 +186,7 @@ def _card(service: MemberService, org: Organisation) -> str:
 
 @command("member", aliases=("org", "organisation", "organization"))
 async def member(ctx: Context, name: Rest) -> Reply:
-    """One member organisation's card: !member <name or number>"""
+    """One member organisation's card, by name or number: !member 12"""
     service = ctx.app.members
     found = await service.find(name)
     if len(found) == 1:
@@ -295,7 +295,7 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
 
 @command("members approve", perm=Perm.ADMIN)
 async def members_approve(ctx: Context, number: int) -> list[Reply]:
-    """List the organisation of an application and tell the applicant"""
+    """List the organisation of an application and tell the applicant: !members approve 4"""
     application, org = await ctx.app.members.approve(number)
     told = Reply(
         f"Good news: **{md_escape(org.info.name)}** is now listed as a member organisation of "
@@ -308,7 +308,7 @@ async def members_approve(ctx: Context, number: int) -> list[Reply]:
 
 @command("members reject", perm=Perm.ADMIN)
 async def members_reject(ctx: Context, number: int, reason: Rest | None = None) -> list[Reply]:
-    """Turn down an application and tell the applicant why: !members reject <number> [reason]"""
+    """Turn down an application and tell the applicant why: !members reject 4 No website yet"""
     application = await ctx.app.members.reject(number)
     name = md_escape(application.info.name)
     why = f"The reason given: {md_escape(reason)}" if reason and reason.strip() else ""
@@ -339,7 +339,7 @@ async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
 
 @command("members remove", perm=Perm.ADMIN)
 async def members_remove(ctx: Context, number: int) -> Reply:
-    """Take an organisation off the directory: !members remove <number>"""
+    """Take an organisation off the directory: !members remove 12"""
     org = await ctx.app.members.remove(number)
     return Reply(f"Removed {_bold(org)} from the directory.")
 

@@ -200,14 +200,15 @@ class FixedAnnouncement(Strict):
     @model_validator(mode="after")
     def _schedule(self) -> FixedAnnouncement:
         from natm_bot.errors import UsageError
-        from natm_bot.recurrence import parse_repeat
+        from natm_bot.recurrence import check_schedule, parse_repeat
         from natm_bot.timeutil import exists, parse_local, zone
 
         try:
             local = parse_local(self.start)
+            # the rules of `!meeting add`: a rule the bot can keep, starting on one of its dates
+            check_schedule(local, self.timezone, parse_repeat(self.repeat or ""))
             if not exists(local, zone(self.timezone)):
                 raise ValueError(f"{self.start} does not exist in {self.timezone} (DST gap)")
-            parse_repeat(self.repeat or "")
         except UsageError as exc:
             raise ValueError(str(exc).replace("`", "")) from None
         return self

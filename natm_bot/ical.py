@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from natm_bot.recurrence import Schedule
+from natm_bot.rrules import ics_rule
 from natm_bot.storage.meetings import Meeting
 from natm_bot.text import neutralise
 
@@ -20,6 +22,12 @@ def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
     cal.add("x-wr-calname", "NATM meetings")
     for meeting in meetings:
         tz = ZoneInfo(meeting.timezone)
+        # The calendar says what the bot announces: its first date (which an older version
+        # may have stored off its rule) and the rule as the bot keeps it, or none at all.
+        schedule = Schedule(meeting.start_local, meeting.timezone, meeting.rrule)
+        first = schedule.first_local()
+        if first is None:
+            continue
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{domain}")
         event.add("dtstamp", now.astimezone(UTC))
@@ -30,10 +38,10 @@ def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
         if meeting.link:
             event.add("url", neutralise(meeting.link))
             event.add("location", neutralise(meeting.link))
-        event.add("dtstart", meeting.start_local.replace(tzinfo=tz))
+        event.add("dtstart", first.replace(tzinfo=tz))
         event.add("duration", timedelta(minutes=meeting.duration_minutes))
-        if meeting.rrule:
-            event.add("rrule", vRecur.from_ical(meeting.rrule))
+        if schedule.usable_rule:
+            event.add("rrule", vRecur.from_ical(ics_rule(schedule.usable_rule, tz)))
         for skipped in sorted(meeting.exceptions):
             event.add("exdate", datetime.fromtimestamp(skipped, UTC).astimezone(tz))
         cal.add_component(event)

@@ -13,7 +13,7 @@ from natm_bot.arguments import counting_number
 from natm_bot.errors import NotFound, UsageError
 from natm_bot.fields import parse_fields
 from natm_bot.meeting_changes import Carry, Edit, MeetingChange, plan_carry, schedule_changed
-from natm_bot.recurrence import Schedule, parse_repeat
+from natm_bot.recurrence import Schedule, check_schedule, parse_repeat
 from natm_bot.rendering import md_escape
 from natm_bot.storage.meetings import (
     AnnouncementLedger,
@@ -70,6 +70,7 @@ FAILURES = {
     ERROR: "an unexpected error (see the bot's log)",
 }
 RECENT_ANNOUNCEMENTS = 3  # how many `!meeting <n>` shows to organisers
+PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
 
 
 def describe_failure(code: str) -> str:
@@ -219,12 +220,31 @@ class MeetingService:
         tz = zone(updated.timezone)
         if "when" in fields or "tz" in fields or creating:
             self._check_start(updated, tz)
+        if {"when", "tz", "repeat"} & fields.keys() or creating:
+            now_local = self.app.clock.now().astimezone(tz).replace(tzinfo=None)
+            try:
+                check_schedule(
+                    updated.start_local, updated.timezone, updated.rrule, not_before=now_local
+                )
+            except UsageError as exc:
+                raise UsageError(f"{exc} Example: {EXAMPLE}") from None
         if not schedule_of(updated).next_after(self.app.clock.now()):
             raise UsageError("With that repeat rule the meeting would never happen again.")
         return updated
 
     def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
         local = meeting.start_local
+        now_local = self.app.clock.now().astimezone(tz).replace(tzinfo=None)
+        if local > now_local + PLAN_AHEAD:  # also keeps year 9999 away from the arithmetic
+            raise UsageError(
+                f"{local:%Y-%m-%d} is too far ahead: meetings can be planned at most "
+                f"{PLAN_AHEAD.days // 365} years ahead. Example: {EXAMPLE}"
+            )
+        if local < now_local - timedelta(days=1):
+            raise UsageError(
+                f"{local:%Y-%m-%d %H:%M} ({meeting.timezone}) is in the past; meetings are "
+                f"planned ahead. Example: {EXAMPLE}"
+            )
         if not exists(local, tz):
             shown = to_utc(local, tz).astimezone(tz)
             raise UsageError(

@@ -14,7 +14,7 @@ _WHEN_RE = re.compile(
 )
 _SPAN_RE = re.compile(r"(\d+)\s*(w|d|h|m|min)", re.IGNORECASE)
 _SPAN_UNITS = {"w": 10080, "d": 1440, "h": 60, "m": 1, "min": 1}
-WHEN_EXAMPLE = "2026-12-08 18:00"
+WHEN_EXAMPLE = "2027-01-05 18:00"  # a first Tuesday, as the examples repeat
 
 
 def zone(name: str) -> ZoneInfo:
@@ -70,6 +70,8 @@ def parse_span(text: str, *, allow_zero: bool = False) -> int:
         raise UsageError(
             f"“{md_escape(text[:30])}” is not a length of time; write e.g. `90m`, `1h30m` or `2d`."
         )
+    if any(len(n) > 6 for n, _ in parts):  # a million of anything is too long for any use
+        raise UsageError(f"“{md_escape(text[:30])}” is far too long a time.")
     minutes = sum(int(n) * _SPAN_UNITS[u] for n, u in parts)
     if minutes == 0 and not allow_zero:
         raise UsageError("A duration must be longer than zero, e.g. `60m`.")

@@ -160,7 +160,7 @@ async def test_edit_moves_the_announcements(bot: ChatHarness) -> None:
         ('title=x when="2020-04-01 10:00" tz=UTC', "is in the past"),
         ('title=x when="2027-03-28 02:30" tz=Europe/Berlin', "does not exist in Europe/Berlin"),
         ('title=x when="2027-04-01 10:00" tz=UTC duration=0', "longer than zero"),
-        ('title=x when="tomorrow" tz=UTC', "2026-12-08 18:00"),
+        ('title=x when="tomorrow" tz=UTC', "2027-01-05 18:00"),
         (
             'title=x when="2027-04-01 10:00" tz=UTC repeat=sometimes',
             "I don't understand the repeat",

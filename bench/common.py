@@ -68,6 +68,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def open_fds(pid: int) -> int:
+    """How many file descriptors a process has open (entries of /proc/PID/fd)."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def file_size(path: Path) -> int:
+    """Size of a file in bytes; 0 when it does not exist (a WAL between checkpoints)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used."""
     with open(f"/proc/{pid}/stat") as handle:

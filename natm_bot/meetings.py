@@ -187,6 +187,10 @@ class MeetingService:
             raise UsageError(
                 "Give the day to cancel as `YYYY-MM-DD`, e.g. `2026-12-15`."
             ) from None
+        today = self.app.clock.now().date()
+        if not today - timedelta(days=1) <= wanted <= today + 2 * PLAN_AHEAD:
+            # also keeps year 1 and year 9999 away from the date arithmetic below
+            raise NotFound(f"Meeting #{meeting.id} has no date on {wanted.isoformat()}.")
         tz = zone(meeting.timezone)
         start = to_utc(datetime.combine(wanted, datetime.min.time()), tz) - timedelta(hours=1)
         candidates = [

@@ -214,6 +214,18 @@ async def test_editing_into_year_9999_or_a_huge_number_gets_a_clear_error(
     assert "10:00" in await bot.ask("!meeting 1")
 
 
+async def test_cancelling_a_date_in_year_9999_or_year_1_gets_a_clear_error(
+    bot: ChatHarness,
+) -> None:
+    await bot.ask(
+        '!meeting add title=x when="2027-03-02 10:00" tz=UTC repeat=weekly', sender=ADMIN
+    )
+    for day in ("9999-12-31", "0001-01-01"):
+        body = await bot.ask(f"!meeting cancel 1 {day}", sender=ADMIN)
+        assert f"Meeting #1 has no date on {day}" in body, body
+    assert "2027-03-09" in await bot.ask("!meeting cancel 1 2027-03-09", sender=ADMIN)
+
+
 # ----- 8. a start the rule would skip, and the README's own example --------------------------
 
 

@@ -223,7 +223,8 @@ async def test_cancelling_a_date_in_year_9999_or_year_1_gets_a_clear_error(
     for day in ("9999-12-31", "0001-01-01"):
         body = await bot.ask(f"!meeting cancel 1 {day}", sender=ADMIN)
         assert f"Meeting #1 has no date on {day}" in body, body
-    assert "2027-03-09" in await bot.ask("!meeting cancel 1 2027-03-09", sender=ADMIN)
+    body = await bot.ask("!meeting cancel 1 2027-03-09", sender=ADMIN)
+    assert body.startswith("Cancelled #1 x on Tue 9 Mar 2027"), body
 
 
 # ----- 8. a start the rule would skip, and the README's own example --------------------------

@@ -84,7 +84,10 @@ class Dispatcher:
         invocation = self.parse(message.body[: limit + 1])
         if invocation is None:
             return None
-        verdict = self._app.limiter.check(message.sender, self._app.clock.now())
+        # Judged by when it was typed (as the homeserver says, never in the future), so that
+        # commands typed at a calm pace while the bot was away are not taken for a flood.
+        typed = min(message.timestamp, self._app.clock.now())
+        verdict = self._app.limiter.check(message.sender, typed)
         if verdict == "drop":
             return []
         if verdict == "warn":

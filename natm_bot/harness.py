@@ -100,14 +100,17 @@ class ChatHarness:
         room: str = LOBBY,
         is_direct: bool = False,
         event_id: str | None = None,
+        typed_at: datetime | None = None,
     ) -> list[Seen]:
-        """Type `text` as `sender` in `room`; the replies the bot sent for it."""
+        """Type `text` as `sender` in `room` (now, or at `typed_at` as if the bot had been
+        away); the replies the bot sent for it."""
         message = Message(
             room_id=RoomId(room),
             sender=UserId(sender),
             body=text,
             event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
             is_direct=is_direct,
+            timestamp=typed_at or self.clock.now(),
         )
         return [self._seen(out) for out in await self.app.process(message)]
 

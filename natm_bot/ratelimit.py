@@ -30,9 +30,11 @@ class RateLimiter:
             if len(self._buckets) >= MAX_TRACKED:
                 self._forget_idle(now)
             bucket = self._buckets[user] = _Bucket(float(self.burst), now)
+        # Times only move forward: an older time (a command typed earlier, handled now)
+        # refills nothing, so no timestamp can buy more than the steady rate.
         elapsed = max(0.0, (now - bucket.updated).total_seconds())
         bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)
-        bucket.updated = now
+        bucket.updated = max(bucket.updated, now)
         if bucket.tokens >= self.burst:
             bucket.warned = False  # they slowed down: a later flood earns a new notice
         if bucket.tokens >= 1:

@@ -111,6 +111,18 @@ async def test_an_unconfirmed_forgetme_is_not_remembered_for_months(bot: ChatHar
     assert list(bot.app.privacy._confirming) == [ALICE]  # no id of the others stays in memory
 
 
+async def test_commands_typed_calmly_while_the_bot_was_away_are_all_answered(
+    tmp_path: Path,
+) -> None:
+    async with ChatHarness(make_config(tmp_path, rate_limited=True)) as bot:
+        back = bot.clock.now()
+        typed = [back - timedelta(minutes=30 - n) for n in range(25)]  # one a minute
+        replies = [await bot.send("!principles 1", sender=ALICE, typed_at=t) for t in typed]
+        assert all(r and "Data extraction" in r[0].body for r in replies), replies
+        flood = [await bot.send("!principles 2", sender=BOB, typed_at=back) for _ in range(12)]
+        assert sum("slow down" in r[0].body for r in flood if r) == 1  # a real flood still is
+
+
 async def test_a_flood_gets_one_slow_down_and_others_are_still_answered(tmp_path: Path) -> None:
     async with ChatHarness(make_config(tmp_path, rate_limited=True)) as bot:
         await _flood(bot)

@@ -96,15 +96,22 @@ class Person:
         encrypted: bool = False,
         direct: bool = False,
         name: str = "room",
+        power: dict[str, int] | None = None,
     ) -> str:
-        """A new room with the given people invited; waits until this client knows it."""
+        """A new room with the given people invited (and power levels, by Matrix id); waits
+        until this client knows it."""
         state = (
             [{"type": "m.room.encryption", "state_key": "", "content": MEGOLM}]
             if encrypted
             else []
         )
+        override = {"users": power} if power else None  # the creator is above any level
         response = await self.client.room_create(
-            name=name, invite=invite, initial_state=state, is_direct=direct
+            name=name,
+            invite=invite,
+            initial_state=state,
+            is_direct=direct,
+            power_level_override=override,
         )
         assert isinstance(response, RoomCreateResponse), response
         await self.wait_for(lambda: response.room_id in self.client.rooms, "the new room")

@@ -1,0 +1,53 @@
+"""Organisers' reach and the meeting guardrails, judged by a real homeserver's power levels."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.conftest import BotFactory
+from tests.integration.people import Person
+
+People = Callable[[str], Awaitable[Person]]
+
+
+async def test_a_moderator_of_one_room_cannot_reach_meetings_of_another(
+    people: People, make_bot: BotFactory
+) -> None:
+    admin, moderator = await people("admin"), await people("moderator")
+    bot = make_bot(admins=(admin.mxid,))
+    await bot.start()
+    mine = await admin.create_room([bot.user_id, moderator.mxid], power={moderator.mxid: 50})
+    theirs = await admin.create_room([bot.user_id])
+    await moderator.client.join(mine)
+    for room in (mine, theirs):
+        await admin.wait_joined(room, bot.user_id)
+    await moderator.wait_joined(mine, moderator.mxid)
+
+    async def says(person: Person, room: str, text: str) -> str:
+        event = await person.ask(room, text, bot.user_id)
+        return str(event.source["content"]["body"])
+
+    when = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    planned = await says(admin, theirs, f'!meeting add title=Theirs when="{when}" tz=UTC')
+    assert planned.startswith("Planned #1"), planned
+    refused = await says(moderator, mine, "!meeting cancel 1")
+    assert refused.startswith("Sorry"), refused
+    assert "Theirs" in await says(moderator, mine, "!meeting 1")  # still planned
+    into_theirs = f'!meeting add title=Mine when="{when}" tz=UTC rooms={theirs}'
+    assert (await says(moderator, mine, into_theirs)).startswith("Sorry")
+    own = await says(moderator, mine, f'!meeting add title=Mine when="{when}" tz=UTC')
+    assert own.startswith("Planned #2"), own
+
+    for hostile in (
+        f'!meeting add title=x when="{when}" tz=UTC repeat="FREQ=DAILY;INTERVAL=0"',
+        f'!meeting add title=x when="{when}" tz=UTC repeat="FREQ=SECONDLY"',
+        f'!meeting add title=x when="{when}" tz=UTC '
+        'link="https://a.example/x [Official login](https://evil.example/p) @room"',
+        '!meeting add title=x when="9999-12-31 18:00" tz=UTC',
+        f'!meeting add title="RTL \u202eexe.png" when="{when}" tz=UTC',
+    ):
+        answer = await says(moderator, mine, hostile)
+        assert not answer.startswith("Planned") and "went wrong" not in answer, answer
+    listed = await says(moderator, mine, "!meetings")
+    assert "Mine" in listed and "Theirs" in listed and "exe.png" not in listed

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
 from natm_bot.content import MAX_CAPACITY, GroupSeed
+from natm_bot.content import lookup_key as _key
 from natm_bot.errors import CommandError, NotFound, UsageError
 from natm_bot.messages import Reply, RoomId, UserId
 from natm_bot.rendering import md_escape
@@ -30,10 +31,6 @@ __all__ = [
     "LeaveOutcome",
     "Signup",
 ]
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
 
 
 def slug(name: str) -> str:

@@ -53,7 +53,8 @@ class Intake:
             self._failed(fault)
             return self._hold(messages)
         self._saved(held, answered)
-        return [m for m in fresh if m.event_id not in {h.event_id for h in held}]
+        enqueued = {h.event_id for h in held}  # answered, or waiting for a worker, already
+        return [m for m in fresh if m.event_id not in enqueued]
 
     async def done(self, message: Message) -> None:
         """Record a command as answered; held in memory while the database cannot save."""

@@ -36,19 +36,16 @@ class Job:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.failing_since: float | None = None
-        self.failures = 0
-        self.runs = 0
+        self.failures = 0  # failed runs in a row
         self._drill = f"fail-once:{name}" in drills()
 
     @property
     def healthy(self) -> bool:
         """The last run worked (or none has run yet)."""
-        return self.failing_since is None
+        return self.failures == 0
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T | None:
         """Run `work` once; None when it failed (logged once per streak of failures)."""
-        self.runs += 1
         started = time.monotonic()
         try:
             if self._drill:
@@ -62,15 +59,14 @@ class Job:
             return None
         if not self.healthy:
             log.info("%s works again after %d failed runs", self.name, self.failures)
-            self.failing_since, self.failures = None, 0
+            self.failures = 0
         log.debug("%s ran in %.0f ms", self.name, (time.monotonic() - started) * 1000)
         return result
 
     def failed(self, exc: Exception) -> None:
         """Count a failed run (logged once per streak, with a reference)."""
         self.failures += 1
-        if self.healthy:
-            self.failing_since = time.monotonic()
+        if self.failures == 1:
             ref = secrets.token_hex(4)
             log.error(
                 "%s failed (ref %s): %s; it runs again on schedule",

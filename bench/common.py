@@ -1,7 +1,7 @@
 """Shared pieces of the benchmark scripts: the machine, percentiles, process sampling.
 
 The homeserver, the people and the bot process are the very ones the integration tests
-use (natm_bot.devserver.LocalSynapse, tests.integration.people.Person / BotProcess).
+use (natm_bot.testing.devserver.LocalSynapse, tests.integration.people.Person / BotProcess).
 """
 
 from __future__ import annotations

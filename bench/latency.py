@@ -47,7 +47,7 @@ from nio import (
 )
 
 from bench.common import machine, percentiles, table
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
 FLOOR_PASSWORD_ENV = "NATM_BENCH_FLOOR_PASSWORD"

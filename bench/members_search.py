@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from natm_bot.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness, make_config
 
 
 def _words(text: str) -> list[str]:

@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Sampler, cpu_seconds, machine, percentiles, rss_mb, table
 from bench.members_search import ADJECTIVES, COMMON, NOUNS, PLACES, organisations
 from natm_bot.app import App
-from natm_bot.config import load_config
-from natm_bot.devserver import LocalSynapse
-from natm_bot.errors import UsageError
+from natm_bot.config.settings import load_config
+from natm_bot.core.errors import UsageError
 from natm_bot.storage.groups import Group
+from natm_bot.testing.devserver import LocalSynapse
 from natm_bot.transport.memory import MemoryTransport
 from tests.integration.people import BotProcess, Person
 

@@ -44,16 +44,16 @@ from nio import Event, MatrixRoom, MegolmEvent, RoomMessageNotice, SyncResponse
 
 from bench.common import machine, percentiles, rss_mb, table
 from bench.scale import generated_meetings
-from natm_bot.announcer import txn_id_for
 from natm_bot.app import App
-from natm_bot.clock import SystemClock
-from natm_bot.config import load_config
-from natm_bot.devserver import LocalSynapse
-from natm_bot.harness import make_config
-from natm_bot.meetings import occurrence_key
-from natm_bot.messages import Outgoing
+from natm_bot.config.settings import load_config
+from natm_bot.core.clock import SystemClock
+from natm_bot.core.messages import Outgoing
+from natm_bot.features.meetings.announcer import txn_id_for
+from natm_bot.features.meetings.service import occurrence_key
+from natm_bot.matrix.sending import message_content
 from natm_bot.storage.meetings import LedgerKey
-from natm_bot.transport.matrix import message_content
+from natm_bot.testing.devserver import LocalSynapse
+from natm_bot.testing.harness import make_config
 from natm_bot.transport.memory import MemoryTransport
 from tests.integration.people import BotProcess, Person
 

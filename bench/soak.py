@@ -67,7 +67,7 @@ from bench.common import (
     rss_mb,
     table,
 )
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
 MIX = (

@@ -50,11 +50,11 @@ from nio import (
 )
 
 from bench.common import Sampler, cpu_seconds, machine, percentiles, table
-from natm_bot.devserver import LocalSynapse
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.messages import EventId, Message, RoomId, UserId
+from natm_bot.core.messages import EventId, Message, RoomId, UserId
+from natm_bot.matrix.sending import message_content
 from natm_bot.storage.events import EventLedger
-from natm_bot.transport.matrix import message_content
+from natm_bot.testing.devserver import LocalSynapse
+from natm_bot.testing.harness import ChatHarness, make_config
 from tests.integration.people import BotProcess
 
 SAFETY = {"rate_burst": 1000, "rate_per_minute": 6000}

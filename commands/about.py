@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 from natm_bot.api import Context, NotFound, Reply, Rest, command, md_escape
-from natm_bot.content import Term
+from natm_bot.config.content import Term
 
 
 @command("about", aliases=("natm", "info", "acerca", "apropos", "sobre"))

@@ -19,8 +19,10 @@ from natm_bot.api import (
     counting_number,
     md_escape,
 )
-from natm_bot.content import MAX_CAPACITY, GroupsFile
-from natm_bot.groups import (
+from natm_bot.config.content import MAX_CAPACITY, GroupsFile
+from natm_bot.config.validation import ROOM_RE, FileProblems, validate_file
+from natm_bot.core.text import write_csv
+from natm_bot.features.groups.service import (
     CAPACITY_RULE,
     SIGNUP_COLUMNS,
     Group,
@@ -32,8 +34,6 @@ from natm_bot.groups import (
     signup_row,
     tell_coordinators,
 )
-from natm_bot.text import write_csv
-from natm_bot.validation import ROOM_RE, FileProblems, validate_file
 
 
 def _name(group: Group) -> str:

@@ -15,19 +15,19 @@ from natm_bot.api import (
     md_escape,
     md_link,
 )
-from natm_bot.ical import calendar
-from natm_bot.meeting_changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
-from natm_bot.meetings import (
+from natm_bot.features.meetings.changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
+from natm_bot.features.meetings.ical import calendar
+from natm_bot.features.meetings.recurrence import describe_repeat
+from natm_bot.features.meetings.service import (
     MeetingArg,
     describe_failure,
     parse_answer,
     rooms_text,
     schedule_of,
 )
-from natm_bot.offline import calendar_domain
-from natm_bot.recurrence import describe_repeat
+from natm_bot.features.meetings.timeutil import full_time, span_text, zone
+from natm_bot.frontends.offline import calendar_domain
 from natm_bot.storage.meetings import AnnouncementRecord, Answered, Meeting
-from natm_bot.timeutil import full_time, span_text, zone
 
 ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
 

@@ -16,9 +16,10 @@ from natm_bot.api import (
     command,
     md_escape,
 )
-from natm_bot.countries import country_name, language_name
-from natm_bot.fields import parse_fields
-from natm_bot.members import (
+from natm_bot.config.countries import country_name, language_name
+from natm_bot.config.validation import FileProblems
+from natm_bot.engine.fields import parse_fields
+from natm_bot.features.members.service import (
     EDITABLE,
     FIELDS,
     MAX_DESCRIPTION,
@@ -27,7 +28,6 @@ from natm_bot.members import (
     Organisation,
     Search,
 )
-from natm_bot.validation import FileProblems
 
 _PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
 _SNIPPET = 100

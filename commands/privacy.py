@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from natm_bot.api import Context, Perm, Reply, command, md_escape
-from natm_bot.groups import announce_promotions
+from natm_bot.features.groups.service import announce_promotions
 
 
 @command("mydata", aliases=("misdatos", "mesdonnees", "meusdados", "privacy"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from natm_bot.api import Context, Reply, Rest, command, md_escape
-from natm_bot.content import Reading
+from natm_bot.config.content import Reading
 
 
 def _line(ctx: Context, reading: Reading) -> str:

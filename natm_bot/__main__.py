@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from natm_bot.cli import main
+from natm_bot.frontends.cli import main
 
 sys.exit(main())

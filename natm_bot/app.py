@@ -6,20 +6,20 @@ import hashlib
 import logging
 from datetime import timedelta
 
-from natm_bot.announcer import Announcer
-from natm_bot.clock import Clock, SystemClock
-from natm_bot.config import Config
-from natm_bot.content import Content, load_content
-from natm_bot.dispatch import Dispatcher
-from natm_bot.groups import GroupService
-from natm_bot.meetings import MeetingService
-from natm_bot.members import MemberService
-from natm_bot.messages import Message, Outgoing, Reply, RoomId
-from natm_bot.permissions import Permissions
-from natm_bot.privacy import PrivacyService
-from natm_bot.ratelimit import RateLimiter
-from natm_bot.registry import Registry
-from natm_bot.scheduler import Scheduler
+from natm_bot.config.content import Content, load_content
+from natm_bot.config.settings import Config
+from natm_bot.core.clock import Clock, SystemClock
+from natm_bot.core.messages import Message, Outgoing, Reply, RoomId
+from natm_bot.engine.dispatch import Dispatcher
+from natm_bot.engine.ratelimit import RateLimiter
+from natm_bot.engine.registry import Registry
+from natm_bot.features.groups.service import GroupService
+from natm_bot.features.meetings.announcer import Announcer
+from natm_bot.features.meetings.scheduler import Scheduler
+from natm_bot.features.meetings.service import MeetingService
+from natm_bot.features.members.service import MemberService
+from natm_bot.features.permissions import Permissions
+from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.transport import Transport
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from natm_bot.content import localized
-from natm_bot.messages import Message
-from natm_bot.rendering import md_escape
+from natm_bot.config.content import localized
+from natm_bot.core.messages import Message
+from natm_bot.engine.rendering import md_escape
 
 if TYPE_CHECKING:
     from natm_bot.app import App
-    from natm_bot.config import Config
-    from natm_bot.content import Content
-    from natm_bot.registry import Registry
+    from natm_bot.config.content import Content
+    from natm_bot.config.settings import Config
+    from natm_bot.engine.registry import Registry
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness, make_config
 
 ADMIN = "@admin:localhost"
 ALICE = "@alice:localhost"

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from natm_bot.messages import EventId, Message, RoomId, UserId
+from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.database import Database
 
 _COLUMNS = "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from natm_bot.messages import Outgoing, RoomId, UserId
+from natm_bot.core.messages import Outgoing, RoomId, UserId
 
 
 class Transport(Protocol):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-from natm_bot.messages import Outgoing, RoomId, UserId
-from natm_bot.transport.matrix import SendFailed
+from natm_bot.core.messages import Outgoing, RoomId, UserId
+from natm_bot.matrix.sending import SendFailed
 
 REFUSALS = {
     "M_FORBIDDEN": "You are not allowed to send messages in this room",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from natm_bot.harness import ChatHarness
+from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.cli import main
-from natm_bot.config import load_config
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.offline import offline_app
-from natm_bot.paths import bundled
+from natm_bot.config.paths import bundled
+from natm_bot.config.settings import load_config
+from natm_bot.frontends.cli import main
+from natm_bot.frontends.offline import offline_app
+from natm_bot.testing.harness import ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE
 
 COORD = "@coord:localhost"

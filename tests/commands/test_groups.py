@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.harness import LOBBY, ChatHarness, make_config
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 COORD = "@coord:localhost"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from natm_bot.harness import ChatHarness
-from natm_bot.meetings import FIELDS
-from natm_bot.registry import CommandSpec
+from natm_bot.engine.registry import CommandSpec
+from natm_bot.features.meetings.service import FIELDS
+from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN
 
 

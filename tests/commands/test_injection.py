@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from natm_bot.harness import ChatHarness, Seen
-from natm_bot.messages import Reply
-from natm_bot.transport.matrix import MAX_CONTENT_BYTES, message_content
+from natm_bot.core.messages import Reply
+from natm_bot.matrix.sending import MAX_CONTENT_BYTES, message_content
+from natm_bot.testing.harness import ChatHarness, Seen
 from tests.conftest import ADMIN
 
 IMG = '<img src=x onerror="alert(1)">'

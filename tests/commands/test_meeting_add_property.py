@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.clock import ManualClock
-from natm_bot.harness import ChatHarness, make_config
+from natm_bot.core.clock import ManualClock
+from natm_bot.testing.harness import ChatHarness, make_config
 from tests.conftest import ADMIN
 from tests.deadline import deadline
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from natm_bot.clock import ManualClock
-from natm_bot.harness import ChatHarness, Seen, make_config
-from natm_bot.meetings import schedule_of
+from natm_bot.core.clock import ManualClock
+from natm_bot.features.meetings.service import schedule_of
+from natm_bot.testing.harness import ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

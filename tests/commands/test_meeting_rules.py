@@ -14,11 +14,11 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event
 
-from natm_bot.cli import main
-from natm_bot.clock import ManualClock
-from natm_bot.config import Config, load_config
-from natm_bot.harness import ChatHarness, Seen, make_config
-from natm_bot.offline import offline_app
+from natm_bot.config.settings import Config, load_config
+from natm_bot.core.clock import ManualClock
+from natm_bot.frontends.cli import main
+from natm_bot.frontends.offline import offline_app
+from natm_bot.testing.harness import ChatHarness, Seen, make_config
 from tests.conftest import ADMIN
 from tests.deadline import deadline
 

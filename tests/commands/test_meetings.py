@@ -16,10 +16,10 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from natm_bot.clock import ManualClock
-from natm_bot.config import Config
-from natm_bot.harness import LOBBY, ChatHarness, Seen, make_config
-from natm_bot.messages import RoomId
+from natm_bot.config.settings import Config
+from natm_bot.core.clock import ManualClock
+from natm_bot.core.messages import RoomId
+from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from natm_bot.harness import LOBBY, ChatHarness, make_config
-from natm_bot.paths import bundled
+from natm_bot.config.paths import bundled
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 CAROL = "@carol-applicant:localhost"

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from natm_bot.arguments import counting_number
-from natm_bot.content import load_content
-from natm_bot.harness import ChatHarness
-from natm_bot.paths import bundled
-from natm_bot.validation import FileProblems
+from natm_bot.config.content import load_content
+from natm_bot.config.paths import bundled
+from natm_bot.config.validation import FileProblems
+from natm_bot.engine.arguments import counting_number
+from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN
 
 

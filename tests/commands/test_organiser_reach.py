@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.clock import ManualClock
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.messages import RoomId, UserId
+from natm_bot.core.clock import ManualClock
+from natm_bot.core.messages import RoomId, UserId
+from natm_bot.testing.harness import ChatHarness, make_config
 from tests.conftest import ADMIN
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

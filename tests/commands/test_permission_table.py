@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.clock import ManualClock
-from natm_bot.harness import LOBBY, ChatHarness, make_config
-from natm_bot.messages import RoomId, UserId
+from natm_bot.core.clock import ManualClock
+from natm_bot.core.messages import RoomId, UserId
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.commands.test_members import CAROL, GOOD_APPLICATION
 from tests.conftest import ADMIN, ALICE, BOB
 

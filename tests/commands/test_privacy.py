@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from natm_bot.harness import LOBBY, ChatHarness, make_config
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 CAROL = "@carol:localhost"

@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from natm_bot.harness import ChatHarness
 from natm_bot.storage.groups import Group
 from natm_bot.storage.meetings import Meeting
+from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN, ALICE
 
 RLO = "\u202e"  # right-to-left override: "RTL \u202egnp.exe" shows as "RTL exe.png"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
 _counter = itertools.count(1)

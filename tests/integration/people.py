@@ -25,7 +25,7 @@ from nio import (
     SyncResponse,
 )
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 
 WAIT = 30.0
 MEGOLM = {"algorithm": "m.megolm.v1.aes-sha2"}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from nio import RoomKickResponse
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.conftest import BotFactory
 from tests.integration.people import Person
 from tests.integration.proxy import CountingProxy, Hit

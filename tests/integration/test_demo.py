@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from nio import RoomMessageNotice
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import Person
 
 PRINCIPLE_1 = "Data extraction is illegitimate."

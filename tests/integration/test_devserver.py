@@ -23,7 +23,7 @@ from nio import (
     SyncResponse,
 )
 
-from natm_bot.devserver import LocalSynapse, MatrixRequestError
+from natm_bot.testing.devserver import LocalSynapse, MatrixRequestError
 
 NewUser = Callable[[str], tuple[str, str]]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, RoomSendResponse
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
 People = Callable[[str], Awaitable[Person]]

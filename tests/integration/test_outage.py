@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from nio import RoomMessageNotice
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import WAIT, BotProcess, Person, devices_of
 from tests.integration.proxy import CountingProxy
 

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 
-from natm_bot.devserver import LocalSynapse
+from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.conftest import BotFactory
 from tests.integration.people import BotProcess, Person, devices_of
 

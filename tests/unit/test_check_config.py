@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from natm_bot.cli import main
+from natm_bot.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNOUNCEMENT = {

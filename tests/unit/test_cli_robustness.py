@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from natm_bot.cli import _parser, main
+from natm_bot.frontends.cli import _parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "name,category,country,languages,website,description,contact,joined\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from natm_bot.cli import main
-from natm_bot.config import load_config, parse_duration
-from natm_bot.validation import FileProblems
+from natm_bot.config.settings import load_config, parse_duration
+from natm_bot.config.validation import FileProblems
+from natm_bot.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.arguments import normalise
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.messages import EventId, Message, RoomId, UserId
+from natm_bot.core.messages import EventId, Message, RoomId, UserId
+from natm_bot.engine.arguments import normalise
+from natm_bot.testing.harness import ChatHarness, make_config
 
 _ids = itertools.count()
 WORDS = st.sampled_from(

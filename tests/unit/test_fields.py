@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from natm_bot.errors import UsageError
-from natm_bot.fields import parse_fields
+from natm_bot.core.errors import UsageError
+from natm_bot.engine.fields import parse_fields
 
 
 def test_quoted_and_bare_values() -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from natm_bot.cli import main
-from natm_bot.config import load_config
-from natm_bot.content import load_content
-from natm_bot.offline import offline_app
-from natm_bot.paths import bundled
-from natm_bot.validation import FileProblems
+from natm_bot.config.content import load_content
+from natm_bot.config.paths import bundled
+from natm_bot.config.settings import load_config
+from natm_bot.config.validation import FileProblems
+from natm_bot.frontends.cli import main
+from natm_bot.frontends.offline import offline_app
 from tests.conftest import ALICE
 
 HEADER = "name,category,country,languages,website,description,contact,joined\n"

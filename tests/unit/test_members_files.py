@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from natm_bot.cli import main
-from natm_bot.config import load_config
-from natm_bot.offline import offline_app
+from natm_bot.config.settings import load_config
+from natm_bot.frontends.cli import main
+from natm_bot.frontends.offline import offline_app
 
 YAML_FILE = """members:
   - name: "Example Community Network"

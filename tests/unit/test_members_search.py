@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.countries import country_code, country_name, is_language, language_name
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.messages import EventId, Message, RoomId, UserId
+from natm_bot.config.countries import country_code, country_name, is_language, language_name
+from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.members import fts_query
+from natm_bot.testing.harness import ChatHarness, make_config
 
 _ids = itertools.count()
 

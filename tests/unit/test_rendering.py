@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from natm_bot.rendering import html_to_text, md_escape, render
+from natm_bot.engine.rendering import html_to_text, md_escape, render
 
 
 def test_lists_keep_their_numbers_and_bullets_in_plain_text() -> None:

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.cli import main
-from natm_bot.errors import UsageError
-from natm_bot.recurrence import Schedule, check_schedule, parse_repeat
-from natm_bot.rrules import ics_rule, local_rule
-from natm_bot.timeutil import to_utc
+from natm_bot.core.errors import UsageError
+from natm_bot.features.meetings.recurrence import Schedule, check_schedule, parse_repeat
+from natm_bot.features.meetings.rrules import ics_rule, local_rule
+from natm_bot.features.meetings.timeutil import to_utc
+from natm_bot.frontends.cli import main
 
 
 def _announcement(repeat: str, start: str = "2027-01-04 09:00") -> str:

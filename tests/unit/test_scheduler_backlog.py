@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from natm_bot.app import App
-from natm_bot.clock import SystemClock
-from natm_bot.harness import make_config
-from natm_bot.messages import Outgoing
+from natm_bot.core.clock import SystemClock
+from natm_bot.core.messages import Outgoing
+from natm_bot.testing.harness import make_config
 from natm_bot.transport.memory import MemoryTransport
 
 

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.harness import ChatHarness, make_config
-from natm_bot.rendering import md_link, render
-from natm_bot.text import (
+from natm_bot.config.validation import unsafe_texts
+from natm_bot.core.text import (
     REPLACEMENT,
     UnsafeText,
     checked,
@@ -28,7 +27,8 @@ from natm_bot.text import (
     plain_url,
     write_csv,
 )
-from natm_bot.validation import unsafe_texts
+from natm_bot.engine.rendering import md_link, render
+from natm_bot.testing.harness import ChatHarness, make_config
 
 ADMIN = "@admin:localhost"
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -10,9 +10,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.config import Config
-from natm_bot.content import AboutFile, GlossaryFile, GroupsFile, PrinciplesFile, ReadingsFile
-from natm_bot.validation import FileProblems, Strict, parse_yaml, validate_file
+from natm_bot.config.content import (
+    AboutFile,
+    GlossaryFile,
+    GroupsFile,
+    PrinciplesFile,
+    ReadingsFile,
+)
+from natm_bot.config.settings import Config
+from natm_bot.config.validation import FileProblems, Strict, parse_yaml, validate_file
 
 FILES = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

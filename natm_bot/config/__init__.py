@@ -1,0 +1,1 @@
+"""What the operator gives: bot.yaml and the data/ files, validated."""

@@ -1,0 +1,1 @@
+"""Shared building blocks: messages, errors, the clock, text safety, supervised jobs."""

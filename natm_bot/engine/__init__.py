@@ -1,0 +1,1 @@
+"""The command engine: registry, arguments, dispatch, permission levels, rendering."""

@@ -1,0 +1,159 @@
+"""From a message to replies: parse, find the command, check permission, bind, run, report."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from natm_bot.context import Context
+from natm_bot.core.errors import CommandError, UsageError
+from natm_bot.core.messages import Message, Reply
+from natm_bot.engine.arguments import bind, normalise
+from natm_bot.engine.registry import CommandSpec, Perm
+from natm_bot.engine.rendering import md_escape
+from natm_bot.storage import StorageUnavailable
+
+if TYPE_CHECKING:
+    from natm_bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+def cannot_save(state: str) -> str:
+    """What a person is told when the database cannot save their request right now."""
+    return (
+        f"Sorry, I can't save anything right now: my database is {state}. Nothing was "
+        "changed; please try again in a few minutes. (Reading commands still work.)"
+    )
+
+
+# A Matrix rich-reply fallback: quoted lines ("> …") then a blank line, before the new text.
+_FALLBACK_RE = re.compile(r"\A(?:>[^\n]*\n)+\n")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A command-shaped message split into the name typed and the argument text."""
+
+    typed: str
+    spec: CommandSpec | None
+    args: str
+
+
+def strip_reply_fallback(body: str) -> str:
+    """The text a person typed, without the quoted message a reply carries."""
+    return _FALLBACK_RE.sub("", body, count=1)
+
+
+class Dispatcher:
+    """Turns command messages into replies; never lets an exception escape."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def parse(self, body: str) -> Invocation | None:
+        """The invocation in `body`, or None when it is not a command."""
+        prefix = self._app.config.bot.prefix
+        text = normalise(strip_reply_fallback(body)).strip()
+        if not text.startswith(prefix):
+            return None
+        rest = text[len(prefix) :]
+        if not rest or rest[0].isspace() or rest.startswith(prefix):
+            return None
+        words = rest.split(maxsplit=2)
+        registry = self._app.registry
+        if len(words) >= 2 and (spec := registry.get(f"{words[0]} {words[1]}")):
+            return Invocation(f"{words[0]} {words[1]}", spec, " ".join(words[2:]))
+        name, _, args = rest.partition(" ")
+        name = name.split("\n")[0]
+        args = rest[len(name) :].strip()
+        return Invocation(name, registry.get(name), args)
+
+    async def dispatch(self, message: Message) -> list[Reply] | None:
+        """Replies to a message, or None when the message is not a command at all.
+
+        An empty list means: a command, deliberately left unanswered (rate limit)."""
+        if self._app.is_blocked(message.sender):
+            return None
+        limit = self._app.config.bot.max_input_length
+        invocation = self.parse(message.body[: limit + 1])
+        if invocation is None:
+            return None
+        # Judged by when it was typed (as the homeserver says, never in the future), so that
+        # commands typed at a calm pace while the bot was away are not taken for a flood.
+        typed = min(message.timestamp, self._app.clock.now())
+        verdict = self._app.limiter.check(message.sender, typed)
+        if verdict == "drop":
+            return []
+        if verdict == "warn":
+            return [Reply("You are sending commands faster than I can answer; please slow down.")]
+        if len(message.body) > limit:
+            return [
+                Reply(f"That message is too long for me to read; the limit is {limit} characters.")
+            ]
+        try:
+            return await self._run(message, invocation)
+        except asyncio.CancelledError:
+            raise
+        except StorageUnavailable as exc:
+            log.info("could not save for a command: the database is %s", exc.state)
+            return [Reply(cannot_save(exc.state))]
+        except Exception:
+            ref = secrets.token_hex(4)
+            name = invocation.spec.name if invocation.spec else "(unknown)"
+            log.exception("command %s failed (ref %s)", name, ref)
+            return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
+
+    async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
+        prefix = self._app.config.bot.prefix
+        spec = invocation.spec
+        if spec is None:
+            return [self._unknown(invocation.typed)]
+        permissions = self._app.permissions
+        refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
+        dm_only = self._app.config.safety.admin_commands_only_in_dm
+        if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
+            return [Reply("Admin commands work only in a direct message with me.")]
+        group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
+        if not group_scoped and not await permissions.allows(spec.perm, message):
+            return [refusal]
+        ctx = Context(self._app, message)
+        try:
+            values = await bind(ctx, spec.params, invocation.args)
+            if group_scoped:
+                verdict = await permissions.judge(spec.perm, message, values)
+                if not verdict.allowed:
+                    return [Reply(verdict.why) if verdict.why else refusal]
+            result = await spec.handler(ctx, **values)
+        except UsageError as exc:
+            return [
+                Reply(f"{exc}\n\nUsage: `{spec.usage(prefix)}` · more: `{prefix}help {spec.name}`")
+            ]
+        except CommandError as exc:
+            return [Reply(str(exc))]
+        if spec.perm is not Perm.USER and spec.audited:
+            await self._audit(message, spec.name, invocation.args)
+        return result if isinstance(result, list) else [result]
+
+    async def _audit(self, message: Message, name: str, args: str) -> None:
+        """Record a privileged action; the action itself is done, so a storage fault here
+        must not tell the person otherwise."""
+        try:
+            await self._app.privacy.audit.record(message.sender, name, args)
+        except StorageUnavailable as exc:
+            log.warning("audit entry for %s by a moderator lost: %s", name, exc)
+
+    def _unknown(self, typed: str) -> Reply:
+        prefix = self._app.config.bot.prefix
+        close = difflib.get_close_matches(
+            typed.lower(), self._app.registry.names(), n=1, cutoff=0.6
+        )
+        shown = md_escape(prefix + typed[:40])
+        if close:
+            return Reply(f"I don't know {shown}. Did you mean `{prefix}{close[0]}`?")
+        return Reply(f"I don't know {shown}. Type `{prefix}help` to see what I can do.")

@@ -1,0 +1,193 @@
+"""Declaring commands: a decorator, signature-based arguments and the registry that holds them."""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import inspect
+import sys
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from natm_bot.core.messages import Reply
+
+if TYPE_CHECKING:
+    pass
+
+Handler = Callable[..., Awaitable[Reply | list[Reply]]]
+
+
+class Perm(enum.Enum):
+    """Who may run a command; checked once by the dispatcher before the handler runs."""
+
+    USER = "everyone"
+    GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
+    COORDINATOR = "the group's coordinators and bot admins"
+    MODERATOR = "room moderators and bot admins"
+    # Judged by what the action reaches: see natm_bot/permissions.py.
+    ORGANISER = (
+        "moderators of the rooms a meeting is announced in, coordinators of its group "
+        "and bot admins"
+    )
+    ADMIN = "bot admins"
+
+
+class Rest(str):
+    """An argument that takes the rest of the line, spaces included."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a command, read from the handler's signature."""
+
+    name: str
+    kind: Any
+    required: bool
+    default: Any
+    choices: tuple[str, ...] = ()
+    converter: Any = None  # an object with `async convert(ctx, text)`, from Annotated[T, it]
+
+    @property
+    def rest(self) -> bool:
+        """Whether it swallows the remainder of the line (a converter can ask to, too)."""
+        return self.kind is Rest or getattr(self.converter, "rest", False) is True
+
+    def usage(self) -> str:
+        """How the argument looks in a usage line."""
+        label = "|".join(self.choices) if self.choices else self.name.replace("_", "-")
+        label = f"{label}…" if self.rest else label
+        return f"<{label}>" if self.required else f"[{label}]"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A registered command: names, permission, arguments and its help."""
+
+    name: str
+    aliases: tuple[str, ...]
+    perm: Perm
+    handler: Handler
+    params: tuple[Param, ...]
+    summary: str
+    details: str
+    hidden: bool = False
+    usage_override: str | None = None
+    audited: bool = True  # privileged commands leave an audit record unless told not to
+
+    def usage(self, prefix: str) -> str:
+        """The generated usage line, e.g. `!principles [n]`."""
+        if self.usage_override:
+            return f"{prefix}{self.name} {self.usage_override}".rstrip()
+        args = " ".join(p.usage() for p in self.params)
+        return f"{prefix}{self.name} {args}".rstrip()
+
+
+def command(
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    perm: Perm = Perm.USER,
+    hidden: bool = False,
+    usage: str | None = None,
+    audited: bool = True,
+) -> Callable[[Handler], Handler]:
+    """Mark an async function as a chat command; the folder loader registers it."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.__natm_command__ = (name, aliases, perm, hidden, usage, audited)  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def _params(handler: Handler) -> tuple[Param, ...]:
+    hints = typing.get_type_hints(handler, include_extras=True)
+    params = []
+    signature = inspect.signature(handler)
+    for index, (pname, parameter) in enumerate(signature.parameters.items()):
+        if index == 0:
+            continue  # the Context
+        kind = hints.get(pname, str)
+        required = parameter.default is inspect.Parameter.empty
+        choices: tuple[str, ...] = ()
+        if isinstance(kind, UnionType) or typing.get_origin(kind) is typing.Union:
+            members = [a for a in typing.get_args(kind) if a is not type(None)]
+            kind = members[0]
+            required = False
+        converter = None
+        if typing.get_origin(kind) is Annotated:
+            kind, converter = typing.get_args(kind)[:2]
+        if typing.get_origin(kind) is Literal:
+            choices = tuple(str(a) for a in typing.get_args(kind))
+        default = None if parameter.default is inspect.Parameter.empty else parameter.default
+        params.append(Param(pname, kind, required, default, choices, converter))
+    if any(p.rest for p in params[:-1]):
+        raise TypeError(f"{handler.__name__}: a Rest argument must come last")
+    return tuple(params)
+
+
+def spec_of(handler: Handler) -> CommandSpec:
+    """Build the CommandSpec of a decorated handler."""
+    name, aliases, perm, hidden, usage, audited = handler.__natm_command__  # type: ignore[attr-defined]
+    doc = inspect.getdoc(handler) or ""
+    summary, _, details = doc.partition("\n")
+    return CommandSpec(
+        name=name.lower(),
+        aliases=tuple(a.lower() for a in aliases),
+        perm=perm,
+        handler=handler,
+        params=_params(handler),
+        summary=summary.strip(),
+        details=details.strip(),
+        hidden=hidden,
+        usage_override=usage,
+        audited=audited,
+    )
+
+
+class Registry:
+    """All commands the bot knows, looked up by name or alias, case-insensitively."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, CommandSpec] = {}
+        self.commands: list[CommandSpec] = []
+
+    def add(self, spec: CommandSpec) -> None:
+        """Register a command; names and aliases must not clash."""
+        for key in (spec.name, *spec.aliases):
+            if key in self._by_name:
+                raise ValueError(f"command name {key!r} is declared twice")
+            self._by_name[key] = spec
+        self.commands.append(spec)
+
+    def get(self, name: str) -> CommandSpec | None:
+        """The command called `name` (or aliased so), if any."""
+        return self._by_name.get(name.lower())
+
+    def names(self) -> list[str]:
+        """Every name and alias, for suggestions."""
+        return [n for n, spec in self._by_name.items() if not spec.hidden]
+
+    def load_folder(self, folder: Path) -> None:
+        """Import every module in `folder` and register the commands it declares."""
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            module_name = f"natm_bot_commands.{path.stem}"
+            module = sys.modules.get(module_name)
+            if module is None or getattr(module, "__file__", None) != str(path):
+                loader_spec = importlib.util.spec_from_file_location(module_name, path)
+                if loader_spec is None or loader_spec.loader is None:
+                    raise ImportError(f"cannot load commands from {path}")
+                module = importlib.util.module_from_spec(loader_spec)
+                sys.modules[module_name] = module
+                loader_spec.loader.exec_module(module)
+            for value in vars(module).values():
+                if callable(value) and hasattr(value, "__natm_command__"):
+                    self.add(spec_of(value))

@@ -1,0 +1,1 @@
+"""Working groups: sign-ups, coordinators, group rooms."""

@@ -1,0 +1,1 @@
+"""Meetings: planning, recurrence, announcements, calendar files."""

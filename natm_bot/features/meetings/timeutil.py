@@ -1,0 +1,126 @@
+"""Times as people type and read them, in every time zone, across daylight-saving changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from natm_bot.core.errors import UsageError
+from natm_bot.engine.rendering import md_escape
+
+_WHEN_RE = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:h.](\d{2})(?::(\d{2}))?\s*$"
+)
+_SPAN_RE = re.compile(r"(\d+)\s*(w|d|h|m|min)", re.IGNORECASE)
+_SPAN_UNITS = {"w": 10080, "d": 1440, "h": 60, "m": 1, "min": 1}
+WHEN_EXAMPLE = "2027-01-05 18:00"  # a first Tuesday, as the examples repeat
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone, or a friendly error with an example."""
+    cleaned = name.strip()
+    try:
+        if not cleaned or cleaned.startswith(("/", ".")) or ".." in cleaned:
+            raise ValueError(cleaned)
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"“{md_escape(cleaned[:60])}” is not a time zone I know. Use an IANA name like "
+            "`Europe/Berlin`, `America/Mexico_City`, `Africa/Nairobi` or `UTC`."
+        ) from None
+
+
+def parse_local(text: str) -> datetime:
+    """A naive wall-clock time from `YYYY-MM-DD HH:MM`, with clear errors for impossible dates."""
+    match = _WHEN_RE.match(text)
+    if not match:
+        raise UsageError(
+            f"Write the date and time as `{WHEN_EXAMPLE}` (year-month-day hour:minute)."
+        )
+    year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise UsageError(
+            f"{md_escape(text.strip())} is not a real date or time ({exc})."
+        ) from None
+
+
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time. In a DST gap this is the time the clock would
+    show had it not jumped (02:30 → 03:30); in a repeated hour, the first of the two."""
+    return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def exists(local: datetime, tz: ZoneInfo) -> bool:
+    """Whether the wall-clock time really happens in the zone (not skipped by a DST jump)."""
+    return to_utc(local, tz).astimezone(tz).replace(tzinfo=None) == local
+
+
+def parse_span(text: str, *, allow_zero: bool = False) -> int:
+    """Minutes from `90m`, `1h30m`, `2h`, `1d`, `0`."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned in ("now", "start") and allow_zero:
+        return 0
+    if cleaned.isdigit():  # a bare number is minutes
+        cleaned += "m"
+    parts = _SPAN_RE.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        raise UsageError(
+            f"“{md_escape(text[:30])}” is not a length of time; write e.g. `90m`, `1h30m` or `2d`."
+        )
+    if any(len(n) > 6 for n, _ in parts):  # a million of anything is too long for any use
+        raise UsageError(f"“{md_escape(text[:30])}” is far too long a time.")
+    minutes = sum(int(n) * _SPAN_UNITS[u] for n, u in parts)
+    if minutes == 0 and not allow_zero:
+        raise UsageError("A duration must be longer than zero, e.g. `60m`.")
+    return minutes
+
+
+def span_text(minutes: int) -> str:
+    """`1 day`, `1 hour`, `1 h 30 min`."""
+    if minutes % 1440 == 0 and minutes:
+        days = minutes // 1440
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0 and minutes:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    if minutes > 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes} min"
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """`in 3 days`, `in 2 hours`, `in 5 minutes`, `now`, `2 hours ago`."""
+    seconds = (moment - now).total_seconds()
+    ahead = seconds >= 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = round(seconds / size) if unit != "day" else int(seconds // size)
+            words = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {words}" if ahead else f"{words} ago"
+    return "now"
+
+
+def clock_in(moment: datetime, tz_name: str, day: date | None = None) -> str:
+    """`18:00` in the zone, with the weekday added when the local date is not `day`."""
+    local = moment.astimezone(ZoneInfo(tz_name))
+    text = f"{local:%H:%M}"
+    if day is not None and local.date() != day:
+        text += f" {local:%a}"
+    return text
+
+
+def place(tz_name: str) -> str:
+    """A readable place name from a zone: `America/Mexico_City` → `Mexico City`."""
+    return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def full_time(moment: datetime, tz_name: str) -> str:
+    """`Tue 8 Dec 2026, 18:00 (Europe/Berlin)`."""
+    local = moment.astimezone(ZoneInfo(tz_name))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz_name})"

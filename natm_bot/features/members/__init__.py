@@ -1,0 +1,1 @@
+"""Member organisations: directory, applications, files, supporters."""

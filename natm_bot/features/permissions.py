@@ -1,0 +1,165 @@
+"""Who may do what: judged by MXID and room state, never by display name.
+
+Organiser actions are judged by what they reach, not by the room a command is typed in. A
+meeting reaches the rooms it is announced in: a person may plan, change or cancel it when
+every one of those rooms is theirs, before and after the change (a room where they are a
+moderator, or the room of the meeting's group when they coordinate that group). Putting a
+meeting into a group needs a coordinator of that group. A group's room is where its
+coordinators may announce and where `!join` invites people, so a coordinator may set it only
+to a room they moderate. Admins may do everything. The README's permission table says the
+same, and a test tries each of its cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from natm_bot.core.messages import Message, RoomId, UserId
+from natm_bot.engine.registry import Perm
+from natm_bot.engine.rendering import md_escape
+from natm_bot.features.groups.service import GroupChange
+from natm_bot.features.meetings.changes import MeetingChange
+from natm_bot.storage.groups import Group
+from natm_bot.storage.meetings import Meeting
+
+if TYPE_CHECKING:
+    from natm_bot.app import App
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an action is allowed; when not, why (empty: the command's level says it)."""
+
+    allowed: bool
+    why: str = ""
+
+
+ALLOWED = Verdict(True)
+REFUSED = Verdict(False)
+
+
+class Permissions:
+    """Answers whether the sender of a message may do what they asked."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def is_admin(self, user: UserId) -> bool:
+        """Listed under bot.admins in the config."""
+        return user in self._app.config.bot.admins
+
+    def is_moderator(self, message: Message) -> bool:
+        """A moderator of the room the message was typed in."""
+        return self.moderates(message.sender, message.room_id)
+
+    def moderates(self, user: str, room: str) -> bool:
+        """Power level at or above the configured one in the room.
+
+        A room whose power levels are unknown (the bot is not in it, or has not synced it
+        yet) is nobody's: fail closed."""
+        level = self._app.transport.power_level(RoomId(room), UserId(user))
+        return level is not None and level >= self._app.config.bot.moderator_power_level
+
+    async def allows(
+        self, perm: Perm, message: Message, args: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Whether the sender may run a command declared with `perm` on these arguments."""
+        return (await self.judge(perm, message, args)).allowed
+
+    async def judge(
+        self, perm: Perm, message: Message, args: Mapping[str, Any] | None = None
+    ) -> Verdict:
+        """Whether the sender may run a command declared with `perm` on these arguments.
+
+        Organiser and group levels look at the meetings and groups among the bound
+        arguments; with none bound yet (listing help) the level in general is judged."""
+        user = message.sender
+        if perm is Perm.USER or self.is_admin(user):
+            return ALLOWED
+        if perm is Perm.MODERATOR:
+            return Verdict(self.is_moderator(message))
+        if perm is Perm.ADMIN:
+            return REFUSED
+        if args is None:
+            coordinates = await self._app.groups.is_coordinator(user)
+            moderates = perm is Perm.ORGANISER and self.is_moderator(message)
+            return Verdict(coordinates or moderates)
+        if perm is Perm.ORGANISER:
+            return await self._meetings(message, args)
+        return await self._groups(perm, user, args)
+
+    async def _meetings(self, message: Message, args: Mapping[str, Any]) -> Verdict:
+        """Every meeting the command reaches, before and after, must be the sender's."""
+        changes = [v for v in args.values() if isinstance(v, MeetingChange)]
+        changes += [MeetingChange(v, v) for v in args.values() if isinstance(v, Meeting)]
+        if not changes:  # nothing bound to judge by: the room typed in is what it reaches
+            return Verdict(self.is_moderator(message))
+        groups = {g.id: g for g in await self._app.groups.all()}
+        for change in changes:
+            why = self._meeting_refusal(message.sender, change, groups)
+            if why:
+                return Verdict(False, why)
+        return ALLOWED
+
+    def _meeting_refusal(
+        self, user: str, change: MeetingChange, groups: Mapping[str, Group]
+    ) -> str | None:
+        before, after = change.before, change.after
+        joins = before is None or after.group_id != before.group_id
+        group = groups.get(after.group_id) if after.group_id else None
+        if joins and group is not None and user not in group.coordinators:
+            return (
+                f"Sorry, only coordinators of **{md_escape(group.name)}** (and bot admins) can "
+                "put a meeting into that group."
+            )
+        states = [(before, "is"), (after, "would be")] if before != after else [(after, "is")]
+        for state, verb in states:
+            if state is None:
+                continue
+            own = groups.get(state.group_id) if state.group_id else None
+            foreign = [r for r in state.rooms if not self._yours(user, r, own)]
+            if foreign or not state.rooms:
+                return _not_yours(state, verb, foreign, self._app.config.bot.moderator_power_level)
+        return None
+
+    def _yours(self, user: str, room: str, group: Group | None) -> bool:
+        """A room the user moderates, or the room of the meeting's group if they coordinate
+        that group."""
+        coordinated = group is not None and group.room == room and user in group.coordinators
+        return coordinated or self.moderates(user, room)
+
+    async def _groups(self, perm: Perm, user: str, args: Mapping[str, Any]) -> Verdict:
+        """Coordinators of every group bound; a group's new room must be one they moderate."""
+        groups = [v for v in args.values() if isinstance(v, Group)]
+        if perm is Perm.GROUP_VIEWER and groups and all(g.public for g in groups):
+            return ALLOWED
+        if not groups:
+            return Verdict(await self._app.groups.is_coordinator(user))
+        if not all(user in g.coordinators for g in groups):
+            return REFUSED
+        for change in (v for v in args.values() if isinstance(v, GroupChange)):
+            room = change.after.room
+            if room and room != change.before.room and not self.moderates(user, room):
+                return Verdict(
+                    False,
+                    f"Sorry, you may set the room of a group only to a room where you are a "
+                    f"moderator, and you are not one in {md_escape(room)} (or I cannot see "
+                    "its power levels). A bot admin can set it.",
+                )
+        return ALLOWED
+
+
+def _not_yours(meeting: Meeting, verb: str, foreign: list[str], level: int) -> str:
+    """Why a meeting is out of reach: the rooms that are not the sender's."""
+    what = f"meeting #{meeting.id}" if meeting.id else "this meeting"
+    if not meeting.rooms:
+        return f"Sorry, {what} {verb} announced in no room; only bot admins can change it."
+    rooms = ", ".join(md_escape(r) for r in foreign)
+    return (
+        f"Sorry, {what} {verb} announced in {rooms}, where as far as I can see you are not "
+        "a moderator. You can plan and change meetings announced only in rooms where you "
+        f"have power level {level} or more and, for a group you coordinate, in the group's "
+        "room."
+    )

@@ -1,0 +1,1 @@
+"""What the bot holds about a person: show, erase, audit."""

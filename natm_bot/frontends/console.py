@@ -1,0 +1,124 @@
+"""`natm-bot console`: the whole bot in a terminal, with no homeserver."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+import threading
+from typing import TextIO
+
+from natm_bot.app import App
+from natm_bot.config.settings import Config
+from natm_bot.core.messages import EventId, Message, Outgoing, RoomId, UserId
+from natm_bot.engine.rendering import render
+from natm_bot.transport.memory import MemoryTransport
+
+CONSOLE_HELP = """Console commands:
+  /as <@user:server>   speak as another user
+  /room <!room:server> move to another room (/room dm: your direct-message room)
+  /pl <level>          set your power level in this room (50 = moderator by default)
+  /whoami              show who and where you are
+  /quit                leave (Ctrl-D works too)
+Anything else is sent to the bot as a chat message, e.g. !help"""
+
+
+class ConsoleTransport(MemoryTransport):
+    """Prints each reply as the plain text a Matrix client would show in a notification."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._out = out
+
+    async def send(self, out: Outgoing) -> None:
+        """Print the reply, marking direct messages."""
+        await super().send(out)
+        where = " (direct message)" if self.is_direct(out.room_id) else ""
+        text = render(out.reply.markdown).body
+        self._out.write(f"natm-bot{where}:\n{text}\n")
+        if out.reply.attachment:
+            size = len(out.reply.attachment.data)
+            self._out.write(f"[file {out.reply.attachment.filename}, {size} bytes]\n")
+        self._out.flush()
+
+
+def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+    for line in sys.stdin:
+        loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+class Console:
+    """The read-eval-print loop: meta-commands start with '/', everything else is chat."""
+
+    def __init__(self, app: App, transport: ConsoleTransport, out: TextIO) -> None:
+        self.app = app
+        self.transport = transport
+        self.out = out
+        self.user = UserId("@you:localhost")
+        self.room = RoomId("!lobby:localhost")
+        self._ids = itertools.count(1)
+
+    def _say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def meta(self, line: str) -> bool:
+        """Run a console command; False when the console should end."""
+        verb, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if verb == "/quit":
+            return False
+        if verb == "/as" and arg.startswith("@") and ":" in arg:
+            self.user = UserId(arg)
+        elif verb == "/room" and arg == "dm":
+            self.room = await self.transport.direct_room(self.user)
+        elif verb == "/room" and arg[:1] in "!#" and ":" in arg:
+            self.room = RoomId(arg)
+        elif verb == "/pl" and arg.lstrip("-").isdigit():
+            self.transport.set_power_level(self.room, self.user, int(arg))
+        elif verb != "/whoami":
+            self._say(CONSOLE_HELP)
+            return True
+        level = self.transport.power_level(self.room, self.user) or 0
+        self._say(f"[you are {self.user} in {self.room}, power level {level}]")
+        return True
+
+    async def chat(self, line: str) -> None:
+        """Send a line to the bot as a message from the current user and room."""
+        message = Message(
+            room_id=self.room,
+            sender=self.user,
+            body=line,
+            event_id=EventId(f"$console-{next(self._ids)}-{id(self)}"),
+            is_direct=self.transport.is_direct(self.room),
+        )
+        if not await self.app.process(message) and line.startswith("!"):
+            self._say("(no reply)")
+
+    async def run(self) -> None:
+        """Read lines until /quit or end of input."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=_reader, args=(loop, queue), daemon=True).start()
+        self._say("natm-bot console. Type !help for the bot's commands, /help for the console's.")
+        await self.meta("/whoami")
+        while (line := await queue.get()) is not None:
+            if not line.strip():
+                continue
+            if line.startswith("/") and not await self.meta(line.strip()):
+                break
+            if not line.startswith("/"):
+                await self.chat(line)
+
+
+async def run_console(config: Config, out: TextIO = sys.stdout) -> None:
+    """Start the app on the console transport and serve until the user leaves."""
+    transport = ConsoleTransport(out)
+    app = App(config, transport)
+    await app.start()
+    try:
+        await app.start_scheduler()
+        await Console(app, transport, out).run()
+    finally:
+        await app.close()

@@ -1,0 +1,1 @@
+"""The Matrix adapter: session, sync and intake, events to messages, sending, crypto."""

@@ -1,0 +1,362 @@
+"""Sending into Matrix rooms: notices with HTML, reply relations, no pings, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import random
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import ClientError
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    LocalProtocolError,
+    RoomCreateEvent,
+    RoomCreateResponse,
+    RoomInviteResponse,
+    RoomPreset,
+    RoomResolveAliasResponse,
+    RoomSendResponse,
+    UploadResponse,
+)
+
+from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
+from natm_bot.engine.rendering import render
+
+log = logging.getLogger(__name__)
+
+# An event, encryption included, must fit in 65,536 bytes; Megolm's base64 adds about a third.
+MAX_CONTENT_BYTES = 40_000
+CUT_NOTE = "\n\n_(cut short: the whole answer does not fit in one message)_"
+PERMANENT_ERRORS = frozenset(
+    {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_UNKNOWN"}
+)
+TRANSIENT = (ClientError, OSError, asyncio.TimeoutError)
+PRE_V12_VERSIONS = frozenset(str(n) for n in range(1, 12))
+CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can grant
+
+
+# Our own code for a room the bot does not know after syncing: it is not (or no longer) in it.
+NOT_JOINED = "NOT_JOINED"
+ROOM_WAIT_S = 35.0  # one long-poll sync (30 s) and then some, for a room joined just now
+
+
+class SendFailed(Exception):
+    """The homeserver refused a message for good (not allowed, too large…); `code` is the
+    Matrix error code (M_FORBIDDEN…) or NOT_JOINED."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _size(content: dict[str, Any]) -> int:
+    return len(json.dumps(content, ensure_ascii=False).encode())
+
+
+def message_content(reply: Reply) -> dict[str, Any]:
+    """The notice content of a reply: plain body, HTML, explicit (usually empty) mentions."""
+    markdown = reply.markdown
+    while True:
+        rendered = render(markdown)
+        content: dict[str, Any] = {
+            "msgtype": "m.notice",
+            "body": rendered.body,
+            "format": "org.matrix.custom.html",
+            "formatted_body": rendered.html,
+            "m.mentions": {"user_ids": list(reply.mentions)} if reply.mentions else {},
+        }
+        if _size(content) <= MAX_CONTENT_BYTES:
+            return content
+        lines = markdown.removesuffix(CUT_NOTE).splitlines()
+        keep = max(1, int(len(lines) * 0.8)) if len(lines) > 1 else 0
+        if keep:
+            markdown = "\n".join(lines[:keep]) + CUT_NOTE
+        else:  # one enormous line: cut by characters
+            markdown = markdown[: int(len(markdown) * 0.8)] + CUT_NOTE
+
+
+def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
+    """Point the reply at its command, inside the command's thread when it came from one."""
+    if out.in_reply_to is None or out.room_id != out.in_reply_to.room_id:
+        return content
+    target = out.in_reply_to.reply_target
+    if out.in_reply_to.thread_id:
+        relation = {
+            "rel_type": "m.thread",
+            "event_id": out.in_reply_to.thread_id,
+            "is_falling_back": False,
+            "m.in_reply_to": {"event_id": target},
+        }
+    else:
+        relation = {"m.in_reply_to": {"event_id": target}}
+    return {**content, "m.relates_to": relation}
+
+
+class Backoff:
+    """Exponential waits with jitter: 1 s doubling to a ceiling, reset on success."""
+
+    def __init__(self, first: float = 1.0, ceiling: float = 30.0) -> None:
+        self.first = first
+        self.ceiling = ceiling
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        """The wait before the next attempt (and count this failure)."""
+        delay = min(self.ceiling, self.first * 2**self.failures)
+        self.failures += 1
+        return float(delay * random.uniform(0.8, 1.2))
+
+    async def wait(self) -> None:
+        """Sleep for the next delay."""
+        await asyncio.sleep(self.next_delay())
+
+    def reset(self) -> None:
+        """Start again from the first delay."""
+        self.failures = 0
+
+
+class MatrixTransport:
+    """The Transport protocol over a logged-in nio client whose rooms the sync loop keeps."""
+
+    def __init__(self, client: AsyncClient, *, encryption: bool) -> None:
+        self.client = client
+        self.encryption = encryption
+        self._crypto_lock = asyncio.Lock()
+        self._dm_lock = asyncio.Lock()
+        self._room_seen = asyncio.Condition()
+        self._creators: dict[RoomId, frozenset[str]] = {}
+        self._aliases: dict[RoomId, RoomId] = {}
+        self._synced = False  # until the first sync, nio knows no room at all
+
+    async def notify_rooms_changed(self) -> None:
+        """Called by the sync loop after each batch, to wake senders waiting for a room."""
+        self._synced = True
+        async with self._room_seen:
+            self._room_seen.notify_all()
+
+    async def wait_for_room(self, room_id: RoomId, timeout: float = 30) -> bool:
+        """Wait until a sync has brought the room's state; False on timeout."""
+        async with self._room_seen:
+            try:
+                await asyncio.wait_for(
+                    self._room_seen.wait_for(lambda: room_id in self.client.rooms), timeout
+                )
+            except TimeoutError:
+                return False
+        return True
+
+    def note_state(self, room_id: str, events: list[Any]) -> None:
+        """Remember who created a room: in room version 12 creators outrank every power
+        level, but nio reads them as level 0."""
+        for event in events:
+            if isinstance(event, RoomCreateEvent):
+                content = event.source.get("content", {})
+                extra = content.get("additional_creators") or []
+                creators = {event.sender, *(u for u in extra if isinstance(u, str))}
+                self._creators[RoomId(room_id)] = frozenset(creators)
+
+    def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
+        """From the room state the client holds; None when the room is not known yet."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return None
+        creators = self._creators.get(room_id, frozenset())
+        if user_id in creators and room.room_version not in PRE_V12_VERSIONS:
+            return CREATOR_LEVEL
+        return int(room.power_levels.get_user_level(user_id))
+
+    def is_direct(self, room_id: RoomId) -> bool:
+        """A room with just the bot and one other person."""
+        room = self.client.rooms.get(room_id)
+        return room is not None and room.member_count <= 2
+
+    async def direct_room(self, user_id: UserId) -> RoomId:
+        """An existing two-person room with the user, or a new (encrypted) one."""
+        async with self._dm_lock:
+            for room in self.client.rooms.values():
+                if set(room.users) == {self.client.user_id, user_id}:
+                    return RoomId(room.room_id)
+            initial_state = []
+            if self.encryption:
+                initial_state.append(
+                    {
+                        "type": "m.room.encryption",
+                        "state_key": "",
+                        "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                    }
+                )
+            response = await self.client.room_create(
+                is_direct=True,
+                preset=RoomPreset.trusted_private_chat,
+                invite=[user_id],
+                initial_state=initial_state,
+            )
+            if not isinstance(response, RoomCreateResponse):
+                raise SendFailed(f"could not open a direct chat: {response}")
+            room_id = RoomId(response.room_id)
+            await self.wait_for_room(room_id)
+            log.info("opened a direct chat room %s", room_id)
+            return room_id
+
+    async def room_id(self, room: RoomId) -> RoomId:
+        """The id of a room given by id or by alias (#name:server)."""
+        if not room.startswith("#"):
+            return room
+        if room not in self._aliases:
+            resolved = await self.client.room_resolve_alias(room)
+            if not isinstance(resolved, RoomResolveAliasResponse):
+                code = str(getattr(resolved, "status_code", "") or "")
+                if code != "M_NOT_FOUND":
+                    raise OSError(f"resolving {room} failed: {resolved}")
+                raise SendFailed(f"the room alias {room} does not resolve: {resolved}", code)
+            self._aliases[room] = RoomId(resolved.room_id)
+        return self._aliases[room]
+
+    async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
+        """Invite into a room (id or alias); already being there counts as success."""
+        try:
+            target = await self.room_id(room_id)
+        except (SendFailed, *TRANSIENT) as exc:
+            log.warning("%s", exc)
+            return False
+        response = await self.client.room_invite(target, user_id)
+        if isinstance(response, RoomInviteResponse):
+            return True
+        message = str(getattr(response, "message", ""))
+        if "already in the room" in message or "already joined" in message:
+            return True
+        log.warning("could not invite %s into %s: %s", user_id, target, message)
+        return False
+
+    async def send(self, out: Outgoing) -> None:
+        """Send one reply, retrying transient failures with the same txn id until it lands;
+        SendFailed when refused for good. A caller that cannot wait forever cancels it."""
+        backoff = Backoff()
+        try:
+            while True:
+                try:
+                    out = replace(out, room_id=await self.room_id(out.room_id))
+                    await self._send_once(out)
+                    return
+                except LocalProtocolError as exc:
+                    await self._unknown_room(out.room_id, exc, backoff)
+                except TRANSIENT as exc:
+                    self._forget_outbound_session(out.room_id)
+                    await self._pause(out.room_id, type(exc).__name__, backoff)
+        except asyncio.CancelledError:
+            # Cancelled half-way, the room key may be marked shared with devices that never
+            # got it: the next message starts a new one.
+            self._forget_outbound_session(out.room_id)
+            raise
+
+    async def _pause(self, room_id: RoomId, why: str, backoff: Backoff) -> None:
+        delay = backoff.next_delay()
+        log.warning("send to %s failed (%s); retry in %.1fs", room_id, why, delay)
+        await asyncio.sleep(delay)
+
+    async def _unknown_room(self, room_id: RoomId, exc: Exception, backoff: Backoff) -> None:
+        """Before the first sync nio knows no room: wait for it. After, a room still unknown
+        once the next sync had time to bring it is one the bot is not in: refused for good."""
+        if room_id in self.client.rooms:  # some other local refusal: not a missing room
+            await self._pause(room_id, str(exc), backoff)
+        elif not self._synced:
+            if not await self.wait_for_room(room_id, timeout=backoff.next_delay() * 5):
+                log.warning("room %s still unknown (%s); retrying", room_id, exc)
+        elif not await self.wait_for_room(room_id, timeout=ROOM_WAIT_S):
+            raise SendFailed(f"{room_id}: the bot is not in this room", NOT_JOINED)
+
+    async def _send_once(self, out: Outgoing) -> None:
+        content = relate(message_content(out.reply), out)
+        if out.reply.attachment is not None:
+            await self._send_file(out)
+        await self._prepare_encryption(out.room_id)
+        response = await self.client.room_send(
+            out.room_id,
+            "m.room.message",
+            content,
+            tx_id=out.txn_id,
+            ignore_unverified_devices=True,
+        )
+        self._check(response, out.room_id)
+
+    def _check(self, response: object, room_id: RoomId) -> None:
+        if isinstance(response, RoomSendResponse | UploadResponse):
+            return
+        if isinstance(response, ErrorResponse):
+            code = str(response.status_code or "")
+            # Synapse answers an internal error with 500 M_UNKNOWN: that one may pass.
+            status = int(getattr(response.transport_response, "status", 0) or 0)
+            if code in PERMANENT_ERRORS and status < 500:
+                raise SendFailed(f"{room_id}: {code} {response.message}", code)
+            raise OSError(f"{status or ''} {code} {response.message}".strip())
+        raise OSError(f"unexpected response {type(response).__name__}")
+
+    async def _prepare_encryption(self, room_id: RoomId) -> None:
+        """Query member devices and claim one-time keys before encrypting (nio may lag)."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            raise LocalProtocolError(f"No such room {room_id}")
+        if not room.encrypted or self.client.olm is None:
+            return
+        async with self._crypto_lock:
+            if not room.members_synced:
+                # Refused for good when the bot is no longer in the room (kicked, banned).
+                members = await self.client.joined_members(room_id)
+                if isinstance(members, ErrorResponse):
+                    self._check(members, room_id)
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            missing = self.client.get_missing_sessions(room_id)
+            if missing:
+                await self.client.keys_claim(missing)
+
+    def _forget_outbound_session(self, room_id: RoomId) -> None:
+        """After a failed send, start a new room key: nio may have marked the old one shared
+        even though some devices never received it."""
+        olm = self.client.olm
+        if olm is not None:
+            olm.outbound_group_sessions.pop(room_id, None)
+
+    async def _send_file(self, out: Outgoing) -> None:
+        attachment = out.reply.attachment
+        assert attachment is not None
+        room = self.client.rooms.get(out.room_id)
+        encrypted = bool(room and room.encrypted and self.client.olm is not None)
+        response, keys = await self.client.upload(
+            io.BytesIO(attachment.data),
+            content_type=attachment.mimetype,
+            filename=attachment.filename,
+            encrypt=encrypted,
+            filesize=len(attachment.data),
+        )
+        self._check(response, out.room_id)
+        assert isinstance(response, UploadResponse)
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": attachment.filename,
+            "filename": attachment.filename,
+            "info": {"mimetype": attachment.mimetype, "size": len(attachment.data)},
+            "m.mentions": {},
+        }
+        if encrypted and keys:
+            content["file"] = {**keys, "url": response.content_uri}
+        else:
+            content["url"] = response.content_uri
+        await self._prepare_encryption(out.room_id)
+        file_response = await self.client.room_send(
+            out.room_id,
+            "m.room.message",
+            relate(content, out),
+            tx_id=f"{out.txn_id}-file",
+            ignore_unverified_devices=True,
+        )
+        self._check(file_response, out.room_id)
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self.client.close()

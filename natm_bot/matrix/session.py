@@ -1,0 +1,199 @@
+"""The bot's Matrix login: credentials on disk, one device for life, a crypto store that loads."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import stat
+from collections.abc import Awaitable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from aiohttp import ClientError
+from nio import AsyncClient, AsyncClientConfig, LoginResponse
+
+from natm_bot.config.settings import Config, MatrixSection
+
+log = logging.getLogger(__name__)
+
+CREDENTIALS_FILE = "credentials.json"
+T = TypeVar("T")
+
+
+class SessionError(Exception):
+    """The bot cannot run as this Matrix account; the message says what to do."""
+
+
+def private_folder(folder: Path) -> None:
+    """Create the store folder readable by its owner only (0700), or make it so: it holds
+    the access token and the encryption keys."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        folder.chmod(0o700)
+        log.info("made %s readable by its owner only", folder)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What `natm-bot login` stores: enough to come back as the same device."""
+
+    homeserver: str
+    user_id: str
+    device_id: str
+    access_token: str
+    pickle_key: str
+
+    @staticmethod
+    def path(store_dir: Path) -> Path:
+        """Where the credentials file lives inside the store folder."""
+        return store_dir / CREDENTIALS_FILE
+
+    def save(self, store_dir: Path) -> None:
+        """Write the file readable by its owner only (0600), atomically."""
+        private_folder(store_dir)
+        target = self.path(store_dir)
+        temp = target.with_suffix(".tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(self), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+
+    @classmethod
+    def load(cls, store_dir: Path) -> Credentials:
+        """Read the credentials, or explain how to create them."""
+        path = cls.path(store_dir)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**raw)
+        except FileNotFoundError:
+            raise SessionError(
+                f"no credentials in {store_dir}: run `natm-bot login -c <config>` first"
+            ) from None
+        except (ValueError, TypeError) as exc:
+            raise SessionError(f"{path} is damaged ({exc}); log in again") from None
+
+
+def store_dir(config: Config) -> Path:
+    """The absolute folder of credentials, crypto store and state."""
+    return config.resolve(_matrix(config).store_dir)
+
+
+def _matrix(config: Config) -> MatrixSection:
+    if config.matrix is None:
+        raise SessionError("the config has no `matrix:` section; see bot.example.yaml")
+    return config.matrix
+
+
+def make_client(config: Config, pickle_key: str, device_id: str | None = None) -> AsyncClient:
+    """An AsyncClient with a persistent crypto store; retries are left to our own loops."""
+    matrix = _matrix(config)
+    client_config = AsyncClientConfig(
+        encryption_enabled=matrix.encryption,
+        store_sync_tokens=False,  # our own token, saved only after a batch is safely queued
+        pickle_key=pickle_key,
+        max_timeouts=0,  # connection errors surface at once; our loops back off
+        max_limit_exceeded=None,  # M_LIMIT_EXCEEDED: wait retry_after_ms, then retry
+        request_timeout=30,
+    )
+    folder = store_dir(config)
+    private_folder(folder)
+    return AsyncClient(
+        matrix.homeserver,
+        matrix.user_id,
+        device_id=device_id,
+        store_path=str(folder),
+        config=client_config,
+    )
+
+
+def crypto_store_file(config: Config, device_id: str) -> Path:
+    """The file nio keeps the device's keys in (named after user and device)."""
+    return store_dir(config) / f"{_matrix(config).user_id}_{device_id}.db"
+
+
+async def login(config: Config, password: str) -> Credentials:
+    """Log in once as a new device, create its crypto store and save the credentials."""
+    folder = store_dir(config)
+    if Credentials.path(folder).exists():
+        existing = Credentials.load(folder)
+        raise SessionError(
+            f"already logged in as device {existing.device_id} (credentials in {folder}); "
+            "the bot reuses that device on every start, so there is nothing to do"
+        )
+    pickle_key = secrets.token_urlsafe(32)
+    client = make_client(config, pickle_key)
+    try:
+        response = await _reach(config, client.login(password, _matrix(config).device_name))
+        if not isinstance(response, LoginResponse):
+            raise SessionError(f"login failed: {getattr(response, 'message', response)}")
+        if _matrix(config).encryption:
+            if client.olm is None:
+                raise SessionError("the encryption store could not be created")
+            await _reach(config, client.keys_upload())
+        credentials = Credentials(
+            homeserver=_matrix(config).homeserver,
+            user_id=response.user_id,
+            device_id=response.device_id,
+            access_token=response.access_token,
+            pickle_key=pickle_key,
+        )
+        credentials.save(folder)
+        return credentials
+    finally:
+        await client.close()
+
+
+async def _reach(config: Config, request: Awaitable[T]) -> T:
+    """A request to the homeserver; SessionError in one line when it cannot be reached."""
+    try:
+        return await request
+    except (ClientError, OSError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SessionError(
+            f"cannot reach the homeserver at {_matrix(config).homeserver}: {reason}"
+        ) from None
+
+
+def restore(config: Config) -> tuple[AsyncClient, Credentials]:
+    """A client logged in as the stored device, refusing anything that would break E2EE."""
+    matrix = _matrix(config)
+    credentials = Credentials.load(store_dir(config))
+    if credentials.user_id != matrix.user_id or credentials.homeserver != matrix.homeserver:
+        raise SessionError(
+            f"the stored credentials are for {credentials.user_id} on {credentials.homeserver}, "
+            f"but the config says {matrix.user_id} on {matrix.homeserver}"
+        )
+    if matrix.encryption and not crypto_store_file(config, credentials.device_id).exists():
+        raise SessionError(
+            f"the encryption store of device {credentials.device_id} is missing from "
+            f"{store_dir(config)}; reusing the device without it would break encryption. "
+            "Restore the folder from a backup, or delete credentials.json and log in again "
+            "(then remove the old device in a client)"
+        )
+    client = make_client(config, credentials.pickle_key, credentials.device_id)
+    client.restore_login(credentials.user_id, credentials.device_id, credentials.access_token)
+    if matrix.encryption and client.olm is None:
+        raise SessionError("encryption is on but the encryption store did not load; not starting")
+    _skip_empty_room_saves(client)
+    return client, credentials
+
+
+def _skip_empty_room_saves(client: AsyncClient) -> None:
+    """nio saves the rooms that turned encrypted to its store after every sync, in a
+    transaction on the event loop, even when there are none (nearly always): about 0.7 ms
+    before the batch's commands can be read. Skip the empty saves."""
+    store = client.store
+    if store is None:
+        return
+    save = store.save_encrypted_rooms
+
+    def save_encrypted_rooms(rooms: set[str]) -> None:
+        if rooms:
+            save(rooms)
+
+    store.save_encrypted_rooms = save_encrypted_rooms

@@ -1,0 +1,1 @@
+"""Test and demo infrastructure: a throwaway homeserver and an in-memory chat."""

@@ -26,6 +26,7 @@ from nio import (
 
 from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
 from natm_bot.engine.rendering import render
+from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,6 @@ CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can
 # Our own code for a room the bot does not know after syncing: it is not (or no longer) in it.
 NOT_JOINED = "NOT_JOINED"
 ROOM_WAIT_S = 35.0  # one long-poll sync (30 s) and then some, for a room joined just now
-
-
-class SendFailed(Exception):
-    """The homeserver refused a message for good (not allowed, too large…); `code` is the
-    Matrix error code (M_FORBIDDEN…) or NOT_JOINED."""
-
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _size(content: dict[str, Any]) -> int:

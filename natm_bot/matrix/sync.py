@@ -30,9 +30,10 @@ from natm_bot.config.settings import Config, MatrixSection
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.core.supervision import Job, drills
 from natm_bot.matrix.intake import Intake
-from natm_bot.matrix.sending import TRANSIENT, Backoff, MatrixTransport, SendFailed
+from natm_bot.matrix.sending import TRANSIENT, Backoff, MatrixTransport
 from natm_bot.matrix.session import Credentials, SessionError, restore
 from natm_bot.storage.events import EventLedger
+from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,15 @@ from typing import Protocol
 from natm_bot.core.messages import Outgoing, RoomId, UserId
 
 
+class SendFailed(Exception):
+    """The homeserver refused a message for good (not allowed, too large…); `code` is the
+    Matrix error code (M_FORBIDDEN…) or NOT_JOINED."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class Transport(Protocol):
     """Where replies go and where room state comes from."""
 

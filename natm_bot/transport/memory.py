@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 
 from natm_bot.core.messages import Outgoing, RoomId, UserId
-from natm_bot.matrix.sending import SendFailed
+from natm_bot.transport import SendFailed
 
 REFUSALS = {
     "M_FORBIDDEN": "You are not allowed to send messages in this room",

@@ -39,7 +39,6 @@ from natm_bot.features.meetings.service import (
     schedule_of,
 )
 from natm_bot.features.meetings.timeutil import parse_local, span_text
-from natm_bot.matrix.sending import SendFailed
 from natm_bot.storage.meetings import (
     AnnouncementLedger,
     LedgerKey,
@@ -49,6 +48,7 @@ from natm_bot.storage.meetings import (
     RoomStatus,
     Status,
 )
+from natm_bot.transport import SendFailed
 
 if TYPE_CHECKING:
     from natm_bot.app import App

@@ -34,22 +34,21 @@ from natm_bot.config.validation import (
     repeats,
     validate_file,
 )
-
-_DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+from natm_bot.core.durations import DurationError, parse_seconds
 
 
 def parse_duration(value: object) -> int:
-    """Seconds from `90`, `90s`, `15m`, `1h`, `2d` or `1w`."""
+    """Seconds from `90`, `90s`, `15m`, `1h30m`, `2d` or `1w` (the same reading as in chat)."""
     if isinstance(value, bool):
         raise ValueError("must be a duration like 90s, 15m, 1h or 2d")
     if isinstance(value, int):
         seconds = value
     else:
-        match = _DURATION_RE.match(str(value))
-        if not match:
-            raise ValueError(f"must be a duration like 90s, 15m, 1h or 2d, not {value!r}")
-        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+        try:
+            seconds = parse_seconds(str(value))
+        except DurationError as exc:
+            example = "must be a duration like 90s, 15m, 1h30m or 2d"
+            raise ValueError(f"{example}, not {value!r}") from exc
     if seconds < 0:
         raise ValueError("must not be negative")
     return seconds

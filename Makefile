@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup
+.PHONY: run test fast setup
 run: $(STAMP)
 	$(BIN)/natm-bot console -c bot.example.yaml
 
@@ -12,7 +12,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# The fast tests only (no homeserver, no processes), on every core: under a minute.
+fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" -n auto -q
 
 setup: $(STAMP)
 

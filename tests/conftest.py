@@ -10,6 +10,16 @@ import pytest
 from natm_bot.testing.harness import ChatHarness, make_config
 
 ADMIN = "@admin:localhost"
+SLOW_FOLDERS = {"integration"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start a homeserver or the bot as a process are slow, by their folder."""
+    for item in items:
+        if SLOW_FOLDERS & set(item.path.parts):
+            item.add_marker(pytest.mark.slow)
+
+
 ALICE = "@alice:localhost"
 BOB = "@bob:localhost"
 

@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from natm_bot.storage.errors import StorageError, StorageUnavailable, unavailable
 from natm_bot.storage.migrations import MIGRATIONS
+
+__all__ = ["Database", "StorageError", "StorageUnavailable", "Transaction", "unavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -24,44 +27,6 @@ T = TypeVar("T")
 
 BUSY_WAIT_MS = 10_000
 BRIEF_WAIT_MS = 1_000
-
-
-class StorageError(Exception):
-    """The database cannot be used (newer than this code, unreadable, disk full…)."""
-
-
-# SQLite's result codes for faults of the storage rather than of the statement, and how to
-# tell a person about them.
-_FAULTS = {
-    "SQLITE_FULL": "full",
-    "SQLITE_READONLY": "read-only",
-    "SQLITE_BUSY": "busy (locked by another program)",
-    "SQLITE_LOCKED": "busy (locked by another program)",
-    "SQLITE_IOERR": "failing (input/output errors)",
-    "SQLITE_CANTOPEN": "failing (cannot open its files)",
-}
-
-
-class StorageUnavailable(StorageError, sqlite3.OperationalError):
-    """The database cannot save anything right now (full, read-only, locked by another
-    program, failing disk); nothing was changed, and it may work again later."""
-
-    def __init__(self, state: str, cause: sqlite3.Error) -> None:
-        super().__init__(f"the database is {state}: {cause}")
-        self.state = state
-
-
-def unavailable(error: BaseException) -> StorageUnavailable | None:
-    """The storage fault behind `error`, if it is one (not a bug in a statement)."""
-    if isinstance(error, StorageUnavailable):
-        return error
-    if not isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
-        return None
-    name = getattr(error, "sqlite_errorname", "") or ""
-    for code, state in _FAULTS.items():
-        if name == code or name.startswith(code + "_"):
-            return StorageUnavailable(state, error)
-    return None
 
 
 def _clean(raw: sqlite3.Connection) -> None:

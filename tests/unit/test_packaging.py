@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_wheel_runs_the_console_outside_the_repo(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(

@@ -1,0 +1,134 @@
+"""The house rules of ARCHITECTURE.md that a tool checks, and proof that each check can fail.
+
+`make test` runs `lint-imports` (the layer contracts in pyproject.toml); the rules no import
+tool can see are checked here: sizes, and SQL written only inside `natm_bot/storage`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 40
+# Upper-case SQL as our storage writes it; prose ("select a group") does not match.
+SQL_RE = re.compile(
+    r"\b(SELECT\b.*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
+    r"|CREATE\s+(TABLE|INDEX|TRIGGER|VIRTUAL)|DROP\s+(TABLE|INDEX)|ALTER\s+TABLE|PRAGMA\s+\w+)\b",
+    re.DOTALL,
+)
+
+
+def sources(*folders: Path) -> Iterator[Path]:
+    """Every Python file under the folders."""
+    for folder in folders:
+        yield from sorted(folder.rglob("*.py"))
+
+
+def oversized(*folders: Path) -> list[str]:
+    """Modules over the line limit and functions over theirs."""
+    found = []
+    for path in sources(*folders):
+        text = path.read_text()
+        if (lines := len(text.splitlines())) > MAX_MODULE_LINES:
+            found.append(f"{path.relative_to(folders[0].parent)}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    where = path.relative_to(folders[0].parent)
+                    found.append(f"{where}:{node.lineno}: {node.name}() {length} lines")
+    return found
+
+
+def strings(tree: ast.AST) -> Iterator[ast.Constant]:
+    """Every string literal, the literal parts of f-strings included."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node
+
+
+def sql_outside_storage(*folders: Path) -> list[str]:
+    """String literals that are SQL, in any module outside a `storage` package."""
+    found = []
+    for path in sources(*folders):
+        if "storage" in path.parts:
+            continue
+        for node in strings(ast.parse(path.read_text())):
+            if SQL_RE.search(str(node.value)):
+                found.append(f"{path.relative_to(folders[0].parent)}:{node.lineno}")
+    return found
+
+
+def test_no_module_over_400_lines_and_no_function_over_40() -> None:
+    assert oversized(ROOT / "natm_bot", ROOT / "commands") == []
+
+
+def test_sql_is_written_only_in_storage() -> None:
+    assert sql_outside_storage(ROOT / "natm_bot", ROOT / "commands") == []
+
+
+def test_the_rules_catch_sql_in_a_command_and_a_long_function(tmp_path: Path) -> None:
+    commands = tmp_path / "commands"
+    commands.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (commands / "sneaky.py").write_text(
+        'async def count(ctx):\n    return await ctx.app.db.fetchone(f"SELECT COUNT(*) FROM '
+        '{table} WHERE room = ?")\n\n\ndef long():\n' + body + "\n"
+    )
+    (tmp_path / "storage").mkdir()
+    (tmp_path / "storage" / "ok.py").write_text('Q = "DELETE FROM signups WHERE id = ?"\n')
+    assert sql_outside_storage(commands, tmp_path / "storage") == ["commands/sneaky.py:2"]
+    assert oversized(commands) == [f"commands/sneaky.py:5: long() {MAX_FUNCTION_LINES + 1} lines"]
+    assert sql_outside_storage(tmp_path / "storage") == []
+
+
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` on the copy of the code in `tree`."""
+    tool = Path(sys.executable).with_name("lint-imports")
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(tool), "--no-cache"], cwd=tree, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def copy_of_the_code(tmp_path: Path) -> Path:
+    """The packages and pyproject.toml, in a folder of their own to change freely."""
+    tree = tmp_path / "tree"
+    for name in ("natm_bot", "commands"):
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tree)
+    return tree
+
+
+@pytest.mark.slow
+def test_the_contracts_hold_and_break_on_nio_in_a_feature(tmp_path: Path) -> None:
+    tree = copy_of_the_code(tmp_path)
+    kept = lint_imports(tree)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    service = tree / "natm_bot" / "features" / "groups" / "service.py"
+    service.write_text(service.read_text() + "\nimport nio  # noqa\n")
+    broken = lint_imports(tree)
+    assert broken.returncode != 0
+    assert "nio is imported only inside the Matrix adapter BROKEN" in broken.stdout
+    assert "natm_bot.features.groups.service -> nio" in broken.stdout
+
+
+@pytest.mark.slow
+def test_the_contracts_break_on_a_command_reaching_storage(tmp_path: Path) -> None:
+    tree = copy_of_the_code(tmp_path)
+    command = tree / "commands" / "readings.py"
+    command.write_text(command.read_text() + "\nfrom natm_bot.storage import Database  # noqa\n")
+    broken = lint_imports(tree)
+    assert broken.returncode != 0
+    assert "Commands reach data through the features" in broken.stdout
+    assert "commands.readings -> natm_bot.storage" in broken.stdout

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from natm_bot.config.countries import fold
 from natm_bot.config.validation import (
     FileProblems,
     LocalText,
@@ -25,6 +24,7 @@ from natm_bot.config.validation import (
     text_key,
     validate_file,
 )
+from natm_bot.core.text import name_key
 
 
 def localized(text: dict[str, str], lang: str) -> str:
@@ -121,7 +121,7 @@ class GlossaryFile(Strict):
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
         """Each word leads to one term (as `!glossary` looks it up), and every see_also names
         a term of the glossary."""
-        yield from name_clashes(raw, "terms", "term", _names_in("term"), lookup_key)
+        yield from name_clashes(raw, "terms", "term", _names_in("term"), name_key)
         ids = {str(t.get("id")) for t in entries(raw, "terms") if isinstance(t, Mapping)}
         for index, term in enumerate(entries(raw, "terms")):
             refs = entries(term, "see_also") if isinstance(term, Mapping) else []
@@ -170,7 +170,7 @@ class AboutFile(Strict):
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
         """Each category id and name leads to one category, compared as members' categories
         are looked up (case, accents, hyphens aside)."""
-        yield from name_clashes(raw, "member_categories", "category", _names_in("name"), fold_key)
+        yield from name_clashes(raw, "member_categories", "category", _names_in("name"), name_key)
 
 
 # More would be no working group, and the stored number must fit SQLite's 64-bit integers.
@@ -204,17 +204,7 @@ class GroupsFile(Strict):
     @classmethod
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
         """Each id, name and alias leads to one group, compared as `!join` compares them."""
-        yield from name_clashes(raw, "groups", "group", _names_in("name"), lookup_key)
-
-
-def lookup_key(text: str) -> str:
-    """A name as the bot looks groups and terms up: case, hyphens and spacing aside."""
-    return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
-
-
-def fold_key(text: str) -> str:
-    """A name as member categories are looked up: also accents and apostrophes aside."""
-    return fold(text.replace("-", " ").replace("_", " "))
+        yield from name_clashes(raw, "groups", "group", _names_in("name"), name_key)
 
 
 NamesOf = Callable[[Mapping[str, Any]], Iterator[tuple[tuple[str | int, ...], Any]]]
@@ -255,8 +245,8 @@ def name_clashes(
                 else:
                     yield (field, index, *loc), f"{name!r} already names the {what} {owner!r}"
             own.setdefault(key(name), entry.get("id", index))
-        for name_key, owner in own.items():
-            owners.setdefault(name_key, owner)
+        for each_key, owner in own.items():
+            owners.setdefault(each_key, owner)
 
 
 class Content:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from functools import cache
 
 import pycountry
+
+from natm_bot.core.text import fold
 
 # Everyday names that ISO does not use, so that `!members russia` finds RU.
 _EXTRA_NAMES = {
@@ -28,13 +29,6 @@ _EXTRA_NAMES = {
     "burma": "MM",
     "palestine": "PS",
 }
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, straight apostrophes, single spaces: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
 
 
 @cache

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -85,6 +86,22 @@ def neutralise(text: str) -> str:
 
 # RFC 3986 characters, less "[" and "]" (IPv6 hosts only, and Markdown's link brackets);
 # letters of other scripts are allowed too (internationalised addresses).
+
+
+def fold(text: str) -> str:
+    """How the bot compares what people type: lower case, no accents, straight apostrophes,
+    single spaces (`Educación` and `educacion`, `Côte d’Ivoire` and `cote d'ivoire`)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def name_key(text: str) -> str:
+    """A name as it is looked up (groups, terms, categories): folded, hyphens and
+    underscores read as spaces (`ed-tech`, `Ed Tech`, `ED_TECH`)."""
+    return fold(text.replace("-", " ").replace("_", " "))
+
+
 _URL_ASCII = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#@!$&'()*+,;=%"
 )

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
 from natm_bot.config.content import MAX_CAPACITY, GroupSeed
-from natm_bot.config.content import lookup_key as _key
 from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.messages import Reply, RoomId, UserId
 from natm_bot.core.text import checked, one_line
+from natm_bot.core.text import name_key as _key
 from natm_bot.engine.rendering import md_escape
 from natm_bot.storage.database import Database
 from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from natm_bot.config.content import MemberCategory, localized
-from natm_bot.config.countries import country_code, fold, is_language
+from natm_bot.config.countries import country_code, is_language
 from natm_bot.config.validation import MXID_RE, ROOM_RE, FileProblems, Loc, parse_yaml
 from natm_bot.core.errors import CommandError, NotFound, UsageError
-from natm_bot.core.text import checked, csv_value, plain_url
+from natm_bot.core.text import checked, csv_value, fold, plain_url
 from natm_bot.engine.rendering import md_escape
 from natm_bot.storage.database import Database
 from natm_bot.storage.members import (

@@ -1,0 +1,108 @@
+"""The bot's container image under podman, as README's "Running in production" builds and
+runs it, with the settings these test machines need (no registry reachable: a Debian base
+image made locally; hybrid cgroups: chroot builds, runc with cgroupfs)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_IMAGE = "docker.io/library/debian:bookworm-slim"
+# Runtime settings of these machines; on an ordinary podman or Docker host none are needed.
+RUN_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs")
+RUN_OPTIONS = ("--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096", "--network", "host")
+LOCK = Path(tempfile.gettempdir()) / "natm-bot-base-image.lock"
+CA_BUNDLE = Path(os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt"))
+
+
+def podman(
+    *args: str, timeout: float = 120, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run podman with this machine's runtime settings; its output as text. `env` adds to
+    the environment (for secrets that must not be seen on a command line)."""
+    result = subprocess.run(
+        ["podman", *RUN_FLAGS, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+@contextmanager
+def _locked() -> Iterator[None]:
+    """One base-image build at a time on this machine, whoever runs the tests."""
+    with LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def ensure_base_image() -> None:
+    """debian:bookworm-slim in podman's image store: made once per machine from Debian's
+    own packages with debootstrap (no registry needed), then reused."""
+    with _locked():
+        if podman("image", "exists", BASE_IMAGE, check=False).returncode == 0:
+            return
+        rootfs = Path(tempfile.mkdtemp(prefix="natm-bot-rootfs-"))
+        try:
+            subprocess.run(
+                ["debootstrap", "--variant=minbase", "bookworm", str(rootfs)],
+                capture_output=True,
+                check=True,
+                timeout=900,
+            )
+            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+            subprocess.run(
+                ["podman", "import", "-", BASE_IMAGE],
+                stdin=tar.stdout,
+                capture_output=True,
+                check=True,
+                timeout=600,
+            )
+            assert tar.wait() == 0, "tar of the Debian root file system failed"
+        finally:
+            shutil.rmtree(rootfs, ignore_errors=True)
+
+
+def build_image(tag: str) -> float:
+    """Build the repository's Dockerfile as `tag`; the seconds it took."""
+    ensure_base_image()
+    secret = ["--secret", f"id=pip-ca,src={CA_BUNDLE}"] if CA_BUNDLE.is_file() else []
+    started = time.monotonic()
+    podman(
+        "build",
+        "--isolation",
+        "chroot",
+        "--pull=never",
+        "--format",
+        "docker",
+        *secret,
+        "-t",
+        tag,
+        "-f",
+        str(ROOT / "Dockerfile"),
+        str(ROOT),
+        timeout=1200,
+    )
+    return time.monotonic() - started
+
+
+def new_name(prefix: str) -> str:
+    """A name no other test run on this machine uses."""
+    return f"{prefix}-{secrets.token_hex(4)}"

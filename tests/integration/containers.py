@@ -103,6 +103,21 @@ def build_image(tag: str) -> float:
     return time.monotonic() - started
 
 
+def image_ids() -> set[str]:
+    """Every image in podman's store, intermediate ones too."""
+    return set(podman("images", "--all", "--quiet", "--no-trunc").stdout.split())
+
+
+def remove_images_since(before: set[str]) -> None:
+    """Remove the images made since `before` (a build's stages and layers), leaving the
+    base image, and anything else that was there, for the next build."""
+    for _ in range(3):  # a layer goes once the layers made from it are gone
+        made = sorted(image_ids() - before)
+        if not made:
+            return
+        podman("rmi", *made, check=False)
+
+
 def new_name(prefix: str) -> str:
     """A name no other test run on this machine uses."""
     return f"{prefix}-{secrets.token_hex(4)}"

@@ -16,7 +16,15 @@ import pytest
 import yaml
 
 from natm_bot.testing.devserver import LocalSynapse
-from tests.integration.containers import RUN_OPTIONS, build_image, new_name, podman
+from tests.integration.containers import (
+    RUN_OPTIONS,
+    build_image,
+    ensure_base_image,
+    image_ids,
+    new_name,
+    podman,
+    remove_images_since,
+)
 from tests.integration.people import Person
 
 pytestmark = [
@@ -37,11 +45,15 @@ CONFIG = "/etc/natm-bot/bot.yaml"
 def image() -> Iterator[str]:
     """The image built from this checkout under a tag of its own; removed at the end."""
     tag = f"localhost/natm-bot:{new_name('test')}"
-    seconds = build_image(tag)
-    size = podman("image", "inspect", "--format", "{{.Size}}", tag).stdout.strip()
-    print(f"\nbuilt {tag} in {seconds:.0f} s, {int(size) / 1e6:.0f} MB")
-    yield tag
-    podman("rmi", "--force", tag, check=False)
+    ensure_base_image()
+    before = image_ids()
+    try:
+        seconds = build_image(tag)
+        size = podman("image", "inspect", "--format", "{{.Size}}", tag).stdout.strip()
+        print(f"\nbuilt {tag} in {seconds:.0f} s, {int(size) / 1e6:.0f} MB")
+        yield tag
+    finally:
+        remove_images_since(before)
 
 
 class Deployment:

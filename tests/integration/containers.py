@@ -103,6 +103,26 @@ def build_image(tag: str) -> float:
     return time.monotonic() - started
 
 
+def build_systemd_host(bot_image: str, tag: str, context: Path) -> str:
+    """An image that boots systemd with the unit and the bot of `bot_image` installed."""
+    for name in ("natm-bot.service", "natm-bot.sysusers"):
+        shutil.copy(ROOT / "deploy" / name, context / name)
+    shutil.copy(Path(__file__).with_name("systemd-host.Containerfile"), context / "Containerfile")
+    podman(
+        "build",
+        "--isolation",
+        "chroot",
+        "--pull=never",
+        "--build-arg",
+        f"BOT_IMAGE={bot_image}",
+        "-t",
+        tag,
+        str(context),
+        timeout=1200,
+    )
+    return tag
+
+
 def image_ids() -> set[str]:
     """Every image in podman's store, intermediate ones too."""
     return set(podman("images", "--all", "--quiet", "--no-trunc").stdout.split())
@@ -121,3 +141,37 @@ def remove_images_since(before: set[str]) -> None:
 def new_name(prefix: str) -> str:
     """A name no other test run on this machine uses."""
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
+class SystemdHost:
+    """A container booting systemd, as a small Debian server would (privileged: the unit's
+    sandbox needs namespaces and mounts of its own)."""
+
+    def __init__(self, image: str) -> None:
+        self.name = new_name("natm-bot-host")
+        podman(
+            "run", "-d", "--name", self.name, "--privileged", "--systemd=always",
+            *RUN_OPTIONS, image,
+        )  # fmt: skip
+
+    def sh(
+        self, script: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """A shell script as root on the host; `env` passed by name only."""
+        passed = [f"--env={key}" for key in env or {}]
+        return podman("exec", *passed, self.name, "sh", "-c", script, check=False, env=env)
+
+    def show(self, unit: str) -> dict[str, str]:
+        """The unit's state as systemctl shows it."""
+        result = self.sh(
+            f"systemctl show {unit} -p ActiveState -p SubState -p ExecMainStatus -p NRestarts"
+        )
+        return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+    def journal(self, unit: str) -> str:
+        """What the unit logged."""
+        return self.sh(f"journalctl -u {unit} --no-pager -o cat").stdout
+
+    def remove(self) -> None:
+        """The container goes."""
+        podman("rm", "--force", "--time", "0", self.name, check=False)

@@ -1,7 +1,8 @@
 """The container image, built from the Dockerfile and run as an operator runs it: `login` once
 into the state volume, then the default command against the test Synapse, config mounted
 read-only; a person's `!principles` is answered in an encrypted room, and `podman stop`
-ends it quickly with exit code 0."""
+ends it quickly with exit code 0. And deploy/natm-bot.service installed as README says on a
+machine booting systemd (a container), where the bot answers from inside the unit's sandbox."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import yaml
 from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.containers import (
     RUN_OPTIONS,
+    SystemdHost,
     build_image,
+    build_systemd_host,
     ensure_base_image,
     image_ids,
     new_name,
@@ -181,3 +184,81 @@ async def test_a_bad_config_stops_the_image_with_exit_code_2(deployment: Deploym
     result = await deployment.once("run", "-c", CONFIG)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "matrix.homeserver" in result.stderr
+
+
+# README's install steps for the unit, after the bot is in /opt/natm-bot and the unit in
+# /etc/systemd/system (bot.yaml waits in /root).
+INSTALL = """
+set -e
+systemd-sysusers
+install -d -o natm-bot -g natm-bot -m 0700 /var/lib/natm-bot
+install -d -m 0755 /etc/natm-bot
+install -o root -g natm-bot -m 0640 /root/bot.yaml /etc/natm-bot/bot.yaml
+runuser -u natm-bot -- /opt/natm-bot/bin/natm-bot login -c /etc/natm-bot/bot.yaml
+systemctl enable --now natm-bot
+"""
+
+
+@pytest.fixture
+def systemd_host(image: str, tmp_path: Path) -> Iterator[SystemdHost]:
+    """A machine booting systemd with the bot and its unit installed; removed at the end."""
+    context = tmp_path / "systemd-host"
+    context.mkdir()
+    host = SystemdHost(build_systemd_host(image, f"{image}-systemd", context))
+    yield host
+    host.remove()
+
+
+async def _settled(host: SystemdHost, done: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    """The unit's state once `done` says it has settled (or as it is after 30 s)."""
+    for _ in range(100):
+        if done(state := host.show("natm-bot")):
+            break
+        await asyncio.sleep(0.3)  # polling systemctl, which has no way to wait for a state
+    return state
+
+
+async def test_the_unit_runs_the_bot_under_systemd(
+    systemd_host: SystemdHost,
+    synapse: LocalSynapse,
+    bot_account: tuple[str, str],
+    people: People,
+    tmp_path: Path,
+) -> None:
+    host, (user_id, password) = systemd_host, bot_account
+    config = _config(tmp_path / "etc", synapse, user_id)
+    podman("cp", str(config), f"{host.name}:/root/bot.yaml")
+    await asyncio.to_thread(_wait_for_boot, host)
+    done = await asyncio.to_thread(host.sh, INSTALL, {"NATM_BOT_PASSWORD": password})
+    assert done.returncode == 0, done.stdout + done.stderr
+    alice = await people("alice")
+    running = await _settled(host, lambda s: s["SubState"] != "running" or _synced(host))
+    assert running["SubState"] == "running" and _synced(host), host.journal("natm-bot")
+
+    room = await alice.create_room([user_id], encrypted=True)
+    await alice.wait_joined(room, user_id)
+    reply = await alice.ask(room, "!principles", user_id)
+    assert PRINCIPLE_1 in reply.source["content"]["body"]
+
+    started = time.monotonic()
+    assert host.sh("systemctl stop natm-bot").returncode == 0
+    assert time.monotonic() - started < 10
+    stopped = host.show("natm-bot")
+    assert (stopped["ActiveState"], stopped["ExecMainStatus"]) == ("inactive", "0"), stopped
+
+    host.sh("echo 'matrix: {homeserver: nowhere}' > /etc/natm-bot/bot.yaml")
+    host.sh("systemctl start natm-bot")
+    failed = await _settled(host, lambda s: s["SubState"] in ("failed", "auto-restart"))
+    assert failed["SubState"] == "failed", f"restarted on a bad config: {failed}"
+    assert (failed["ExecMainStatus"], failed["NRestarts"]) == ("2", "0"), failed
+
+
+def _wait_for_boot(host: SystemdHost) -> None:
+    """Until systemd has started the machine (running, or degraded by a unit of no concern)."""
+    state = host.sh("systemctl is-system-running --wait").stdout.strip()
+    assert state in ("running", "degraded"), host.sh("systemctl --failed --no-pager").stdout
+
+
+def _synced(host: SystemdHost) -> bool:
+    """Whether the bot under systemd has connected to the homeserver."""
+    return "connected to" in host.journal("natm-bot")

@@ -1,10 +1,11 @@
 # natm-bot as a container image.
 #
-#   podman build -t natm-bot .        (or: docker build -t natm-bot .)
+#   podman build --format docker -t natm-bot .        (or: docker build -t natm-bot .)
 #
 # State (database, encryption store, credentials.json) lives in the volume /var/lib/natm-bot;
-# the config is mounted read-only at /etc/natm-bot/bot.yaml. See "Running in production" in
-# README.md for the login step and the rest.
+# the config is mounted read-only at /etc/natm-bot/bot.yaml. The bot runs as the user
+# natm-bot, uid 10001. See "Running in production" in README.md for the login step and the
+# rest. (`--format docker` keeps the HEALTHCHECK, which podman's default OCI format drops.)
 
 # --- build: the bot and its libraries in a virtual environment -----------------------------
 FROM debian:bookworm-slim AS build
@@ -21,18 +22,16 @@ COPY data /src/data
 RUN --mount=type=secret,id=pip-ca \
     if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
     && /opt/natm-bot/bin/pip install --no-cache-dir --disable-pip-version-check /src \
-    && /opt/natm-bot/bin/pip uninstall --yes --quiet pip setuptools \
-    && find /opt/natm-bot -name __pycache__ -prune -exec rm -rf {} + \
-    && /opt/natm-bot/bin/python -m compileall -q /opt/natm-bot/lib
+    && /opt/natm-bot/bin/pip uninstall --yes --quiet pip setuptools
 
 # --- run: Python and the environment, nothing to build with -------------------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
-    && groupadd --system natm-bot \
-    && useradd --system --gid natm-bot --home-dir /var/lib/natm-bot --no-create-home \
-        --shell /usr/sbin/nologin natm-bot \
+    && groupadd --system --gid 10001 natm-bot \
+    && useradd --system --uid 10001 --gid natm-bot --home-dir /var/lib/natm-bot \
+        --no-create-home --shell /usr/sbin/nologin natm-bot \
     && install -d -o natm-bot -g natm-bot -m 0700 /var/lib/natm-bot \
     && install -d -m 0755 /etc/natm-bot
 COPY deploy/healthcheck.py /usr/local/lib/natm-bot/healthcheck.py

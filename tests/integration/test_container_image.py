@@ -157,7 +157,7 @@ async def test_image_logs_in_answers_and_stops(
     assert reply.source["content"]["msgtype"] == "m.notice"
     assert PRINCIPLE_1 in reply.source["content"]["body"]
 
-    assert podman("exec", deployment.name, "id", "-u").stdout.strip() != "0"
+    assert podman("exec", deployment.name, "id", "-u").stdout.strip() == "10001"  # not root
     health = podman("healthcheck", "run", deployment.name, check=False)
     assert health.returncode == 0, health.stdout + health.stderr
 
@@ -168,6 +168,16 @@ async def test_image_logs_in_answers_and_stops(
     assert took < 10, "podman stop took longer than the bot's 10 s"
     code = podman("inspect", "--format", "{{.State.ExitCode}}", deployment.name).stdout
     assert code.strip() == "0", deployment.logs()
+
+    await _after_the_stop(deployment)
+
+
+async def _after_the_stop(deployment: Deployment) -> None:
+    """The health check fails without the bot; the state in the volume is the bot's alone."""
+    check = ["/usr/local/lib/natm-bot/healthcheck.py", CONFIG]
+    unhealthy = await deployment.once_as("/opt/natm-bot/bin/python", *check)
+    assert unhealthy.returncode == 1, unhealthy.stdout + unhealthy.stderr
+    assert "no `natm-bot run` process" in unhealthy.stdout
 
     files = await deployment.once_as(
         "stat", "-c", "%U %a %n", STATE, f"{STATE}/natm-bot.sqlite3", f"{STATE}/store"

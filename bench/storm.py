@@ -444,7 +444,7 @@ async def throughput(
             when = soon + timedelta(days=days)
             text = f'!meeting add title="{title}" when="{when:%Y-%m-%d %H:%M}" tz=UTC'
             await harness.send(text, sender="@admin:localhost")
-        ledger = EventLedger(app.db)
+        ledger = EventLedger(app.db, app.clock)
         work = mixed(count, people, random.Random(seed))
         rooms = [RoomId(f"!room-{n}:localhost") for n in range(20)]
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock, SystemClock
-from natm_bot.core.messages import Message, Outgoing, Reply, RoomId
+from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
@@ -21,15 +21,18 @@ from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
+from natm_bot.storage.events import EventLedger
 from natm_bot.transport import Transport
+
+if TYPE_CHECKING:
+    from natm_bot.matrix.runner import BotRunner
 
 log = logging.getLogger(__name__)
 
 
 def txn_id_for(event_id: str, index: int) -> str:
     """A transaction id derived from the triggering event, so a resend is de-duplicated."""
-    digest = hashlib.sha256(f"{event_id}\x00{index}".encode()).hexdigest()
-    return f"natm-{digest[:32]}"
+    return txn_id("natm-", event_id, index)
 
 
 class App:
@@ -91,6 +94,16 @@ class App:
         in_wal, folded = await self.db.checkpoint()
         log.debug("checkpoint folded %d of %d WAL pages into the database", folded, in_wal)
 
+    def is_command(self, body: str) -> bool:
+        """Whether a message body is a command to the bot."""
+        return self.dispatcher.parse(body) is not None
+
+    async def checkpoint_if_due(self) -> None:
+        """Fold the WAL into the file now when someone was just forgotten."""
+        if self.privacy.checkpoint_due:
+            self.privacy.checkpoint_due = False
+            await self.db.checkpoint()
+
     async def start_scheduler(self) -> None:
         """Start announcing meetings (once the transport can send)."""
         await self.scheduler.start()
@@ -139,3 +152,14 @@ class App:
         for out in outgoing:
             await self.transport.send(out)
         return outgoing
+
+
+def matrix_runner(config: Config) -> BotRunner:
+    """`natm-bot run`: the App on the stored Matrix device, ready to serve."""
+    # Imported here: the Matrix library loads only when the bot runs on Matrix.
+    from natm_bot.matrix.runner import BotRunner, connect
+
+    connection = connect(config)
+    clock = SystemClock()
+    app = App(config, connection.transport, clock=clock)
+    return BotRunner(connection, app, EventLedger(app.db, clock), clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NewType
@@ -13,6 +14,17 @@ EventId = NewType("EventId", str)
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def txn_id(prefix: str, *parts: object, sep: str = "\x00") -> str:
+    """A transaction id derived from what a message answers or announces, so that sending
+    it again is a no-op at the homeserver: `prefix` and 32 hex digits of a hash of the parts.
+
+    Replies use the prefix `natm-` and the parts (event id, reply index); announcements
+    `natm-a-` and (source, occurrence, offset, channel, target) joined by `|`. These ids
+    must stay the same from one version to the next, or a resend would show twice."""
+    raw = sep.join(str(part) for part in parts)
+    return prefix + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -190,10 +190,10 @@ PRIVATE_UMASK = 0o077
 
 
 async def _run(config: Config) -> int:
-    from natm_bot.matrix.sync import BotRunner
+    from natm_bot.app import matrix_runner
 
     os.umask(PRIVATE_UMASK)
-    return await BotRunner(config).run()
+    return await matrix_runner(config).run()
 
 
 def _login(config: Config, password_env: str) -> int:

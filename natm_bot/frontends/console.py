@@ -30,6 +30,12 @@ class ConsoleTransport(MemoryTransport):
         super().__init__()
         self._out = out
 
+    def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
+        """As set with /pl; a room visited without /pl is one whose state is unknown."""
+        if room_id not in self.known_rooms:
+            self.without_state(room_id)
+        return super().power_level(room_id, user_id)
+
     async def send(self, out: Outgoing) -> None:
         """Print the reply, marking direct messages."""
         await super().send(out)

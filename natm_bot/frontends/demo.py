@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from natm_bot.app import matrix_runner
 from natm_bot.config.settings import load_config
 from natm_bot.matrix.session import login
-from natm_bot.matrix.sync import BotRunner
 from natm_bot.testing.devserver import LocalSynapse
 
 
@@ -63,6 +63,6 @@ async def run_demo(folder: Path | None, port: int | None) -> int:
             f"Everything lives in {base}. Press Ctrl-C to stop.\n",
             flush=True,
         )
-        return await BotRunner(config).run()
+        return await matrix_runner(config).run()
     finally:
         await asyncio.to_thread(server.stop)

@@ -6,11 +6,9 @@ import asyncio
 import io
 import json
 import logging
-import random
 from dataclasses import replace
 from typing import Any
 
-from aiohttp import ClientError
 from nio import (
     AsyncClient,
     ErrorResponse,
@@ -26,6 +24,8 @@ from nio import (
 
 from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
 from natm_bot.engine.rendering import render
+from natm_bot.matrix.crypto import Crypto
+from natm_bot.matrix.retry import TRANSIENT, Backoff
 from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ CUT_NOTE = "\n\n_(cut short: the whole answer does not fit in one message)_"
 PERMANENT_ERRORS = frozenset(
     {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_UNKNOWN"}
 )
-TRANSIENT = (ClientError, OSError, asyncio.TimeoutError)
 PRE_V12_VERSIONS = frozenset(str(n) for n in range(1, 12))
 CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can grant
 
@@ -89,36 +88,13 @@ def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
     return {**content, "m.relates_to": relation}
 
 
-class Backoff:
-    """Exponential waits with jitter: 1 s doubling to a ceiling, reset on success."""
-
-    def __init__(self, first: float = 1.0, ceiling: float = 30.0) -> None:
-        self.first = first
-        self.ceiling = ceiling
-        self.failures = 0
-
-    def next_delay(self) -> float:
-        """The wait before the next attempt (and count this failure)."""
-        delay = min(self.ceiling, self.first * 2**self.failures)
-        self.failures += 1
-        return float(delay * random.uniform(0.8, 1.2))
-
-    async def wait(self) -> None:
-        """Sleep for the next delay."""
-        await asyncio.sleep(self.next_delay())
-
-    def reset(self) -> None:
-        """Start again from the first delay."""
-        self.failures = 0
-
-
 class MatrixTransport:
     """The Transport protocol over a logged-in nio client whose rooms the sync loop keeps."""
 
-    def __init__(self, client: AsyncClient, *, encryption: bool) -> None:
+    def __init__(self, client: AsyncClient, crypto: Crypto, *, encryption: bool) -> None:
         self.client = client
+        self.crypto = crypto
         self.encryption = encryption
-        self._crypto_lock = asyncio.Lock()
         self._dm_lock = asyncio.Lock()
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
@@ -238,12 +214,12 @@ class MatrixTransport:
                 except LocalProtocolError as exc:
                     await self._unknown_room(out.room_id, exc, backoff)
                 except TRANSIENT as exc:
-                    self._forget_outbound_session(out.room_id)
+                    self.crypto.forget_outbound_session(out.room_id)
                     await self._pause(out.room_id, type(exc).__name__, backoff)
         except asyncio.CancelledError:
             # Cancelled half-way, the room key may be marked shared with devices that never
             # got it: the next message starts a new one.
-            self._forget_outbound_session(out.room_id)
+            self.crypto.forget_outbound_session(out.room_id)
             raise
 
     async def _pause(self, room_id: RoomId, why: str, backoff: Backoff) -> None:
@@ -289,30 +265,13 @@ class MatrixTransport:
         raise OSError(f"unexpected response {type(response).__name__}")
 
     async def _prepare_encryption(self, room_id: RoomId) -> None:
-        """Query member devices and claim one-time keys before encrypting (nio may lag)."""
-        room = self.client.rooms.get(room_id)
-        if room is None:
+        """Make the room's keys ready; LocalProtocolError for a room nio does not know."""
+        if room_id not in self.client.rooms:
             raise LocalProtocolError(f"No such room {room_id}")
-        if not room.encrypted or self.client.olm is None:
-            return
-        async with self._crypto_lock:
-            if not room.members_synced:
-                # Refused for good when the bot is no longer in the room (kicked, banned).
-                members = await self.client.joined_members(room_id)
-                if isinstance(members, ErrorResponse):
-                    self._check(members, room_id)
-            if self.client.should_query_keys:
-                await self.client.keys_query()
-            missing = self.client.get_missing_sessions(room_id)
-            if missing:
-                await self.client.keys_claim(missing)
-
-    def _forget_outbound_session(self, room_id: RoomId) -> None:
-        """After a failed send, start a new room key: nio may have marked the old one shared
-        even though some devices never received it."""
-        olm = self.client.olm
-        if olm is not None:
-            olm.outbound_group_sessions.pop(room_id, None)
+        # Refused for good when the bot is no longer in the room (kicked, banned).
+        failure = await self.crypto.prepare(room_id)
+        if failure is not None:
+            self._check(failure, room_id)
 
     async def _send_file(self, out: Outgoing) -> None:
         attachment = out.reply.attachment

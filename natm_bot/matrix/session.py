@@ -27,6 +27,17 @@ class SessionError(Exception):
     """The bot cannot run as this Matrix account; the message says what to do."""
 
 
+class FatalError(Exception):
+    """The bot cannot go on (its access token was revoked…); exit non-zero."""
+
+
+def matrix_section(config: Config) -> MatrixSection:
+    """The config's `matrix:` section, or a SessionError saying it is missing."""
+    if config.matrix is None:
+        raise SessionError("the config has no `matrix:` section; see bot.example.yaml")
+    return config.matrix
+
+
 def private_folder(folder: Path) -> None:
     """Create the store folder readable by its owner only (0700), or make it so: it holds
     the access token and the encryption keys."""
@@ -80,18 +91,12 @@ class Credentials:
 
 def store_dir(config: Config) -> Path:
     """The absolute folder of credentials, crypto store and state."""
-    return config.resolve(_matrix(config).store_dir)
-
-
-def _matrix(config: Config) -> MatrixSection:
-    if config.matrix is None:
-        raise SessionError("the config has no `matrix:` section; see bot.example.yaml")
-    return config.matrix
+    return config.resolve(matrix_section(config).store_dir)
 
 
 def make_client(config: Config, pickle_key: str, device_id: str | None = None) -> AsyncClient:
     """An AsyncClient with a persistent crypto store; retries are left to our own loops."""
-    matrix = _matrix(config)
+    matrix = matrix_section(config)
     client_config = AsyncClientConfig(
         encryption_enabled=matrix.encryption,
         store_sync_tokens=False,  # our own token, saved only after a batch is safely queued
@@ -113,7 +118,7 @@ def make_client(config: Config, pickle_key: str, device_id: str | None = None) -
 
 def crypto_store_file(config: Config, device_id: str) -> Path:
     """The file nio keeps the device's keys in (named after user and device)."""
-    return store_dir(config) / f"{_matrix(config).user_id}_{device_id}.db"
+    return store_dir(config) / f"{matrix_section(config).user_id}_{device_id}.db"
 
 
 async def login(config: Config, password: str) -> Credentials:
@@ -128,15 +133,15 @@ async def login(config: Config, password: str) -> Credentials:
     pickle_key = secrets.token_urlsafe(32)
     client = make_client(config, pickle_key)
     try:
-        response = await _reach(config, client.login(password, _matrix(config).device_name))
+        response = await _reach(config, client.login(password, matrix_section(config).device_name))
         if not isinstance(response, LoginResponse):
             raise SessionError(f"login failed: {getattr(response, 'message', response)}")
-        if _matrix(config).encryption:
+        if matrix_section(config).encryption:
             if client.olm is None:
                 raise SessionError("the encryption store could not be created")
             await _reach(config, client.keys_upload())
         credentials = Credentials(
-            homeserver=_matrix(config).homeserver,
+            homeserver=matrix_section(config).homeserver,
             user_id=response.user_id,
             device_id=response.device_id,
             access_token=response.access_token,
@@ -155,13 +160,13 @@ async def _reach(config: Config, request: Awaitable[T]) -> T:
     except (ClientError, OSError, TimeoutError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise SessionError(
-            f"cannot reach the homeserver at {_matrix(config).homeserver}: {reason}"
+            f"cannot reach the homeserver at {matrix_section(config).homeserver}: {reason}"
         ) from None
 
 
 def restore(config: Config) -> tuple[AsyncClient, Credentials]:
     """A client logged in as the stored device, refusing anything that would break E2EE."""
-    matrix = _matrix(config)
+    matrix = matrix_section(config)
     credentials = Credentials.load(store_dir(config))
     if credentials.user_id != matrix.user_id or credentials.homeserver != matrix.homeserver:
         raise SessionError(

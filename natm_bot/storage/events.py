@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from natm_bot.core.clock import Clock
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
+from natm_bot.storage import state
 from natm_bot.storage.database import Database
 
 _COLUMNS = "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at"
@@ -27,22 +28,62 @@ def _row_to_message(row: tuple[object, ...]) -> Message:
     )
 
 
-def _finish(conn: sqlite3.Connection, message: Message, now: int) -> None:
+def _keys(message: Message) -> list[EventId]:
+    """The ledger keys of a command: its event, and for an edit the event it edits."""
     keys = [message.event_id]
     if message.edit_of:
         keys.append(EventId(f"edit:{message.edit_of}"))
+    return keys
+
+
+def _finish(conn: sqlite3.Connection, message: Message, now: int) -> None:
     conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
     conn.executemany(
         "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
-        [(key, message.room_id, now) for key in keys],
+        [(key, message.room_id, now) for key in _keys(message)],
+    )
+
+
+def _seen(conn: sqlite3.Connection, message: Message) -> bool:
+    """Whether the command (or an earlier version of its edit) was received before."""
+    keys = _keys(message)
+    placeholders = ",".join("?" * len(keys))
+    return bool(
+        conn.execute(
+            f"SELECT 1 FROM processed_events WHERE event_id IN ({placeholders}) "
+            f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
+            f"OR (edit_of IS NOT NULL AND edit_of = ?)",
+            (*keys, message.event_id, message.edit_of or ""),
+        ).fetchall()
+    )
+
+
+def _queue(conn: sqlite3.Connection, message: Message) -> None:
+    conn.execute(  # a write: its cursor is finished when it returns
+        f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            message.event_id,
+            message.room_id,
+            message.sender,
+            message.body,
+            message.thread_id,
+            message.edit_of,
+            int(message.is_direct),
+            int(message.timestamp.timestamp() * 1000),
+        ),
     )
 
 
 class EventLedger:
     """Which commands are waiting, which were answered, and the sync position."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._state = state.State(db)
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock.now().timestamp())
 
     async def accept(
         self,
@@ -55,45 +96,18 @@ class EventLedger:
 
         Not synced to disk on commit (it is on the path of every answer): if a power cut
         loses it, the token goes with the commands, and the next start fetches them again."""
-        now = int(time.time())
+        now = self._now()
 
         def work(conn: sqlite3.Connection) -> list[Message]:
             for message in answered:
                 _finish(conn, message, now)
             fresh: list[Message] = []
-            for message in messages:
-                keys = [message.event_id]
-                if message.edit_of:
-                    keys.append(EventId(f"edit:{message.edit_of}"))
-                placeholders = ",".join("?" * len(keys))
-                seen = conn.execute(
-                    f"SELECT 1 FROM processed_events WHERE event_id IN ({placeholders}) "
-                    f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
-                    f"OR (edit_of IS NOT NULL AND edit_of = ?)",
-                    (*keys, message.event_id, message.edit_of or ""),
-                ).fetchall()
-                if seen:
-                    continue
-                conn.execute(  # a write: its cursor is finished when it returns
-                    f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        message.event_id,
-                        message.room_id,
-                        message.sender,
-                        message.body,
-                        message.thread_id,
-                        message.edit_of,
-                        int(message.is_direct),
-                        int(message.timestamp.timestamp() * 1000),
-                    ),
-                )
-                fresh.append(message)
+            for message in messages:  # one by one: a repeat within the batch is seen too
+                if not _seen(conn, message):
+                    _queue(conn, message)
+                    fresh.append(message)
             if sync_token is not None:
-                conn.execute(
-                    "INSERT INTO state (key, value) VALUES ('sync_token', ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (sync_token,),
-                )
+                state.put_in(conn, state.SYNC_TOKEN, sync_token)
             return fresh
 
         return await self._db.run(work, durable=False)
@@ -105,10 +119,9 @@ class EventLedger:
 
     async def finish(self, message: Message) -> None:
         """Record the command as answered (or skipped) and forget its text."""
-        now = int(time.time())
+        now = self._now()
         await self._db.run(lambda conn: _finish(conn, message, now))
 
     async def sync_token(self) -> str | None:
         """Where the last synced batch ended, or None before the first sync."""
-        row = await self._db.fetchone("SELECT value FROM state WHERE key = 'sync_token'")
-        return str(row[0]) if row else None
+        return await self._state.get(state.SYNC_TOKEN)

@@ -51,6 +51,7 @@ class ChatHarness:
 
     def __init__(self, config: Config, clock: ManualClock | None = None) -> None:
         self.transport = MemoryTransport()
+        self.transport.join(LOBBY)
         self.clock = clock or ManualClock(datetime.now(UTC))
         self.app = App(config, self.transport, clock=self.clock)
         self._ids = itertools.count(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-from natm_bot.core.messages import Outgoing, RoomId, UserId
+from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
 from natm_bot.transport import SendFailed
 
 REFUSALS = {
@@ -14,8 +14,17 @@ REFUSALS = {
 }
 
 
+class UnexpectedUse(Exception):
+    """The in-memory transport was used in a way no homeserver would allow, or about a room
+    the caller never set up: the test (or tool) using it must say what it expects."""
+
+
 class MemoryTransport:
     """Records every reply; room state is whatever the caller sets.
+
+    It answers only about rooms it was told about: `join` (the bot is there, everyone at
+    level 0), `set_power_level`, or `without_state` (the bot has no state for the room yet,
+    so levels there are unknown). Anything else it refuses loudly, with `UnexpectedUse`.
 
     Like a homeserver, it can refuse a room for good (the bot was kicked, or the room does not
     exist) and it can lose a room for a while (its server does not answer): sends there wait,
@@ -26,6 +35,7 @@ class MemoryTransport:
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[RoomId, UserId], int] = {}
         self.known_rooms: set[RoomId] = set()  # rooms whose power levels the bot has seen
+        self.stateless_rooms: set[RoomId] = set()  # rooms whose levels are unknown on purpose
         self.direct_rooms: dict[UserId, RoomId] = {}
         self.invites: list[tuple[RoomId, UserId]] = []
         self.refused: dict[RoomId, str] = {}  # room → the Matrix error code it answers
@@ -35,6 +45,7 @@ class MemoryTransport:
 
     async def send(self, out: Outgoing) -> None:
         """Keep the reply; a repeated txn id is dropped, as a homeserver would."""
+        _check_outgoing(out)
         code = self.refused.get(out.room_id)
         if code is not None:
             raise SendFailed(f"{out.room_id}: {code} {REFUSALS.get(code, '')}".strip(), code)
@@ -49,29 +60,54 @@ class MemoryTransport:
     def leave(self, room_id: RoomId, code: str = "M_FORBIDDEN") -> None:
         """The bot is no longer in the room (kicked, banned) or it never existed
         (code M_NOT_FOUND): every send there is refused for good from now on."""
+        if code not in REFUSALS:
+            raise UnexpectedUse(f"no homeserver refuses a room with {code!r}")
         self.refused[room_id] = code
 
     def cut_off(self, room_id: RoomId) -> None:
         """The room stops answering: sends there wait until `reconnect`."""
+        if room_id in self.refused:
+            raise UnexpectedUse(f"{room_id} was left: it cannot be cut off as well")
         self.unreachable.add(room_id)
 
     async def reconnect(self, room_id: RoomId) -> None:
         """The room answers again: waiting sends go through."""
+        if room_id not in self.unreachable:
+            raise UnexpectedUse(f"{room_id} was not cut off: nothing to reconnect")
         self.unreachable.discard(room_id)
         async with self._reachable:
             self._reachable.notify_all()
 
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
-        """The level set with `set_power_level`, else 0; None in a room where no level was
-        ever set, which stands for a room whose state the bot does not know."""
+        """The level set with `set_power_level`, else 0 in a room the bot is in; None in a
+        room marked `without_state`. A room never set up is refused with UnexpectedUse."""
         if (room_id, user_id) in self.power_levels:
             return self.power_levels[(room_id, user_id)]
-        return 0 if room_id in self.known_rooms else None
+        if room_id in self.known_rooms:
+            return 0
+        if room_id in self.stateless_rooms:
+            return None
+        raise UnexpectedUse(
+            f"power levels in {room_id} were asked for, but the room was never set up: "
+            "call join, set_power_level or without_state first"
+        )
+
+    def join(self, room_id: RoomId) -> None:
+        """The bot is in the room and knows its state: everyone at level 0 until set."""
+        self.known_rooms.add(room_id)
+        self.stateless_rooms.discard(room_id)
+
+    def without_state(self, room_id: RoomId) -> None:
+        """The bot has no state for the room (not in it, or not synced yet): levels there
+        are unknown, as `power_level` answers with None."""
+        if room_id in self.known_rooms:
+            raise UnexpectedUse(f"{room_id} has known power levels already")
+        self.stateless_rooms.add(room_id)
 
     def set_power_level(self, room_id: RoomId, user_id: UserId, level: int) -> None:
         """Give a user a power level in a room."""
         self.power_levels[(room_id, user_id)] = level
-        self.known_rooms.add(room_id)
+        self.join(room_id)
 
     async def direct_room(self, user_id: UserId) -> RoomId:
         """A stable made-up DM room id per user."""
@@ -89,3 +125,15 @@ class MemoryTransport:
         if (room_id, user_id) not in self.invites:
             self.invites.append((room_id, user_id))
         return True
+
+
+def _check_outgoing(out: object) -> None:
+    """Refuse what is not a well-formed Outgoing: a homeserver could not send it."""
+    if not isinstance(out, Outgoing):
+        raise UnexpectedUse(f"only Outgoing messages can be sent, not {type(out).__name__}")
+    if not isinstance(out.reply, Reply):
+        raise UnexpectedUse(f"an Outgoing carries a Reply, not {type(out.reply).__name__}")
+    if not out.txn_id:
+        raise UnexpectedUse(f"a message to {out.room_id} has no transaction id")
+    if not out.room_id.startswith(("!", "#")):
+        raise UnexpectedUse(f"{out.room_id!r} is not a room id or alias")

@@ -132,6 +132,7 @@ async def test_a_room_whose_power_levels_are_unknown_is_nobodys(tmp_path: Path) 
     config = make_config(tmp_path, admins=[ADMIN], moderator_power_level=0)
     async with ChatHarness(config, ManualClock(START)) as bot:
         bot.transport.set_power_level(RoomId(ROOM_A), UserId("@natm-bot:localhost"), 100)
+        bot.transport.without_state(RoomId(ROOM_B))
         unknown = await bot.ask(f"!meeting add title=x rooms={ROOM_B} {WHEN}", sender=MOD)
         assert unknown.startswith("Sorry") and ROOM_B in unknown
         known = await bot.ask(f"!meeting add title=x rooms={ROOM_A} {WHEN}", sender=MOD)

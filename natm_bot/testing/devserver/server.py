@@ -1,86 +1,25 @@
-"""A throwaway local Synapse homeserver for the test suite, benchmarks and ``natm-bot demo``.
-
-Everything the server needs lives in one directory owned by :class:`LocalSynapse`:
-
-* ``homeserver.yaml``   – generated once, reused on every later start
-* ``log.config.yaml``   – Python logging config (WARNING and above only)
-* ``homeserver.log``    – Synapse's own log
-* ``synapse.out``       – the process' stdout/stderr (appended on every start)
-* ``signing.key``       – the server's ed25519 signing key
-* ``homeserver.db``     – the sqlite database
-* ``media_store/``      – uploaded media
-
-The server listens on plain HTTP on 127.0.0.1 only, never federates and, unless asked
-otherwise, has every rate limit raised so far that tests never hit one.
-"""
+"""A local Synapse as a subprocess: start, stop, restart, users and admin requests."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NoReturn, Self
 
-import yaml
-
-__all__ = ["LocalSynapse", "MatrixRequestError"]
-
-CONFIG_FILE = "homeserver.yaml"
-LOG_CONFIG_FILE = "log.config.yaml"
-LOG_FILE = "homeserver.log"
-OUTPUT_FILE = "synapse.out"
-SIGNING_KEY_FILE = "signing.key"
-DATABASE_FILE = "homeserver.db"
-MEDIA_STORE_DIR = "media_store"
-
-_HOST = "127.0.0.1"
-
-#: "Effectively unlimited" rate limiter settings.
-_UNLIMITED: dict[str, int] = {"per_second": 10_000, "burst_count": 100_000}
-
-#: Every rate limiter of ``synapse/config/ratelimiting.py``; dots mean nesting.
-_RATE_LIMITERS: tuple[str, ...] = (
-    "rc_message",
-    "rc_registration",
-    "rc_registration_token_validity",
-    "rc_login.address",
-    "rc_login.account",
-    "rc_login.failed_attempts",
-    "rc_admin_redaction",
-    "rc_joins.local",
-    "rc_joins.remote",
-    "rc_joins_per_room",
-    "rc_key_requests",
-    "rc_3pid_validation",
-    "rc_invites.per_room",
-    "rc_invites.per_user",
-    "rc_invites.per_issuer",
-    "rc_third_party_invite",
-    "rc_media_create",
-    "rc_presence.per_user",
-    "rc_delayed_event_mgmt",
-    "rc_room_creation",
-    "rc_reports",
-    "rc_user_directory",
-    "rc_profile",
-)
+from natm_bot.testing.devserver import files, http
+from natm_bot.testing.devserver.files import CONFIG_FILE, HOST, LOG_FILE, OUTPUT_FILE
+from natm_bot.testing.devserver.http import MatrixRequestError
 
 # Servers that are running, so that they can be stopped if the owner forgets to.
 _RUNNING: set[LocalSynapse] = set()
@@ -91,79 +30,6 @@ def _stop_leftovers() -> None:
     for server in list(_RUNNING):
         with contextlib.suppress(Exception):
             server.stop(timeout=5)
-
-
-class MatrixRequestError(RuntimeError):
-    """An HTTP request to the homeserver failed."""
-
-    def __init__(self, method: str, path: str, status: int, body: str) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.body = body
-        self.errcode: str | None = None
-        self.error: str | None = None
-        with contextlib.suppress(ValueError, AttributeError):
-            parsed = json.loads(body)
-            self.errcode = parsed.get("errcode")
-            self.error = parsed.get("error")
-        detail = f"{self.errcode}: {self.error}" if self.errcode else body[:500]
-        super().__init__(f"{method} {path} -> HTTP {status} {detail}")
-
-
-def _unlimited_rate_limits() -> dict[str, Any]:
-    """Return the config fragment that raises every rate limit out of reach."""
-    config: dict[str, Any] = {}
-    for name in _RATE_LIMITERS:
-        *parents, leaf = name.split(".")
-        node = config
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = dict(_UNLIMITED)
-    return config
-
-
-def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``base`` updated recursively with ``extra`` (mappings merge, anything else wins)."""
-    merged = dict(base)
-    for key, value in extra.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            merged[key] = _deep_merge(current, value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _port_is_free(port: int) -> bool:
-    """Tell whether Synapse could bind ``port`` (Twisted also sets SO_REUSEADDR)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((_HOST, port))
-        except OSError:
-            return False
-        return True
-
-
-def _tail(path: Path, offset: int = 0, limit: int = 4000) -> str:
-    """Return at most the last ``limit`` characters of ``path`` after byte ``offset``."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(offset, size - limit))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 class LocalSynapse:
@@ -196,9 +62,9 @@ class LocalSynapse:
         if port is not None:
             self._port = port
         elif existing is not None:
-            self._port = self._listener_port(existing)
+            self._port = files.listener_port(existing)
         else:
-            self._port = _free_port()
+            self._port = http.free_port()
 
     # ------------------------------------------------------------------ properties
 
@@ -230,7 +96,7 @@ class LocalSynapse:
     @property
     def url(self) -> str:
         """Base URL of the client-server API, e.g. ``http://127.0.0.1:8008``."""
-        return f"http://{_HOST}:{self._port}"
+        return f"http://{HOST}:{self._port}"
 
     @property
     def server_name(self) -> str:
@@ -260,9 +126,9 @@ class LocalSynapse:
         self._close_process()
         self._base_dir.mkdir(parents=True, exist_ok=True)
         self._ensure_config()
-        if not _port_is_free(self._port):
+        if not http.port_is_free(self._port):
             raise RuntimeError(
-                f"cannot start Synapse in {self._base_dir}: port {self._port} on {_HOST} "
+                f"cannot start Synapse in {self._base_dir}: port {self._port} on {HOST} "
                 "is already in use"
             )
 
@@ -415,18 +281,7 @@ class LocalSynapse:
         """Register through ``/_synapse/admin/v1/register`` and return the raw response."""
         path = "/_synapse/admin/v1/register"
         nonce: str = self._request("GET", path, None)["nonce"]
-        mac = hmac.new(self._shared_secret().encode(), digestmod=hashlib.sha1)
-        for part in (nonce, localpart, password):
-            mac.update(part.encode())
-            mac.update(b"\x00")
-        mac.update(b"admin" if admin else b"notadmin")
-        body = {
-            "nonce": nonce,
-            "username": localpart,
-            "password": password,
-            "admin": admin,
-            "mac": mac.hexdigest(),
-        }
+        body = http.registration(self._shared_secret(), nonce, localpart, password, admin=admin)
         return self._request("POST", path, None, body)
 
     def _request(
@@ -435,31 +290,9 @@ class LocalSynapse:
         path: str,
         token: str | None,
         body: Mapping[str, Any] | None = None,
-        *,
-        timeout: float = 30,
     ) -> dict[str, Any]:
-        """Send one JSON request to the server with urllib and decode the JSON reply."""
-        if not path.startswith("/"):
-            raise ValueError(f"path must start with '/': {path!r}")
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method.upper())
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if token is not None:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            text = error.read().decode("utf-8", "replace")
-            raise MatrixRequestError(method.upper(), path, error.code, text) from None
-        if not raw.strip():
-            return {}
-        decoded = json.loads(raw)
-        if not isinstance(decoded, dict):
-            raise MatrixRequestError(method.upper(), path, 200, raw.decode("utf-8", "replace"))
-        return decoded
+        """Send one JSON request to the server and decode the JSON reply."""
+        return http.request(self.url, method, path, token, body)
 
     def _shared_secret(self) -> str:
         """Return the ``registration_shared_secret`` from the config."""
@@ -471,149 +304,58 @@ class LocalSynapse:
 
     def _read_config(self) -> dict[str, Any] | None:
         """Load an existing ``homeserver.yaml``, or return None if there is none."""
-        try:
-            text = self.config_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        config = yaml.safe_load(text)
-        if not isinstance(config, dict):
-            raise RuntimeError(f"{self.config_path} does not hold a mapping")
-        return config
-
-    @staticmethod
-    def _listener_port(config: Mapping[str, Any]) -> int:
-        port: int = config["listeners"][0]["port"]
-        return port
+        return files.read_config(self.config_path)
 
     def _ensure_config(self) -> None:
         """Write the config files on first start; afterwards only fix up the port if needed."""
         config = self._read_config()
         if config is None:
-            self._write_log_config()
-            self._write_signing_key()
-            config = self._generate_config()
-            self._write_yaml(self.config_path, config)
+            files.write_log_config(self._base_dir)
+            files.write_signing_key(self._base_dir)
+            config = files.homeserver_config(
+                self._base_dir,
+                self._server_name,
+                self._port,
+                rate_limits=self._rate_limits,
+                extra=self._extra_config,
+            )
+            files.write_yaml(self.config_path, config)
         else:
             if (
                 self._port_is_automatic
                 and not self._started_once
-                and not _port_is_free(self._port)
+                and not http.port_is_free(self._port)
             ):
                 # The port remembered from an earlier run has been taken since: move on.
-                self._port = _free_port()
-            if self._listener_port(config) != self._port:
+                self._port = http.free_port()
+            if files.listener_port(config) != self._port:
                 config["listeners"][0]["port"] = self._port
                 config["public_baseurl"] = self.url + "/"
-                self._write_yaml(self.config_path, config)
+                files.write_yaml(self.config_path, config)
             self._server_name = str(config["server_name"])
         self._config = config
-
-    def _generate_config(self) -> dict[str, Any]:
-        """Build the ``homeserver.yaml`` contents."""
-        base = self._base_dir
-        config: dict[str, Any] = {
-            "server_name": self._server_name,
-            "public_baseurl": self.url + "/",
-            "listeners": [
-                {
-                    "port": self._port,
-                    "bind_addresses": [_HOST],
-                    "type": "http",
-                    "tls": False,
-                    "x_forwarded": False,
-                    "resources": [{"names": ["client"], "compress": False}],
-                }
-            ],
-            "database": {
-                "name": "sqlite3",
-                "args": {"database": str(base / DATABASE_FILE)},
-            },
-            "log_config": str(base / LOG_CONFIG_FILE),
-            "media_store_path": str(base / MEDIA_STORE_DIR),
-            "signing_key_path": str(base / SIGNING_KEY_FILE),
-            "registration_shared_secret": secrets.token_urlsafe(32),
-            "macaroon_secret_key": secrets.token_urlsafe(32),
-            "form_secret": secrets.token_urlsafe(32),
-            "enable_registration": False,
-            "report_stats": False,
-            "enable_metrics": False,
-            "federation_domain_whitelist": [],
-            "trusted_key_servers": [],
-            "suppress_key_server_warning": True,
-            "url_preview_enabled": False,
-            "presence": {"enabled": False},
-            # The cheapest cost bcrypt allows: registering and logging in stay fast.
-            "bcrypt_rounds": 4,
-        }
-        if not self._rate_limits:
-            config.update(_unlimited_rate_limits())
-        return _deep_merge(config, self._extra_config)
-
-    def _write_log_config(self) -> None:
-        log_config = {
-            "version": 1,
-            "formatters": {
-                "precise": {
-                    "format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s"
-                    " - %(request)s - %(message)s"
-                }
-            },
-            "handlers": {
-                "file": {
-                    "class": "logging.FileHandler",
-                    "formatter": "precise",
-                    "filename": str(self.log_path),
-                    "encoding": "utf8",
-                }
-            },
-            "root": {"level": "WARNING", "handlers": ["file"]},
-            "disable_existing_loggers": False,
-        }
-        self._write_yaml(self._base_dir / LOG_CONFIG_FILE, log_config)
-
-    def _write_signing_key(self) -> None:
-        """Write a new ed25519 key in signedjson's ``<algorithm> <version> <seed>`` format."""
-        path = self._base_dir / SIGNING_KEY_FILE
-        if path.exists():
-            return
-        seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-        version = "a_" + secrets.token_hex(2)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(f"ed25519 {version} {seed}\n")
-
-    @staticmethod
-    def _write_yaml(path: Path, data: Mapping[str, Any]) -> None:
-        """Write ``data`` as YAML atomically (write to a temporary file, then rename)."""
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(yaml.safe_dump(dict(data), sort_keys=False), encoding="utf-8")
-        temporary.replace(path)
 
     def _wait_until_ready(self, timeout: float) -> None:
         """Poll ``/_matrix/client/versions`` until it answers, the process dies or time is up."""
         deadline = time.monotonic() + timeout
-        probe = self.url + "/_matrix/client/versions"
         delay = 0.05
         while True:
             process = self._process
             if process is None or process.poll() is not None:
                 code = None if process is None else process.returncode
                 self._fail(f"Synapse exited with status {code} while starting")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200 and "versions" in json.loads(response.read()):
-                        return
-            except (OSError, ValueError):
-                pass  # not listening yet (URLError and ConnectionError are OSErrors)
+            if http.answers(self.url):
+                return
             if time.monotonic() >= deadline:
+                probe = self.url + "/_matrix/client/versions"
                 self._fail(f"Synapse did not answer on {probe} within {timeout:g} seconds")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
 
     def _fail(self, reason: str) -> NoReturn:
         """Raise a RuntimeError carrying the tail of the output and of the log."""
-        output = _tail(self.output_path, self._output_offset)
-        log = _tail(self.log_path)
+        output = files.tail(self.output_path, self._output_offset)
+        log = files.tail(self.log_path)
         raise RuntimeError(
             f"{reason} (in {self._base_dir}).\n"
             f"--- tail of {self.output_path}:\n{output}\n"

@@ -1,0 +1,29 @@
+"""What the Matrix adapter needs from the bot it serves, and nothing more."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from natm_bot.core.messages import Message, Outgoing
+
+
+class Bot(Protocol):
+    """The bot behind the Matrix adapter: it answers messages and keeps its own house."""
+
+    async def start(self) -> None:
+        """Get ready to answer (open the database…), before any message comes."""
+
+    async def close(self) -> None:
+        """Stop announcing and release what `start` opened."""
+
+    def is_command(self, body: str) -> bool:
+        """Whether a message body is addressed to the bot."""
+
+    async def process(self, message: Message) -> list[Outgoing]:
+        """Answer one message: its replies, already sent."""
+
+    async def start_scheduler(self) -> None:
+        """Start the timed work (announcements), once the rooms are known."""
+
+    async def checkpoint_if_due(self) -> None:
+        """Housekeeping asked for right after an answer (someone was forgotten)."""

@@ -1,0 +1,134 @@
+"""Matrix timeline events as the bot's `Message`s: edits, threads, direct rooms, age."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    MatrixRoom,
+    MegolmEvent,
+    RoomMemberEvent,
+    RoomMessagesResponse,
+    RoomMessageText,
+)
+
+from natm_bot.core.clock import Clock
+from natm_bot.core.messages import EventId, Message, RoomId, UserId
+
+log = logging.getLogger(__name__)
+
+BACKFILL_PAGES = 20
+PAGE_SIZE = 100
+
+
+def relation(event: RoomMessageText) -> dict[str, Any]:
+    """The event's `m.relates_to`, or an empty dict."""
+    content = event.source.get("content", {})
+    related = content.get("m.relates_to")
+    return related if isinstance(related, dict) else {}
+
+
+def _text(event: RoomMessageText, related: dict[str, Any]) -> tuple[str, EventId | None] | None:
+    """The text to read and, for an edit, the event it replaces; None for a non-text edit."""
+    if related.get("rel_type") != "m.replace":
+        return event.body, None
+    new = event.source.get("content", {}).get("m.new_content") or {}
+    if new.get("msgtype") != "m.text" or not isinstance(new.get("body"), str):
+        return None
+    return new["body"], EventId(str(related.get("event_id")))
+
+
+def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
+    """The text someone typed, as a Message; None for anything else (the bot's own
+    messages, notices of other bots, emotes, files, state, undecryptable events)."""
+    if getattr(event, "sender", None) == bot_user:
+        return None
+    if isinstance(event, MegolmEvent):
+        log.warning("could not decrypt event %s in %s", event.event_id, room.room_id)
+        return None
+    if not isinstance(event, RoomMessageText):
+        return None
+    related = relation(event)
+    text = _text(event, related)
+    if text is None:
+        return None
+    body, edit_of = text
+    thread = related.get("event_id") if related.get("rel_type") == "m.thread" else None
+    return Message(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        body=body,
+        event_id=EventId(event.event_id),
+        thread_id=EventId(str(thread)) if thread else None,
+        is_direct=room.member_count <= 2,
+        timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+        edit_of=edit_of,
+    )
+
+
+def since_join(events: list[Any], bot_user: str) -> list[Any]:
+    """The events after the bot's last join: only what was said while it was there."""
+    start = 0
+    for index, event in enumerate(events):
+        if (
+            isinstance(event, RoomMemberEvent)
+            and event.state_key == bot_user
+            and event.membership == "join"
+            and (event.prev_membership or "leave") != "join"
+        ):
+            start = index + 1
+    return events[start:]
+
+
+@dataclass(frozen=True)
+class CommandReader:
+    """Picks the commands out of a room's timeline, skipping those too old to answer."""
+
+    bot_user: str
+    is_command: Callable[[str], bool]
+    clock: Clock
+    max_age: timedelta
+
+    def commands_in(self, room: MatrixRoom, events: list[Any]) -> list[Message]:
+        """The commands among the events, oldest first."""
+        found = []
+        for event in since_join(events, self.bot_user):
+            message = to_message(room, event, self.bot_user)
+            if message is None or not self.is_command(message.body):
+                continue
+            age = self.clock.now() - message.timestamp
+            if age > self.max_age:
+                log.info(
+                    "skipped command %s in %s: sent %d s ago, older than max_command_age",
+                    message.event_id,
+                    room.room_id,
+                    age.total_seconds(),
+                )
+                continue
+            found.append(message)
+        return found
+
+    async def earlier(self, client: AsyncClient, room_id: str, token: str | None) -> list[Any]:
+        """Events a limited sync left out, back to the oldest command still answered (older
+        ones would be skipped anyway), oldest first; at most BACKFILL_PAGES pages."""
+        oldest = (self.clock.now() - self.max_age).timestamp()
+        found: list[Any] = []
+        for _ in range(BACKFILL_PAGES):
+            if token is None:
+                break
+            page = await client.room_messages(room_id, start=token, limit=PAGE_SIZE)
+            if not isinstance(page, RoomMessagesResponse) or not page.chunk:
+                break
+            found = list(reversed(page.chunk)) + found
+            stamps = [getattr(e, "server_timestamp", 0) for e in page.chunk]
+            if min(stamps) / 1000 < oldest or page.end == token:
+                break
+            token = page.end
+        else:
+            log.warning("room %s: more than %d pages of missed events", room_id, BACKFILL_PAGES)
+        return found

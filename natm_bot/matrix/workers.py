@@ -1,0 +1,84 @@
+"""The answering workers: commands of one room answered in order, rooms side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+
+from natm_bot.core.messages import Message
+from natm_bot.core.supervision import drills
+from natm_bot.matrix.bot import Bot
+from natm_bot.matrix.intake import Intake
+from natm_bot.transport import SendFailed
+
+log = logging.getLogger(__name__)
+
+WORKERS = 4
+SHUTDOWN_GRACE_S = 5
+
+
+class Workers:
+    """A few queues of commands, each answered by its own task through the bot."""
+
+    def __init__(self, bot: Bot, intake: Intake, count: int = WORKERS) -> None:
+        self.bot = bot
+        self.intake = intake
+        self.queues: list[asyncio.Queue[Message]] = [asyncio.Queue() for _ in range(count)]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._kill_after_send = "kill-after-send" in drills()
+
+    def start(self) -> None:
+        """Start one task per queue."""
+        self._tasks = [asyncio.create_task(self._work(queue)) for queue in self.queues]
+
+    def enqueue(self, message: Message) -> None:
+        """Commands of one room go to one worker, so they are answered in order."""
+        self.queues[hash(message.room_id) % len(self.queues)].put_nowait(message)
+
+    async def drain(self) -> None:
+        """Let workers finish what they hold, briefly; unanswered commands stay in the inbox."""
+        for queue in self.queues:
+            while not queue.empty():
+                queue.get_nowait()
+                queue.task_done()
+        # Workers loop forever; wait only for the commands they are answering right now.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(queue.join() for queue in self.queues)), SHUTDOWN_GRACE_S
+            )
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _work(self, queue: asyncio.Queue[Message]) -> None:
+        while True:
+            message = await queue.get()
+            try:
+                await self._answer(message)
+            except asyncio.CancelledError:
+                raise
+            except SendFailed as exc:
+                log.warning("could not answer %s: %s", message.event_id, exc)
+                await self.intake.done(message)
+            except Exception:
+                log.exception("answering %s failed; kept for the next start", message.event_id)
+            finally:
+                queue.task_done()
+
+    async def _answer(self, message: Message) -> None:
+        outgoing = await self.bot.process(message)
+        log.debug(
+            "answered %s in %s with %d messages", message.event_id, message.room_id, len(outgoing)
+        )
+        if self._kill_after_send:
+            # Fault drill: die between "sent" and "recorded", as a power cut would.
+            os.kill(os.getpid(), signal.SIGKILL)
+        await self.intake.done(message)
+        # Someone was forgotten: purge the WAL now (else the next housekeeping does), but
+        # not while the database cannot save.
+        if self.intake.fault is None:
+            await self.bot.checkpoint_if_due()

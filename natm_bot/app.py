@@ -54,7 +54,7 @@ class App:
             self.db,
             self.content.about.member_categories,
             config.bot.language,
-            today=lambda: self.clock.now().date(),
+            clock=self.clock,
         )
         self.meetings = MeetingService(self)
         self.announcer = Announcer(self)

@@ -18,7 +18,7 @@ from natm_bot.config.validation import FileProblems, validate_file
 from natm_bot.core.errors import CommandError
 from natm_bot.core.text import write_csv
 from natm_bot.features.groups.service import SIGNUP_COLUMNS, describe_import, signup_row
-from natm_bot.features.members.service import EDITABLE
+from natm_bot.features.members.fields import EDITABLE
 from natm_bot.transport.memory import MemoryTransport
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from natm_bot.core.clock import Clock
 from natm_bot.storage.database import Database, Transaction
+from natm_bot.storage.state import ANONYMOUS_SUPPORTERS, NUMBER_SQL
 
 _INFO = "name, category, country, languages, website, description, contact"
 _ORG = f"id, {_INFO}, joined"
@@ -116,14 +117,20 @@ def fts_query(words: Sequence[str], names_only: bool = False) -> str | None:
 
 
 class MemberStore:
-    """SQL for the directory; every change that spans rows is one transaction."""
+    """SQL for the directory; every change that spans rows is one transaction.
 
-    def __init__(self, db: Database) -> None:
+    Applications are stamped with the time of `clock`."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = await self._db.fetchone(sql, params)
         return int(row[0]) if row else 0
+
+    def _now_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
 
     async def _orgs(self, sql: str, params: Sequence[Any] = ()) -> tuple[Organisation, ...]:
         return tuple(_organisation(row) for row in await self._db.fetchall(sql, params))
@@ -249,7 +256,7 @@ class MemberStore:
 
     async def apply(self, info: OrgInfo, applicant: str) -> Application:
         """Queue an application; NameTaken when the name is listed or already applied for."""
-        values = {**_values(info), "applicant": applicant, "at": int(time.time() * 1000)}
+        values = {**_values(info), "applicant": applicant, "at": self._now_ms()}
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT 1 FROM organisations WHERE name_key = ?", (values["name_key"],)
@@ -334,21 +341,5 @@ class MemberStore:
     async def supporter_count(self) -> int:
         """How many supporters there are, including those who asked to be forgotten."""
         return await self._count(
-            "SELECT (SELECT COUNT(*) FROM supporters) + COALESCE((SELECT CAST(value AS INTEGER)"
-            " FROM state WHERE key = 'anonymous_supporters'), 0)"
+            f"SELECT (SELECT COUNT(*) FROM supporters) + {NUMBER_SQL}", (ANONYMOUS_SUPPORTERS,)
         )
-
-    async def state(self, key: str) -> str | None:
-        """A named value of the bot's own state."""
-        row = await self._db.fetchone("SELECT value FROM state WHERE key = ?", (key,))
-        return str(row[0]) if row else None
-
-    async def keep_state(self, key: str, value: str) -> str:
-        """Store `value` under `key` unless a value is there already; the stored value."""
-        await self._db.execute(
-            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            (key, value),
-        )
-        stored = await self.state(key)
-        assert stored is not None
-        return stored

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from natm_bot.config.paths import bundled
+from natm_bot.storage.state import State
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
@@ -405,7 +406,7 @@ async def test_the_supporter_key_persists_or_comes_from_config(tmp_path: Path) -
         await bot.send("!support", sender=ALICE)
     async with ChatHarness(config) as bot:  # the generated key was kept: still one supporter
         assert "already support" in await bot.ask("!support", sender=ALICE)
-        stored = await bot.app.members.store.state("supporter_key")
+        stored = await State(bot.app.db).get("supporter_key")
         assert stored is not None and len(stored) == 64
     movement = config.movement.model_copy(update={"supporter_key": "a secret kept elsewhere"})
     other = make_config(tmp_path / "other", admins=[ADMIN]).model_copy(
@@ -413,7 +414,7 @@ async def test_the_supporter_key_persists_or_comes_from_config(tmp_path: Path) -
     )
     async with ChatHarness(other) as bot:
         await bot.send("!support", sender=ALICE)
-        assert await bot.app.members.store.state("supporter_key") is None
+        assert await State(bot.app.db).get("supporter_key") is None
         assert "already support" in await bot.ask("!support", sender=ALICE)
 
 

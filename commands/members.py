@@ -16,21 +16,25 @@ from natm_bot.api import (
     command,
     md_escape,
 )
-from natm_bot.config.countries import country_name, language_name
+from natm_bot.config.countries import country_name
 from natm_bot.config.validation import FileProblems
 from natm_bot.engine.fields import parse_fields
-from natm_bot.features.members.service import (
-    EDITABLE,
-    FIELDS,
-    MAX_DESCRIPTION,
-    Application,
-    MemberService,
-    Organisation,
-    Search,
+from natm_bot.features.members.directory import Search
+from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION
+from natm_bot.features.members.service import Application, MemberService
+from natm_bot.features.members.views import (
+    bold,
+    card,
+    code,
+    found_title,
+    line,
+    navigation,
+    pending_line,
+    supporter_count,
+    where,
 )
 
 _PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
-_SNIPPET = 100
 
 APPLY_HELP = f"""Fields (values with spaces go in double quotes):
 - `name`: the organisation's name (2 to 120 characters)
@@ -49,29 +53,6 @@ An admin decides, and I tell you the outcome by direct message. Until then your 
 is kept with the application; it is erased once the application is decided."""
 
 
-def _code(text: str) -> str:
-    """User text made safe inside a `code span`: one line, no backticks, not too long."""
-    return " ".join(text.replace("`", "'").split())[:80]
-
-
-def _bold(org: Organisation) -> str:
-    return f"**{md_escape(org.info.name)}** (#{org.id})"
-
-
-def _where(service: MemberService, org: Organisation) -> str:
-    category = service.category_name(org.info.category)
-    return f"{md_escape(country_name(org.info.country))} · {md_escape(category)}"
-
-
-def _snippet(text: str) -> str:
-    short = text if len(text) <= _SNIPPET else text[: _SNIPPET - 1].rsplit(" ", 1)[0] + "…"
-    return md_escape(short)
-
-
-def _line(service: MemberService, org: Organisation) -> str:
-    return f"- {_bold(org)}, {_where(service, org)}: {_snippet(org.info.description)}"
-
-
 def _split_page(text: str) -> tuple[str, int]:
     """`kenya page 2` → (`kenya`, 2); no page given is page 1."""
     match = _PAGE_RE.match(text.strip())
@@ -83,26 +64,9 @@ def _split_page(text: str) -> tuple[str, int]:
     return match.group("rest").strip(), page
 
 
-def _navigation(ctx: Context, command_text: str, page: int, pages: int) -> str:
-    if pages <= 1:
-        return ""
-    base = f"{ctx.prefix}{command_text}"
-    links = [f"next: `{base} page {page + 1}`"] if page < pages else []
-    links += [f"previous: `{base} page {page - 1}`"] if page > 1 else []
-    return f"\n\nPage {page} of {pages} · " + " · ".join(links)
-
-
-def _found_title(service: MemberService, result: Search) -> str:
-    if result.kind == "category":
-        return f"**{md_escape(service.category_name(result.value))}**"
-    if result.kind == "country":
-        return f"**{md_escape(country_name(result.value))}**"
-    return f"**“{md_escape(result.value)}”**"
-
-
 def _none_found(ctx: Context, service: MemberService, result: Search) -> Reply:
     if result.kind != "words":
-        return Reply(f"No member organisations in {_found_title(service, result)} yet.")
+        return Reply(f"No member organisations in {found_title(service, result)} yet.")
     ids = ", ".join(f"`{c.id}`" for c in service.categories)
     return Reply(
         f"No member organisation matches “{md_escape(result.value)}”. Search by category "
@@ -127,7 +91,7 @@ async def _overview(ctx: Context) -> Reply:
         for category, count in overview.counts
     ]
     newest = [
-        f"- {_bold(org)}, {_where(service, org)}, joined {org.joined.isoformat()}"
+        f"- {bold(org)}, {where(service, org)}, joined {org.joined.isoformat()}"
         for org in overview.newest
     ]
     return Reply(
@@ -155,33 +119,16 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
     result = await service.search(text, page)
     if not result.total:
         return _none_found(ctx, service, result)
-    command_text = f"members {_code(result.value)}"
+    command_text = f"members {code(result.value)}"
     if not result.items:
         raise CommandError(
             f"There is no page {page}: the results fill {result.pages}. "
             f"The last one: `{ctx.prefix}{command_text} page {result.pages}`"
         )
     count = f"{result.total} member organisation{'s' if result.total != 1 else ''}"
-    lines = "\n".join(_line(service, org) for org in result.items)
-    more = _navigation(ctx, command_text, page, result.pages)
-    return Reply(f"{_found_title(service, result)}: {count}\n\n{lines}{more}")
-
-
-def _card(service: MemberService, org: Organisation) -> str:
-    info = org.info
-    code = info.country
-    lines = [
-        f"- Category: {md_escape(service.category_name(info.category))}",
-        f"- Country: {md_escape(country_name(code))} ({code})",
-    ]
-    if info.languages:
-        names = [language_name(c) or c for c in info.languages]
-        lines.append(f"- Languages: {md_escape(', '.join(names))}")
-    lines.append(f"- Website: {md_escape(info.website)}")
-    if info.contact:
-        lines.append(f"- On Matrix: {md_escape(info.contact)}")
-    lines.append(f"- Member since {org.joined.isoformat()}")
-    return f"{_bold(org)}\n\n{md_escape(info.description)}\n\n" + "\n".join(lines)
+    lines = "\n".join(line(service, org) for org in result.items)
+    more = navigation(ctx.prefix, command_text, page, result.pages)
+    return Reply(f"{found_title(service, result)}: {count}\n\n{lines}{more}")
 
 
 @command("member", aliases=("org", "organisation", "organization"))
@@ -190,14 +137,14 @@ async def member(ctx: Context, name: Rest) -> Reply:
     service = ctx.app.members
     found = await service.find(name)
     if len(found) == 1:
-        return Reply(_card(service, found[0]))
+        return Reply(card(service, found[0]))
     shown = md_escape(name[:80])
     if not found:
         raise NotFound(
             f"No member organisation is called “{shown}”. Search names and descriptions with "
-            f"`{ctx.prefix}members {_code(name)}`."
+            f"`{ctx.prefix}members {code(name)}`."
         )
-    lines = "\n".join(f"- {_bold(org)}, {_where(service, org)}" for org in found[:10])
+    lines = "\n".join(f"- {bold(org)}, {where(service, org)}" for org in found[:10])
     more = "\n- … and more: add words to narrow it down" if len(found) > 10 else ""
     return Reply(
         f"Several member organisations match “{shown}”:\n\n{lines}{more}\n\n"
@@ -256,22 +203,6 @@ async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]
     return [thanks, *_application_notes(ctx, application)]
 
 
-def _pending_line(service: MemberService, application: Application) -> str:
-    info = application.info
-    extras = [md_escape(info.website)]
-    if info.languages:
-        extras.append("languages " + ", ".join(info.languages))
-    if info.contact:
-        extras.append(f"contact {md_escape(info.contact)}")
-    return (
-        f"- **#{application.id}: {md_escape(info.name)}**, "
-        f"{md_escape(country_name(info.country))} · "
-        f"{md_escape(service.category_name(info.category))} · {' · '.join(extras)}; "
-        f"from {md_escape(application.applicant)} on {application.applied_at:%Y-%m-%d}: "
-        f"{md_escape(info.description)}"
-    )
-
-
 @command("members pending", perm=Perm.ADMIN, usage="[page N]")
 async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
     """The applications waiting for a decision (sent by direct message)"""
@@ -284,10 +215,10 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
         return Reply("No applications are waiting.", private=True)
     if not pending.items:
         raise CommandError(f"There is no page {number}: the applications fill {pending.pages}.")
-    lines = "\n".join(_pending_line(service, a) for a in pending.items)
+    lines = "\n".join(pending_line(service, a) for a in pending.items)
     p = ctx.prefix
     decide = f"Decide: `{p}members approve <number>` or `{p}members reject <number> [reason]`"
-    more = _navigation(ctx, "members pending", number, pending.pages)
+    more = navigation(ctx.prefix, "members pending", number, pending.pages)
     return Reply(
         f"**Applications waiting: {pending.total}**\n\n{lines}\n\n{decide}{more}", private=True
     )
@@ -302,7 +233,7 @@ async def members_approve(ctx: Context, number: int) -> list[Reply]:
         f"the {md_escape(ctx.content.about.name)}. Its card: `{ctx.prefix}member {org.id}`.",
         to_user=UserId(application.applicant),
     )
-    done = Reply(f"{_bold(org)} is now listed; I've told the applicant.")
+    done = Reply(f"{bold(org)} is now listed; I've told the applicant.")
     return [done, told]
 
 
@@ -334,14 +265,14 @@ async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
         raise UsageError("Which fields? Write them as field=value.")
     org = await ctx.app.members.edit(number, values)
     changed = ", ".join(f"`{field}`" for field in values)
-    return Reply(f"Updated {changed} of {_bold(org)}.")
+    return Reply(f"Updated {changed} of {bold(org)}.")
 
 
 @command("members remove", perm=Perm.ADMIN)
 async def members_remove(ctx: Context, number: int) -> Reply:
     """Take an organisation off the directory: !members remove 12"""
     org = await ctx.app.members.remove(number)
-    return Reply(f"Removed {_bold(org)} from the directory.")
+    return Reply(f"Removed {bold(org)} from the directory.")
 
 
 @command("members import", perm=Perm.ADMIN)
@@ -361,16 +292,12 @@ async def members_import(ctx: Context) -> Reply:
     )
 
 
-def _supporters(count: int) -> str:
-    return f"{count} supporter{'s' if count != 1 else ''}"
-
-
 @command("support", aliases=("apoyar", "soutenir", "apoiar"))
 async def support(ctx: Context) -> Reply:
     """Declare yourself a supporter of the movement (only the count is ever shown)"""
     service = ctx.app.members
     added = await service.support(ctx.message.sender)
-    count = _supporters(await service.supporter_count())
+    count = supporter_count(await service.supporter_count())
     if not added:
         return Reply(f"You already support the movement: thank you! It now has {count}.")
     name = md_escape(ctx.content.about.name)
@@ -394,4 +321,4 @@ async def supporters(ctx: Context) -> Reply:
     """How many people have declared their support"""
     count = await ctx.app.members.supporter_count()
     short = md_escape(ctx.content.about.short_name)
-    return Reply(f"{short} has {_supporters(count)}. Join them: `{ctx.prefix}support`")
+    return Reply(f"{short} has {supporter_count(count)}. Join them: `{ctx.prefix}support`")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from natm_bot.config.content import Content, load_content
@@ -17,6 +18,7 @@ from natm_bot.features.groups.service import GroupService
 from natm_bot.features.meetings.announcer import Announcer
 from natm_bot.features.meetings.scheduler import Scheduler
 from natm_bot.features.meetings.service import MeetingService
+from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
 from natm_bot.features.privacy.service import PrivacyService
@@ -35,6 +37,11 @@ def txn_id_for(event_id: str, index: int) -> str:
     return txn_id("natm-", event_id, index)
 
 
+def load_checked_content(data_dir: Path, today: date) -> Content:
+    """The data files, members.yaml checked by the members feature's rules as of `today`."""
+    return load_content(data_dir, lambda path, categories: check_file(path, categories, today))
+
+
 class App:
     """One running bot: everything is owned here and passed down, nothing is global."""
 
@@ -43,7 +50,7 @@ class App:
         self.transport = transport
         self.clock: Clock = clock or SystemClock()
         self.data_dir = config.folder("data")
-        self.content: Content = load_content(self.data_dir, self.clock.now().date())
+        self.content: Content = load_checked_content(self.data_dir, self.clock.now().date())
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
         self.permissions = Permissions(self)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -277,9 +276,13 @@ _FILES: dict[str, type[Strict]] = {
 }
 
 
-def load_content(data_dir: Path, today: date | None = None) -> Content:
-    """Validate every data file, members.yaml too (with `today` for its dates), then build
-    Content; raise FileProblems naming file and key of every problem."""
+MembersCheck = Callable[[Path, Sequence[MemberCategory]], None]
+
+
+def load_content(data_dir: Path, check_members: MembersCheck | None = None) -> Content:
+    """Validate every data file, then build Content; raise FileProblems naming file and key
+    of every problem. members.yaml is checked by `check_members` (the members feature's own
+    rules, given by whoever builds the bot) when it is given."""
     problems: list[str] = []
     loaded: dict[str, Strict] = {}
     for stem, model in _FILES.items():
@@ -288,12 +291,9 @@ def load_content(data_dir: Path, today: date | None = None) -> Content:
         except FileProblems as exc:
             problems.extend(exc.problems)
     about, members = loaded.get("about"), data_dir / "members.yaml"
-    if isinstance(about, AboutFile) and members.exists():
-        # Imported here: members.py builds on this module's models.
-        from natm_bot.features.members.service import check_file
-
+    if check_members and isinstance(about, AboutFile) and members.exists():
         try:
-            check_file(members, about.member_categories, today or datetime.now(UTC).date())
+            check_members(members, about.member_categories)
         except FileProblems as exc:
             problems.extend(exc.problems)
     if problems:

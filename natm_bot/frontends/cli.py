@@ -11,9 +11,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from natm_bot.config.content import load_content
+from natm_bot.app import load_checked_content
 from natm_bot.config.settings import Config, folders_of, load_config
 from natm_bot.config.validation import FileProblems
+from natm_bot.core.clock import SystemClock
 from natm_bot.engine.registry import Registry
 from natm_bot.storage import StorageError
 
@@ -103,7 +104,7 @@ def _load(path: Path) -> Config:
     folders = config or folders_of(path)
     if folders is not None:
         try:
-            load_content(folders.folder("data"))
+            load_checked_content(folders.folder("data"), SystemClock().now().date())
         except FileProblems as exc:
             problems += exc.problems
     if problems or config is None:

@@ -119,9 +119,7 @@ class App:
 
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten."""
-        if self.privacy.checkpoint_due:
-            self.privacy.checkpoint_due = False
-            await self.db.checkpoint()
+        await self.privacy.checkpoint_if_due()
 
     async def start_scheduler(self) -> None:
         """Start announcing meetings (once the transport can send)."""

@@ -64,7 +64,7 @@ class PrivacyService:
         self._supporters = supporters
         self._checkpoint = checkpoint
         self._confirming: dict[str, datetime] = {}
-        self.checkpoint_due = False
+        self._checkpoint_due = False
 
     async def report(self, user: str) -> PersonalReport:
         """Every piece of data held about the person."""
@@ -90,8 +90,15 @@ class PrivacyService:
         digest = self._supporters.supporter_digest(user)
         await self._store.erase(user, digest)
         await self._checkpoint()  # the old page copies leave the WAL too
-        self.checkpoint_due = True  # and again once the command itself is forgotten
+        self._checkpoint_due = True  # and again once the command itself is forgotten
         return Forgotten(data, was_supporter, promotions)
+
+    async def checkpoint_if_due(self) -> None:
+        """Fold the WAL into the file again when someone was just forgotten (called once
+        the command that asked for it is itself handled)."""
+        if self._checkpoint_due:
+            self._checkpoint_due = False
+            await self._checkpoint()
 
     async def record(self, actor: str, command: str, detail: str) -> None:
         """Add a privileged action to the audit log."""

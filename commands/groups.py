@@ -22,22 +22,28 @@ from natm_bot.api import (
 from natm_bot.config.content import MAX_CAPACITY, GroupsFile
 from natm_bot.config.validation import ROOM_RE, FileProblems, validate_file
 from natm_bot.core.text import write_csv
+from natm_bot.features.groups.arguments import GroupArg
+from natm_bot.features.groups.notices import announce_promotions, tell_coordinators
 from natm_bot.features.groups.service import (
     CAPACITY_RULE,
     SIGNUP_COLUMNS,
     Group,
-    GroupArg,
     GroupChange,
-    announce_promotions,
-    describe_import,
-    invite_into_room,
     signup_row,
-    tell_coordinators,
 )
+from natm_bot.features.groups.views import bold_name as _name
+from natm_bot.features.groups.views import describe_import, invitation
 
 
-def _name(group: Group) -> str:
-    return f"**{md_escape(group.name)}**"
+def _tell(ctx: Context, group: Group, text: str) -> list[Reply]:
+    """Notices for the group's coordinators, where the config says they get them."""
+    return tell_coordinators(ctx.config.groups.notify_coordinators, group, text)
+
+
+async def _promotions(ctx: Context, group: Group, promoted: tuple[str, ...]) -> list[Reply]:
+    """Notices for people who moved up from the waitlist, and for the coordinators."""
+    mode = ctx.config.groups.notify_coordinators
+    return await announce_promotions(ctx.app.groups, mode, group, promoted)
 
 
 def _who(user: str) -> str:
@@ -122,10 +128,10 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
             "takes you off the list.)"
         )
         note = f"{_who(sender)} joined the waitlist (number {outcome.position})."
-        return [Reply(text), *tell_coordinators(ctx, group, note)]
-    invite = await invite_into_room(ctx, group, sender)
+        return [Reply(text), *_tell(ctx, group, note)]
+    invite = invitation(group, await ctx.app.groups.invite(group, sender))
     text = f"Welcome to {_name(group)}!{invite} (`{ctx.prefix}leave {group.id}` to leave.)"
-    return [Reply(text), *tell_coordinators(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
+    return [Reply(text), *_tell(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
 
 
 @command("leave", aliases=("salir", "quitter", "sair"))
@@ -142,7 +148,7 @@ async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
         if outcome.was == "member"
         else f"You are off the waitlist of {_name(group)}."
     )
-    return [Reply(text), *await announce_promotions(ctx, group, outcome.promoted)]
+    return [Reply(text), *await _promotions(ctx, group, outcome.promoted)]
 
 
 @command("mygroups", aliases=("misgrupos", "mesgroupes", "meusgrupos"))
@@ -261,7 +267,7 @@ async def group_edit(
     updated = value.after
     promoted = await ctx.app.groups.update(updated)
     replies = [Reply(f"Updated the {field} of {_name(updated)}.")]
-    return replies + await announce_promotions(ctx, updated, promoted)
+    return replies + await _promotions(ctx, updated, promoted)
 
 
 @command("group close", perm=Perm.COORDINATOR)
@@ -282,7 +288,7 @@ async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
     """
     promoted = await ctx.app.groups.update(replace(group, open=True))
     reopened = Reply(f"{_name(group)} is open to new members again.")
-    return [reopened, *await announce_promotions(ctx, group, promoted)]
+    return [reopened, *await _promotions(ctx, group, promoted)]
 
 
 @command("group addcoord", perm=Perm.COORDINATOR)
@@ -321,7 +327,7 @@ async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Repl
         raise CommandError(f"{_who(user)} is not in {_name(group)}, nor on its waitlist.")
     told = Reply(f"A coordinator removed you from {_name(group)}.", to_user=user)
     done = Reply(f"Removed {_who(user)} from {_name(group)}.")
-    return [done, told, *await announce_promotions(ctx, group, outcome.promoted)]
+    return [done, told, *await _promotions(ctx, group, outcome.promoted)]
 
 
 @command("group import", perm=Perm.ADMIN)

@@ -5,13 +5,29 @@ from __future__ import annotations
 from typing import Literal
 
 from natm_bot.api import Context, Perm, Reply, command, md_escape
-from natm_bot.features.groups.service import announce_promotions
+from natm_bot.features.groups.notices import announce_promotions
+from natm_bot.features.privacy.views import render_report
+
+
+async def _report(ctx: Context, user: str) -> str:
+    """What the bot keeps about the person, as the !mydata answer reads."""
+    return render_report(await ctx.app.privacy.report(user), ctx.prefix)
+
+
+async def _promotions(ctx: Context, promotions: tuple[tuple[str, str], ...]) -> list[Reply]:
+    """Notices for people who moved up a waitlist (group id, person), and coordinators."""
+    groups = {g.id: g for g in await ctx.app.groups.all()}
+    mode = ctx.config.groups.notify_coordinators
+    replies: list[Reply] = []
+    for group_id, person in promotions:
+        replies += await announce_promotions(ctx.app.groups, mode, groups[group_id], (person,))
+    return replies
 
 
 @command("mydata", aliases=("misdatos", "mesdonnees", "meusdados", "privacy"))
 async def mydata(ctx: Context) -> Reply:
     """Everything I keep about you, sent by direct message"""
-    return Reply(await ctx.app.privacy.report(ctx.message.sender), private=True)
+    return Reply(await _report(ctx, ctx.message.sender), private=True)
 
 
 @command("forgetme", aliases=("olvidame", "oubliemoi", "esquecame"))
@@ -25,7 +41,7 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
     privacy, user, now = ctx.app.privacy, ctx.message.sender, ctx.app.clock.now()
     if confirm is None or not privacy.confirmed(user, now):
         privacy.ask_to_confirm(user, now)
-        report = await privacy.report(user)
+        report = await _report(ctx, user)
         ask = (
             f"{report}\n\nTo erase all of this for good, send `{ctx.prefix}forgetme confirm` "
             "within 10 minutes. Nothing can be recovered afterwards."
@@ -39,17 +55,14 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
             private=True,
         )
     ]
-    groups = {g.id: g for g in await ctx.app.groups.all()}
-    for group_id, person in forgotten.promotions:
-        replies += await announce_promotions(ctx, groups[group_id], (person,))
-    return replies
+    return replies + await _promotions(ctx, forgotten.promotions)
 
 
 @command("audit", perm=Perm.ADMIN, audited=False)
 async def audit(ctx: Context, count: int | None = None) -> Reply:
     """The latest admin, coordinator and moderator actions (by direct message): !audit [n]"""
     wanted = max(1, min(count or 20, 100))
-    entries = await ctx.app.privacy.audit.recent(wanted)
+    entries = await ctx.app.privacy.recent_actions(wanted)
     if not entries:
         return Reply("The audit log is empty.", private=True)
     lines = [

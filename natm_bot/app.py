@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
+from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
 from natm_bot.engine.dispatch import Dispatcher
@@ -24,6 +25,8 @@ from natm_bot.features.permissions import Permissions
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.storage.events import EventLedger
+from natm_bot.storage.groups import GroupStore
+from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
 
 if TYPE_CHECKING:
@@ -53,10 +56,8 @@ class App:
         self.content: Content = load_checked_content(self.data_dir, self.clock.now().date())
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
-        self.permissions = Permissions(self)
-        self.dispatcher = Dispatcher(self)
         self.db = Database(config.resolve(config.paths.database))
-        self.groups = GroupService(self.db)
+        self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
         self.members = MemberService(
             self.db,
             self.content.about.member_categories,
@@ -73,9 +74,32 @@ class App:
             safety_sweep=timedelta(seconds=timers.safety_sweep),
             maintenance_every=timedelta(seconds=timers.interval),
         )
-        self.privacy = PrivacyService(self)
-        safety = config.safety
+        self.privacy = PrivacyService(
+            PrivacyStore(self.db, self.clock),
+            AuditLog(self.db, self.clock),
+            groups=self.groups,
+            supporters=self.members,
+            checkpoint=self.db.checkpoint,
+        )
+        bot, safety = config.bot, config.safety
+        self.permissions = Permissions(
+            bot.admins, bot.moderator_power_level, transport.power_level, self.groups
+        )
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
+        self.dispatcher = self._dispatcher()
+
+    def _dispatcher(self) -> Dispatcher:
+        """The command engine, wired to this bot's permissions, audit log and services."""
+        return Dispatcher(
+            self.registry,
+            bot=self.config.bot,
+            safety=self.config.safety,
+            clock=self.clock,
+            limiter=self.limiter,
+            gate=self.permissions,
+            audit=self.privacy.record,
+            context=lambda message: Context(self, message),
+        )
 
     async def start(self) -> None:
         """Open the database (migrating it) before any message is handled."""
@@ -88,14 +112,9 @@ class App:
         if listed:
             log.info("listed %d member organisations from data/members.yaml", listed)
 
-    def is_blocked(self, user: str) -> bool:
-        """On the block-list, by Matrix id or by server."""
-        safety = self.config.safety
-        return user in safety.blocked_users or user.partition(":")[2] in safety.blocked_servers
-
     async def maintain(self) -> None:
         """Housekeeping: drop records older than the retention, fold the WAL into the file."""
-        events, ledger = await self.privacy.store.prune(self.config.privacy.retention)
+        events, ledger = await self.privacy.prune(self.config.privacy.retention)
         if events or ledger:
             log.info("pruned %d handled-message ids and %d announcement records", events, ledger)
         in_wal, folded = await self.db.checkpoint()
@@ -107,9 +126,7 @@ class App:
 
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten."""
-        if self.privacy.checkpoint_due:
-            self.privacy.checkpoint_due = False
-            await self.db.checkpoint()
+        await self.privacy.checkpoint_if_due()
 
     async def start_scheduler(self) -> None:
         """Start announcing meetings (once the transport can send)."""

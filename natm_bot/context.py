@@ -1,26 +1,73 @@
-"""What a command handler gets: the app's services and the message it answers."""
+"""What a command handler gets: the bot's services and the message it answers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from natm_bot.config.content import localized
+from natm_bot.config.content import Content, localized
+from natm_bot.config.settings import Config
+from natm_bot.core.clock import Clock
+from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message
-from natm_bot.engine.rendering import md_escape
+from natm_bot.engine.registry import Registry
+from natm_bot.features.groups.service import GroupService
+from natm_bot.features.meetings.service import MeetingService
+from natm_bot.features.members.service import MemberService
+from natm_bot.features.permissions import Permissions
+from natm_bot.features.privacy.service import PrivacyService
 
-if TYPE_CHECKING:
-    from natm_bot.app import App
-    from natm_bot.config.content import Content
-    from natm_bot.config.settings import Config
-    from natm_bot.engine.registry import Registry
+
+class Services(Protocol):
+    """What commands may use of the running bot (the App provides it)."""
+
+    @property
+    def config(self) -> Config:
+        """The validated bot.yaml."""
+
+    @property
+    def content(self) -> Content:
+        """The movement's content from data/."""
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the content files."""
+
+    @property
+    def clock(self) -> Clock:
+        """The time."""
+
+    @property
+    def registry(self) -> Registry:
+        """Every known command."""
+
+    @property
+    def permissions(self) -> Permissions:
+        """Who may do what."""
+
+    @property
+    def groups(self) -> GroupService:
+        """Working groups."""
+
+    @property
+    def meetings(self) -> MeetingService:
+        """Meetings."""
+
+    @property
+    def members(self) -> MemberService:
+        """Member organisations and supporters."""
+
+    @property
+    def privacy(self) -> PrivacyService:
+        """A person's data and the audit log."""
 
 
 @dataclass(frozen=True)
 class Context:
-    """The app and the triggering message, passed to every handler."""
+    """The bot's services and the triggering message, passed to every handler."""
 
-    app: App
+    app: Services
     message: Message
 
     @property

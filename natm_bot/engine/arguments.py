@@ -6,7 +6,7 @@ import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from natm_bot.config.validation import MXID_RE
 from natm_bot.core.errors import UsageError
@@ -14,9 +14,6 @@ from natm_bot.core.messages import UserId
 from natm_bot.core.text import find_unsafe
 from natm_bot.engine.registry import Param, Rest
 from natm_bot.engine.rendering import md_escape
-
-if TYPE_CHECKING:
-    from natm_bot.context import Context
 
 _TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
@@ -59,12 +56,13 @@ def _to_user(param: Param, text: str) -> str:
 
 
 async def convert(
-    ctx: Context, param: Param, text: str, bound: Mapping[str, Any] | None = None
+    ctx: object, param: Param, text: str, bound: Mapping[str, Any] | None = None
 ) -> Any:
     """One argument's value, or UsageError explaining what was expected.
 
-    A converter with `takes_bound = True` also gets the arguments bound before it: what an
-    edit would make of a meeting or group depends on which one it is."""
+    `ctx` is the handler's context, handed on to a converter as it is. A converter with
+    `takes_bound = True` also gets the arguments bound before it: what an edit would make
+    of a meeting or group depends on which one it is."""
     kind = param.kind
     if param.choices:
         lowered = text.lower()
@@ -115,7 +113,7 @@ def counting_number(text: str, highest: int = 10**18) -> int | None:
     return number if 1 <= number <= highest else None
 
 
-async def bind(ctx: Context, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
+async def bind(ctx: object, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
     """Match the argument text to the parameters, converting each value."""
     refuse_unsafe(text)
     tokens = tokenize(text)

@@ -7,21 +7,26 @@ import difflib
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from natm_bot.context import Context
+from natm_bot.config.settings import BotSection, SafetySection
+from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, UsageError
 from natm_bot.core.messages import Message, Reply
 from natm_bot.engine.arguments import bind, normalise
-from natm_bot.engine.registry import CommandSpec, Perm
+from natm_bot.engine.gate import PermissionGate
+from natm_bot.engine.ratelimit import RateLimiter
+from natm_bot.engine.registry import CommandSpec, Perm, Registry
 from natm_bot.engine.rendering import md_escape
 from natm_bot.storage import StorageUnavailable
 
-if TYPE_CHECKING:
-    from natm_bot.app import App
-
 log = logging.getLogger(__name__)
+
+# Records a privileged action: (actor, command name, the arguments typed).
+AuditRecord = Callable[[str, str, str], Awaitable[None]]
+# What a handler gets as its first argument, made for each message.
+ContextFactory = Callable[[Message], object]
 
 
 def cannot_save(state: str) -> str:
@@ -50,15 +55,38 @@ def strip_reply_fallback(body: str) -> str:
     return _FALLBACK_RE.sub("", body, count=1)
 
 
+def is_blocked(safety: SafetySection, user: str) -> bool:
+    """On the block-list, by Matrix id or by server."""
+    return user in safety.blocked_users or user.partition(":")[2] in safety.blocked_servers
+
+
 class Dispatcher:
     """Turns command messages into replies; never lets an exception escape."""
 
-    def __init__(self, app: App) -> None:
-        self._app = app
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        bot: BotSection,
+        safety: SafetySection,
+        clock: Clock,
+        limiter: RateLimiter,
+        gate: PermissionGate,
+        audit: AuditRecord,
+        context: ContextFactory,
+    ) -> None:
+        self._registry = registry
+        self._bot = bot
+        self._safety = safety
+        self._clock = clock
+        self._limiter = limiter
+        self._gate = gate
+        self._audit_record = audit
+        self._context = context
 
     def parse(self, body: str) -> Invocation | None:
         """The invocation in `body`, or None when it is not a command."""
-        prefix = self._app.config.bot.prefix
+        prefix = self._bot.prefix
         text = normalise(strip_reply_fallback(body)).strip()
         if not text.startswith(prefix):
             return None
@@ -66,7 +94,7 @@ class Dispatcher:
         if not rest or rest[0].isspace() or rest.startswith(prefix):
             return None
         words = rest.split(maxsplit=2)
-        registry = self._app.registry
+        registry = self._registry
         if len(words) >= 2 and (spec := registry.get(f"{words[0]} {words[1]}")):
             return Invocation(f"{words[0]} {words[1]}", spec, " ".join(words[2:]))
         name, _, args = rest.partition(" ")
@@ -78,16 +106,16 @@ class Dispatcher:
         """Replies to a message, or None when the message is not a command at all.
 
         An empty list means: a command, deliberately left unanswered (rate limit)."""
-        if self._app.is_blocked(message.sender):
+        if is_blocked(self._safety, message.sender):
             return None
-        limit = self._app.config.bot.max_input_length
+        limit = self._bot.max_input_length
         invocation = self.parse(message.body[: limit + 1])
         if invocation is None:
             return None
         # Judged by when it was typed (as the homeserver says, never in the future), so that
         # commands typed at a calm pace while the bot was away are not taken for a flood.
-        typed = min(message.timestamp, self._app.clock.now())
-        verdict = self._app.limiter.check(message.sender, typed)
+        typed = min(message.timestamp, self._clock.now())
+        verdict = self._limiter.check(message.sender, typed)
         if verdict == "drop":
             return []
         if verdict == "warn":
@@ -110,23 +138,22 @@ class Dispatcher:
             return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
 
     async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
-        prefix = self._app.config.bot.prefix
+        prefix = self._bot.prefix
         spec = invocation.spec
         if spec is None:
             return [self._unknown(invocation.typed)]
-        permissions = self._app.permissions
         refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
-        dm_only = self._app.config.safety.admin_commands_only_in_dm
+        dm_only = self._safety.admin_commands_only_in_dm
         if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
             return [Reply("Admin commands work only in a direct message with me.")]
         group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
-        if not group_scoped and not await permissions.allows(spec.perm, message):
+        if not group_scoped and not await self._gate.allows(spec.perm, message):
             return [refusal]
-        ctx = Context(self._app, message)
+        ctx = self._context(message)
         try:
             values = await bind(ctx, spec.params, invocation.args)
             if group_scoped:
-                verdict = await permissions.judge(spec.perm, message, values)
+                verdict = await self._gate.judge(spec.perm, message, values)
                 if not verdict.allowed:
                     return [Reply(verdict.why) if verdict.why else refusal]
             result = await spec.handler(ctx, **values)
@@ -144,15 +171,13 @@ class Dispatcher:
         """Record a privileged action; the action itself is done, so a storage fault here
         must not tell the person otherwise."""
         try:
-            await self._app.privacy.audit.record(message.sender, name, args)
+            await self._audit_record(message.sender, name, args)
         except StorageUnavailable as exc:
             log.warning("audit entry for %s by a moderator lost: %s", name, exc)
 
     def _unknown(self, typed: str) -> Reply:
-        prefix = self._app.config.bot.prefix
-        close = difflib.get_close_matches(
-            typed.lower(), self._app.registry.names(), n=1, cutoff=0.6
-        )
+        prefix = self._bot.prefix
+        close = difflib.get_close_matches(typed.lower(), self._registry.names(), n=1, cutoff=0.6)
         shown = md_escape(prefix + typed[:40])
         if close:
             return Reply(f"I don't know {shown}. Did you mean `{prefix}{close[0]}`?")

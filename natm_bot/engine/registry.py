@@ -11,12 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from natm_bot.core.messages import Reply
-
-if TYPE_CHECKING:
-    pass
 
 Handler = Callable[..., Awaitable[Reply | list[Reply]]]
 
@@ -28,7 +25,7 @@ class Perm(enum.Enum):
     GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
     COORDINATOR = "the group's coordinators and bot admins"
     MODERATOR = "room moderators and bot admins"
-    # Judged by what the action reaches: see natm_bot/permissions.py.
+    # Judged by what the action reaches: see natm_bot/features/permissions.py.
     ORGANISER = (
         "moderators of the rooms a meeting is announced in, coordinators of its group "
         "and bot admins"

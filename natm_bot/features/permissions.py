@@ -12,43 +12,52 @@ same, and a test tries each of its cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Protocol
 
+from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message, RoomId, UserId
+from natm_bot.engine.gate import ALLOWED, REFUSED, Verdict
 from natm_bot.engine.registry import Perm
-from natm_bot.engine.rendering import md_escape
 from natm_bot.features.groups.service import GroupChange
 from natm_bot.features.meetings.changes import MeetingChange
 from natm_bot.storage.groups import Group
 from natm_bot.storage.meetings import Meeting
 
-if TYPE_CHECKING:
-    from natm_bot.app import App
+__all__ = ["ALLOWED", "REFUSED", "GroupDirectory", "Permissions", "PowerLevel", "Verdict"]
+
+# A person's power level in a room, or None when the room's levels are unknown.
+PowerLevel = Callable[[RoomId, UserId], int | None]
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """Whether an action is allowed; when not, why (empty: the command's level says it)."""
+class GroupDirectory(Protocol):
+    """The working groups, as far as permissions need them."""
 
-    allowed: bool
-    why: str = ""
+    async def all(self) -> list[Group]:
+        """Every group."""
 
-
-ALLOWED = Verdict(True)
-REFUSED = Verdict(False)
+    async def is_coordinator(self, user_id: str) -> bool:
+        """Coordinates any group."""
 
 
 class Permissions:
     """Answers whether the sender of a message may do what they asked."""
 
-    def __init__(self, app: App) -> None:
-        self._app = app
+    def __init__(
+        self,
+        admins: Collection[str],
+        moderator_level: int,
+        power_level: PowerLevel,
+        groups: GroupDirectory,
+    ) -> None:
+        self._admins = admins
+        self._moderator_level = moderator_level
+        self._power_level = power_level
+        self._directory = groups
 
     def is_admin(self, user: UserId) -> bool:
         """Listed under bot.admins in the config."""
-        return user in self._app.config.bot.admins
+        return user in self._admins
 
     def is_moderator(self, message: Message) -> bool:
         """A moderator of the room the message was typed in."""
@@ -59,8 +68,8 @@ class Permissions:
 
         A room whose power levels are unknown (the bot is not in it, or has not synced it
         yet) is nobody's: fail closed."""
-        level = self._app.transport.power_level(RoomId(room), UserId(user))
-        return level is not None and level >= self._app.config.bot.moderator_power_level
+        level = self._power_level(RoomId(room), UserId(user))
+        return level is not None and level >= self._moderator_level
 
     async def allows(
         self, perm: Perm, message: Message, args: Mapping[str, Any] | None = None
@@ -83,7 +92,7 @@ class Permissions:
         if perm is Perm.ADMIN:
             return REFUSED
         if args is None:
-            coordinates = await self._app.groups.is_coordinator(user)
+            coordinates = await self._directory.is_coordinator(user)
             moderates = perm is Perm.ORGANISER and self.is_moderator(message)
             return Verdict(coordinates or moderates)
         if perm is Perm.ORGANISER:
@@ -96,7 +105,7 @@ class Permissions:
         changes += [MeetingChange(v, v) for v in args.values() if isinstance(v, Meeting)]
         if not changes:  # nothing bound to judge by: the room typed in is what it reaches
             return Verdict(self.is_moderator(message))
-        groups = {g.id: g for g in await self._app.groups.all()}
+        groups = {g.id: g for g in await self._directory.all()}
         for change in changes:
             why = self._meeting_refusal(message.sender, change, groups)
             if why:
@@ -121,7 +130,7 @@ class Permissions:
             own = groups.get(state.group_id) if state.group_id else None
             foreign = [r for r in state.rooms if not self._yours(user, r, own)]
             if foreign or not state.rooms:
-                return _not_yours(state, verb, foreign, self._app.config.bot.moderator_power_level)
+                return _not_yours(state, verb, foreign, self._moderator_level)
         return None
 
     def _yours(self, user: str, room: str, group: Group | None) -> bool:
@@ -136,7 +145,7 @@ class Permissions:
         if perm is Perm.GROUP_VIEWER and groups and all(g.public for g in groups):
             return ALLOWED
         if not groups:
-            return Verdict(await self._app.groups.is_coordinator(user))
+            return Verdict(await self._directory.is_coordinator(user))
         if not all(user in g.coordinators for g in groups):
             return REFUSED
         for change in (v for v in args.values() if isinstance(v, GroupChange)):

@@ -44,6 +44,11 @@ class _AnyOrder(argparse.ArgumentParser):
             self._intermixing = False
 
 
+# Adds a subcommand that reads bot.yaml (`-c`): its name and help.
+_Add = Callable[[str, str], argparse.ArgumentParser]
+DEMO_HELP = "start a throwaway local Synapse with the bot and a person account"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="natm-bot",
@@ -65,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         default="NATM_BOT_PASSWORD",
         help="environment variable holding the password (asked for when unset)",
     )
+    _add_export(add)
+    _add_import(add)
+    _demo_options(sub.add_parser("demo", help=DEMO_HELP, description=DEMO_HELP))
+    return parser
+
+
+def _add_export(add: _Add) -> None:
     export = add(
         "export",
         "write data out: sign-ups of working groups, the member directory, or the meetings"
@@ -75,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=["csv", "json", "yaml"], default="csv", help="yaml: members only"
     )
+
+
+def _add_import(add: _Add) -> None:
     imports = add(
         "import",
         "groups: re-read data/groups.yaml (sign-ups are kept); members: add or update the"
@@ -82,14 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("what", choices=["groups", "members"])
     imports.add_argument("file", nargs="?", type=Path, metavar="FILE", help="members only")
-    demo = sub.add_parser(
-        "demo",
-        help="start a throwaway local Synapse with the bot and a person account",
-        description="start a throwaway local Synapse with the bot and a person account",
-    )
+
+
+def _demo_options(demo: argparse.ArgumentParser) -> None:
     demo.add_argument("--dir", type=Path, help="folder for the demo's files (default: a temp dir)")
     demo.add_argument("--port", type=int, help="port of the homeserver (default: a free one)")
-    return parser
 
 
 def _load(path: Path) -> Config:

@@ -17,7 +17,8 @@ from natm_bot.config.settings import Config
 from natm_bot.config.validation import FileProblems, validate_file
 from natm_bot.core.errors import CommandError
 from natm_bot.core.text import write_csv
-from natm_bot.features.groups.service import SIGNUP_COLUMNS, describe_import, signup_row
+from natm_bot.features.groups.service import SIGNUP_COLUMNS, signup_row
+from natm_bot.features.groups.views import describe_import
 from natm_bot.features.members.fields import EDITABLE
 from natm_bot.transport.memory import MemoryTransport
 

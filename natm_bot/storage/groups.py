@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from natm_bot.core.clock import Clock
 from natm_bot.storage.database import Database, Transaction
 
 JoinStatus = Literal["joined", "waiting", "already-member", "already-waiting"]
@@ -60,15 +60,15 @@ class LeaveOutcome:
     promoted: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 class GroupStore:
     """SQL for groups and sign-ups; every multi-step change is one transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
+
+    def _now_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
 
     async def count(self) -> int:
         """How many groups exist."""
@@ -122,7 +122,7 @@ class GroupStore:
                     group.capacity,
                     group.member_list,
                     int(group.open),
-                    _now_ms(),
+                    self._now_ms(),
                 ),
             )
             await conn.execute("DELETE FROM group_aliases WHERE group_id = ?", (group.id,))
@@ -167,7 +167,7 @@ class GroupStore:
                 waiting = int((members or 0) >= group.capacity or (queued or 0) > 0)
             await conn.execute(
                 "INSERT INTO signups (group_id, user_id, joined_at, waiting) VALUES (?, ?, ?, ?)",
-                (group.id, user_id, _now_ms(), waiting),
+                (group.id, user_id, self._now_ms(), waiting),
             )
             if waiting:
                 return JoinOutcome("waiting", await self._position(conn, group.id, user_id))

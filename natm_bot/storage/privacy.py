@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from natm_bot.core.clock import Clock
 from natm_bot.storage.database import Database
+from natm_bot.storage.state import ANONYMOUS_SUPPORTERS, add_in
 
 ERASED = "(erased)"
 
@@ -31,8 +32,9 @@ def _when(ms_or_s: int, ms: bool = True) -> datetime:
 class PrivacyStore:
     """Reads and erases a person's rows across every feature, atomically."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def collect(self, user: str) -> PersonalData:
         """Every row that names the person."""
@@ -100,14 +102,11 @@ class PrivacyStore:
                     "DELETE FROM supporters WHERE digest = ?", (supporter_digest,)
                 )
                 if cursor.rowcount:
-                    await conn.execute(
-                        "INSERT INTO state (key, value) VALUES ('anonymous_supporters', '1')"
-                        " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                    )
+                    await add_in(conn, ANONYMOUS_SUPPORTERS, 1)
 
     async def prune(self, older_than_seconds: int) -> tuple[int, int]:
         """Delete handled-message ids and announcement records older than the retention."""
-        cutoff = int(time.time()) - older_than_seconds
+        cutoff = int(self._clock.now().timestamp()) - older_than_seconds
         async with self._db.transaction() as conn:
             events = await conn.execute(
                 "DELETE FROM processed_events WHERE handled_at < ?", (cutoff,)
@@ -131,14 +130,15 @@ class AuditEntry:
 class AuditLog:
     """Who did what, when: every admin, coordinator and moderator action."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def record(self, actor: str, command: str, detail: str) -> None:
         """Add one entry."""
         await self._db.execute(
             "INSERT INTO audit_log (at, actor, command, detail) VALUES (?, ?, ?, ?)",
-            (int(time.time()), actor, command, detail[:300]),
+            (int(self._clock.now().timestamp()), actor, command, detail[:300]),
         )
 
     async def recent(self, count: int) -> list[AuditEntry]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from natm_bot.storage.groups import Group
+from natm_bot.storage.groups import Group, GroupStore
 from natm_bot.storage.meetings import Meeting
 from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN, ALICE
@@ -78,7 +78,9 @@ async def test_text_stored_before_the_rule_is_never_echoed_raw(bot: ChatHarness)
     """A database from an older version may hold such text: replies and calendars show a
     replacement character instead."""
     name = f"RTL {RLO}gnp.exe{NUL}"
-    await bot.app.groups.store.save(Group(id="rtl", name=name, description={"en": name}))
+    await GroupStore(bot.app.db, bot.clock).save(
+        Group(id="rtl", name=name, description={"en": name})
+    )
     meeting = Meeting(
         id=0,
         title=name,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from natm_bot.core.clock import SystemClock
 from natm_bot.storage import Database
 from natm_bot.storage.privacy import PrivacyStore
 
@@ -57,7 +58,7 @@ async def _inbox_write(db: Database) -> None:
 async def test_the_first_inbox_write_after_housekeeping_works(db: Database) -> None:
     """The wedge: a WAL checkpoint left its statement unfinished, and the next write (which
     changes the synchronous level) failed for good."""
-    await PrivacyStore(db).prune(86400)
+    await PrivacyStore(db, SystemClock()).prune(86400)
     await db.checkpoint()
     for _ in range(3):
         await _inbox_write(db)

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from natm_bot.engine.rendering import md_escape
-from natm_bot.storage.privacy import AuditLog, PersonalData, PrivacyStore
-
-if TYPE_CHECKING:
-    from natm_bot.app import App
+from natm_bot.storage.privacy import AuditEntry, AuditLog, PersonalData, PrivacyStore
 
 CONFIRM_WINDOW = timedelta(minutes=10)
+
+
+class Memberships(Protocol):
+    """Working-group sign-ups, as far as erasing a person needs them."""
+
+    async def leave_everywhere(self, user_id: str) -> tuple[tuple[str, str], ...]:
+        """Take the person out of every group; who moved up, as (group id, person)."""
+
+
+class Supporters(Protocol):
+    """Declared support, kept under a keyed digest of the person's id."""
+
+    async def is_supporter(self, user: str) -> bool:
+        """Whether the person declared support."""
+
+    def supporter_digest(self, user: str) -> str:
+        """The digest that stands for the person among supporters."""
+
+
+@dataclass(frozen=True)
+class PersonalReport:
+    """Everything held about one person: their rows, and whether they declared support."""
+
+    data: PersonalData
+    supporter: bool
 
 
 @dataclass(frozen=True)
@@ -25,20 +47,29 @@ class Forgotten:
 
 
 class PrivacyService:
-    """!mydata and !forgetme, and the audit log of privileged actions."""
+    """!mydata and !forgetme, the audit log of privileged actions, and retention."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.store = PrivacyStore(app.db)
-        self.audit = AuditLog(app.db)
+    def __init__(
+        self,
+        store: PrivacyStore,
+        audit: AuditLog,
+        *,
+        groups: Memberships,
+        supporters: Supporters,
+        checkpoint: Callable[[], Awaitable[object]],
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._groups = groups
+        self._supporters = supporters
+        self._checkpoint = checkpoint
         self._confirming: dict[str, datetime] = {}
-        self.checkpoint_due = False
+        self._checkpoint_due = False
 
-    async def report(self, user: str) -> str:
-        """Markdown listing every piece of data held about the person."""
-        data = await self.store.collect(user)
-        supporter = await self.app.members.is_supporter(user)
-        return render_report(data, supporter, self.app.config.bot.prefix)
+    async def report(self, user: str) -> PersonalReport:
+        """Every piece of data held about the person."""
+        data = await self._store.collect(user)
+        return PersonalReport(data, await self._supporters.is_supporter(user))
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -53,57 +84,31 @@ class PrivacyService:
 
     async def forget(self, user: str) -> Forgotten:
         """Erase everything about the person; waitlists move up as if they had left."""
-        data = await self.store.collect(user)
-        was_supporter = await self.app.members.is_supporter(user)
-        promotions: list[tuple[str, str]] = []
-        for group in await self.app.groups.all():
-            outcome = await self.app.groups.leave(group, user)
-            promotions += [(group.id, promoted) for promoted in outcome.promoted]
-        digest = self.app.members.supporter_digest(user)
-        await self.store.erase(user, digest)
-        await self.app.db.checkpoint()  # the old page copies leave the WAL too
-        self.checkpoint_due = True  # and again once the command itself is forgotten
-        return Forgotten(data, was_supporter, tuple(promotions))
+        data = await self._store.collect(user)
+        was_supporter = await self._supporters.is_supporter(user)
+        promotions = await self._groups.leave_everywhere(user)
+        digest = self._supporters.supporter_digest(user)
+        await self._store.erase(user, digest)
+        await self._checkpoint()  # the old page copies leave the WAL too
+        self._checkpoint_due = True  # and again once the command itself is forgotten
+        return Forgotten(data, was_supporter, promotions)
 
+    async def checkpoint_if_due(self) -> None:
+        """Fold the WAL into the file again when someone was just forgotten (called once
+        the command that asked for it is itself handled)."""
+        if self._checkpoint_due:
+            self._checkpoint_due = False
+            await self._checkpoint()
 
-def render_report(data: PersonalData, supporter: bool, prefix: str) -> str:
-    """The !mydata answer."""
-    lines = ["**What I keep about you**", ""]
-    if data.signups:
-        lines.append("Working groups:")
-        lines += [
-            f"- {md_escape(name)}: {'waitlist' if waiting else 'member'} since {since:%Y-%m-%d}"
-            for name, waiting, since in data.signups
-        ]
-    if data.coordinates:
-        lines.append("You coordinate: " + ", ".join(md_escape(n) for n in data.coordinates))
-    if data.rsvps:
-        lines.append("Meeting answers:")
-        lines += [
-            f"- #{number} {md_escape(title)} on {when:%Y-%m-%d %H:%M} UTC: {answer}"
-            + (" (with a reminder by direct message)" if remind else "")
-            for number, title, when, answer, remind in data.rsvps
-        ]
-    if data.timezone:
-        lines.append(f"Your time zone: {data.timezone}")
-    if data.applications:
-        lines.append("Member applications waiting for a decision:")
-        lines += [
-            f"- #{n} {md_escape(name)}, sent {sent:%Y-%m-%d}"
-            for n, name, sent in data.applications
-        ]
-    if data.contact_for:
-        lines.append("Listed as contact of: " + ", ".join(md_escape(n) for n in data.contact_for))
-    if supporter:
-        lines.append("You declared your support (kept as a keyed hash, not your Matrix id).")
-    if data.audit_entries:
-        lines.append(f"Audit log entries naming you: {data.audit_entries}")
-    if len(lines) == 2:
-        lines.append("Nothing at all.")
-    lines += [
-        "",
-        "Commands you send are kept only until they are answered; after that I keep just the "
-        "message id (no text, no sender), and delete even that after a while.",
-        f"`{prefix}forgetme` erases everything above.",
-    ]
-    return "\n".join(lines)
+    async def record(self, actor: str, command: str, detail: str) -> None:
+        """Add a privileged action to the audit log."""
+        await self._audit.record(actor, command, detail)
+
+    async def recent_actions(self, count: int) -> list[AuditEntry]:
+        """The newest audit entries, newest first."""
+        return await self._audit.recent(count)
+
+    async def prune(self, retention_seconds: int) -> tuple[int, int]:
+        """Drop handled-message ids and announcement records older than the retention; how
+        many of each."""
+        return await self._store.prune(retention_seconds)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
 
 from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
@@ -14,9 +13,7 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
-from natm_bot.features.meetings.announcer import Announcer
-from natm_bot.features.meetings.scheduler import Scheduler
-from natm_bot.features.meetings.service import MeetingService
+from natm_bot.features.meetings.assembly import build_meetings
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
 from natm_bot.features.privacy.service import PrivacyService
@@ -53,16 +50,16 @@ class App:
             config.bot.language,
             today=lambda: self.clock.now().date(),
         )
-        self.meetings = MeetingService(self)
-        self.announcer = Announcer(self)
-        timers = config.housekeeping
-        self.scheduler = Scheduler(
-            self.announcer,
+        meetings = build_meetings(
+            self.db,
             self.clock,
-            self.maintain,
-            safety_sweep=timedelta(seconds=timers.safety_sweep),
-            maintenance_every=timedelta(seconds=timers.interval),
+            transport,
+            config,
+            resolve_group=self.groups.resolve,
+            maintenance=self.maintain,
         )
+        self.meetings, self.announcer = meetings.service, meetings.announcer
+        self.scheduler = meetings.scheduler
         self.privacy = PrivacyService(self)
         safety = config.safety
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)

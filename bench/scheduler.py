@@ -48,10 +48,10 @@ from natm_bot.app import App
 from natm_bot.config.settings import load_config
 from natm_bot.core.clock import SystemClock
 from natm_bot.core.messages import Outgoing
-from natm_bot.features.meetings.announcer import txn_id_for
-from natm_bot.features.meetings.service import occurrence_key
+from natm_bot.features.meetings.delivery import txn_id_for
+from natm_bot.features.meetings.occurrences import occurrence_key
 from natm_bot.matrix.sending import message_content
-from natm_bot.storage.meetings import LedgerKey
+from natm_bot.storage.announcements import LedgerKey
 from natm_bot.testing.devserver import LocalSynapse
 from natm_bot.testing.harness import make_config
 from natm_bot.transport.memory import MemoryTransport

@@ -2,53 +2,114 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from natm_bot.api import (
     Attachment,
     Context,
+    NotFound,
     Perm,
     Reply,
     Rest,
+    UsageError,
     UserId,
     command,
+    counting_number,
     md_escape,
     md_link,
 )
-from natm_bot.features.meetings.changes import Edit, EditedMeetingArg, NewMeetingArg, by_occurrence
-from natm_bot.features.meetings.ical import calendar
-from natm_bot.features.meetings.recurrence import describe_repeat
-from natm_bot.features.meetings.service import (
-    MeetingArg,
-    describe_failure,
-    parse_answer,
-    rooms_text,
-    schedule_of,
+from natm_bot.features.meetings.announcement_texts import offset_text
+from natm_bot.features.meetings.changes import (
+    Edit,
+    MeetingChange,
+    by_occurrence,
+    without_confirm,
 )
-from natm_bot.features.meetings.timeutil import full_time, span_text, zone
-from natm_bot.frontends.offline import calendar_domain
-from natm_bot.storage.meetings import AnnouncementRecord, Answered, Meeting
+from natm_bot.features.meetings.failures import describe_failure
+from natm_bot.features.meetings.ical import calendar, calendar_domain
+from natm_bot.features.meetings.occurrences import schedule_of
+from natm_bot.features.meetings.recurrence import describe_repeat
+from natm_bot.features.meetings.service import parse_answer
+from natm_bot.features.meetings.timeutil import full_time, span_text
+from natm_bot.features.meetings.views import heading, rooms_text, times
+from natm_bot.storage.announcements import AnnouncementRecord
+from natm_bot.storage.meetings import Answered, Meeting
 
 ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
 
 
+class MeetingLookup:
+    """Argument converter: `3` or `#3` → Meeting."""
+
+    async def convert(self, ctx: Context, text: str) -> Meeting:
+        """The meeting, or a friendly error."""
+        number = text.strip().lstrip("#")
+        if not number.isdecimal():
+            raise UsageError(
+                f"Meetings are numbered, like `#3`; “{md_escape(text[:20])}” is not a number."
+            )
+        found = counting_number(number)
+        if found is None:  # no row id is that large
+            raise NotFound(f"There is no meeting #{number}. `!meetings` lists them.")
+        return await ctx.app.meetings.get(found)
+
+
+class NewMeeting:
+    """Argument converter: the fields of `!meeting add` → the meeting they would plan."""
+
+    rest = True  # the fields take the rest of the line
+
+    async def convert(self, ctx: Context, text: str) -> MeetingChange:
+        """The drafted meeting; nothing is saved until the command is allowed."""
+        sender, room = ctx.message.sender, ctx.message.room_id
+        draft = await ctx.app.meetings.draft(text, asker=sender, room=room)
+        return MeetingChange(None, draft)
+
+
+class EditedMeeting:
+    """Argument converter: the fields of `!meeting edit <n>` → the meeting as they would
+    leave it (the meeting itself is the argument bound before)."""
+
+    rest = True
+    takes_bound = True
+
+    async def convert(self, ctx: Context, text: str, bound: Mapping[str, Any]) -> MeetingChange:
+        """The meeting before and after; nothing is saved until the command is allowed."""
+        before = next(v for v in bound.values() if isinstance(v, Meeting))
+        fields, confirmed = without_confirm(text)
+        after = await ctx.app.meetings.draft_edit(before, fields)
+        return MeetingChange(before, after, confirmed)
+
+
+MeetingArg = Annotated[Meeting, MeetingLookup()]
+NewMeetingArg = Annotated[MeetingChange, NewMeeting()]
+EditedMeetingArg = Annotated[MeetingChange, EditedMeeting()]
+
+
+def _now(ctx: Context) -> datetime:
+    return ctx.app.clock.now()
+
+
+def _times(ctx: Context, moment: datetime, meeting_tz: str, asker_tz: str | None) -> str:
+    """A start in every zone that matters to the asker (see `views.times`)."""
+    zones = ctx.config.bot.display_timezones
+    return times(moment, meeting_tz, asker_tz, display_zones=zones, now=_now(ctx))
+
+
 async def _asker_zone(ctx: Context) -> str | None:
-    return await ctx.app.meetings.store.timezone_of(ctx.message.sender)
+    return await ctx.app.meetings.timezone_of(ctx.message.sender)
 
 
 @command("meetings", aliases=("reuniones", "réunions", "reunioes", "calendar"))
 async def meetings(ctx: Context) -> Reply:
     """The next meetings, in your time zone and the coalition's"""
-    service = ctx.app.meetings
-    now = ctx.app.clock.now()
-    upcoming = await service.upcoming(now, ctx.config.meetings.list_size)
+    upcoming = await ctx.app.meetings.upcoming(_now(ctx), ctx.config.meetings.list_size)
     if not upcoming:
         return Reply("No meetings are planned yet.")
     mine = await _asker_zone(ctx)
-    lines = [
-        f"- {service.heading(m)}: {service.times(moment, m.timezone, mine)}"
-        for m, moment in upcoming
-    ]
+    lines = [f"- {heading(m)}: {_times(ctx, moment, m.timezone, mine)}" for m, moment in upcoming]
     hint = "" if mine else f" Set your time zone with `{ctx.prefix}tz Area/City`."
     footer = (
         f"Details: `{ctx.prefix}meeting <number>` · calendar file: `{ctx.prefix}meetings ics`."
@@ -60,8 +121,8 @@ async def meetings(ctx: Context) -> Reply:
 @command("meetings ics", aliases=("calendar ics",))
 async def meetings_ics(ctx: Context) -> Reply:
     """All meetings as a calendar file (.ics) for your calendar app"""
-    active = await ctx.app.meetings.store.active()
-    data = calendar(active, calendar_domain(ctx.config), ctx.app.clock.now())
+    active = await ctx.app.meetings.active()
+    data = calendar(active, calendar_domain(ctx.config), _now(ctx))
     file = Attachment("natm-meetings.ics", "text/calendar", data)
     return Reply(f"The calendar of {len(active)} meetings, for any calendar app.", attachment=file)
 
@@ -78,11 +139,7 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     - `!meeting cancel <number>` (the whole series)
     - `!meeting cancel <number> YYYY-MM-DD` (one date)
     """
-    service = ctx.app.meetings
-    now = ctx.app.clock.now()
-    mine = await _asker_zone(ctx)
-    upcoming = service.next_occurrences(number, now, 4)
-    lines = [service.heading(number)]
+    lines = [heading(number)]
     if number.description:
         lines.append(md_escape(number.description))
     lines.append("")
@@ -91,19 +148,25 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     if number.link:
         lines.append(f"- Join: {md_link(number.link)}")
     lines.append(f"- Announced in: {rooms_text(number.rooms)}")
-    if upcoming:
-        key = int(upcoming[0].timestamp())
-        counts = await service.store.rsvp_counts(number.id, key)
-        lines.append(
-            f"- Next time: {counts['yes']} going, {counts['maybe']} maybe, {counts['no']} not"
-            f" · `{ctx.prefix}rsvp {number.id} yes`"
-        )
-        lines += ["", "**Next dates**"]
-        lines += [f"- {service.times(moment, number.timezone, mine)}" for moment in upcoming]
-    else:
-        lines.append("- No upcoming dates.")
+    lines += await _next_dates(ctx, number)
     lines += await _announcement_lines(ctx, number)
     return Reply("\n".join(lines))
+
+
+async def _next_dates(ctx: Context, meeting: Meeting) -> list[str]:
+    """Who is coming next time, and the next dates in the asker's zones."""
+    mine = await _asker_zone(ctx)
+    upcoming = ctx.app.meetings.next_occurrences(meeting, _now(ctx), 4)
+    if not upcoming:
+        return ["- No upcoming dates."]
+    counts = await ctx.app.meetings.rsvp_counts(meeting, upcoming[0])
+    return [
+        f"- Next time: {counts['yes']} going, {counts['maybe']} maybe, {counts['no']} not"
+        f" · `{ctx.prefix}rsvp {meeting.id} yes`",
+        "",
+        "**Next dates**",
+        *(f"- {_times(ctx, moment, meeting.timezone, mine)}" for moment in upcoming),
+    ]
 
 
 def _repeats(ctx: Context, meeting: Meeting) -> str:
@@ -130,8 +193,7 @@ async def _announcement_lines(ctx: Context, meeting: Meeting) -> list[str]:
     lines = ["", "**Recent announcements** (shown to organisers)"]
     for record in records:
         moment = datetime.fromtimestamp(record.occurrence, UTC)
-        offset = record.offset_minutes
-        when = "at the start" if offset == 0 else f"{span_text(offset)} before"
+        when = offset_text(record.offset_minutes)
         lines.append(f"- {full_time(moment, meeting.timezone)}, {when}: {_outcome(record)}")
     return lines
 
@@ -175,10 +237,10 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     """
     service = ctx.app.meetings
     created = await service.add(fields.after)
-    first = service.next_occurrences(created, ctx.app.clock.now(), 1)
-    when = service.times(first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
+    first = service.next_occurrences(created, _now(ctx), 1)
+    when = _times(ctx, first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
     return Reply(
-        f"Planned {service.heading(created)} ({describe_repeat(created.rrule)}). "
+        f"Planned {heading(created)} ({describe_repeat(created.rrule)}). "
         f"First: {when}. Announced in {rooms_text(created.rooms)}."
     )
 
@@ -196,7 +258,7 @@ async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingAr
 
 def _edit_replies(ctx: Context, before: Meeting, edit: Edit) -> list[Reply]:
     """What an edit tells the organiser, and the people whose answer it dropped."""
-    heading = ctx.app.meetings.heading(edit.meeting)
+    title = heading(edit.meeting)
     answers = by_occurrence(edit.lost)
     gone = [f"the cancellation of {_on(before, k)}" for k in edit.carry.lost_dates]
     gone += [f"{_answers(group)} for {_on(before, k)}" for k, group in answers.items()]
@@ -204,7 +266,7 @@ def _edit_replies(ctx: Context, before: Meeting, edit: Edit) -> list[Reply]:
         listed = "\n".join(f"- {item}" for item in gone)
         return [
             Reply(
-                f"Changed like that, {heading} would no longer take place on some days that "
+                f"Changed like that, {title} would no longer take place on some days that "
                 f"were cancelled or answered for, and this would be dropped:\n\n{listed}\n\n"
                 "Nothing was changed. To change it anyway, send the same command again with "
                 "`confirm` at the end; people whose answer is dropped will be told."
@@ -212,13 +274,13 @@ def _edit_replies(ctx: Context, before: Meeting, edit: Edit) -> list[Reply]:
         ]
     carry = edit.carry
     kept = [_count(carry.kept_dates, "cancelled date"), _count(carry.kept_answers, "answer")]
-    text = f"Updated {heading}."
+    text = f"Updated {title}."
     if any(kept):
         text += " Kept with their days: " + " and ".join(k for k in kept if k) + "."
     if gone:
         text += " Dropped: " + "; ".join(gone) + "."
     told = [
-        _told(ctx, before, heading, k, answer)
+        _told(ctx, before, title, k, answer)
         for k, group in answers.items()
         for answer in group
         if answer.answer != "no"  # nobody needs telling that a "no" no longer counts
@@ -260,10 +322,10 @@ async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = Non
     service = ctx.app.meetings
     if day is None:
         await service.cancel(number)
-        return Reply(f"Cancelled {service.heading(number)} and all its future dates.")
+        return Reply(f"Cancelled {heading(number)} and all its future dates.")
     moment = await service.cancel_occurrence(number, day)
-    when = service.times(moment, number.timezone, None)
-    return Reply(f"Cancelled {service.heading(number)} on {when}. Other dates stay.")
+    when = _times(ctx, moment, number.timezone, None)
+    return Reply(f"Cancelled {heading(number)} on {when}. Other dates stay.")
 
 
 @command("rsvp")
@@ -274,9 +336,9 @@ async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
     """
     choice, remind = parse_answer(answer)
     moment = await ctx.app.meetings.rsvp(number, ctx.message.sender, choice, remind)
-    when = ctx.app.meetings.times(moment, number.timezone, await _asker_zone(ctx))
+    when = _times(ctx, moment, number.timezone, await _asker_zone(ctx))
     extra = " I'll remind you by direct message." if remind and choice == "yes" else ""
-    return Reply(f"Noted: {choice} for {ctx.app.meetings.heading(number)} on {when}.{extra}")
+    return Reply(f"Noted: {choice} for {heading(number)} on {when}.{extra}")
 
 
 @command("tz", aliases=("timezone", "zona", "fuseau"))
@@ -285,15 +347,14 @@ async def tz(ctx: Context, name: str | None = None) -> Reply:
 
     Example: `!tz Africa/Nairobi`. `!tz none` forgets it.
     """
-    store = ctx.app.meetings.store
+    service = ctx.app.meetings
     if name is None:
-        current = await store.timezone_of(ctx.message.sender)
+        current = await service.timezone_of(ctx.message.sender)
         if current is None:
             return Reply(f"You have not set a time zone. Example: `{ctx.prefix}tz Asia/Kolkata`.")
         return Reply(f"Your time zone is {current}.")
     if name.lower() in ("none", "off", "clear"):
-        await store.set_timezone(ctx.message.sender, None)
+        await service.set_timezone(ctx.message.sender, None)
         return Reply("I have forgotten your time zone.")
-    chosen = zone(name).key
-    await store.set_timezone(ctx.message.sender, chosen)
+    chosen = await service.set_timezone(ctx.message.sender, name)
     return Reply(f"Your time zone is now {chosen}. Meeting times will include it.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +16,7 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
-from natm_bot.features.meetings.announcer import Announcer
-from natm_bot.features.meetings.scheduler import Scheduler
-from natm_bot.features.meetings.service import MeetingService
+from natm_bot.features.meetings.assembly import build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -64,16 +62,16 @@ class App:
             config.bot.language,
             clock=self.clock,
         )
-        self.meetings = MeetingService(self)
-        self.announcer = Announcer(self)
-        timers = config.housekeeping
-        self.scheduler = Scheduler(
-            self.announcer,
+        meetings = build_meetings(
+            self.db,
             self.clock,
-            self.maintain,
-            safety_sweep=timedelta(seconds=timers.safety_sweep),
-            maintenance_every=timedelta(seconds=timers.interval),
+            transport,
+            config,
+            resolve_group=self.groups.resolve,
+            maintenance=self.maintain,
         )
+        self.meetings, self.announcer = meetings.service, meetings.announcer
+        self.scheduler = meetings.scheduler
         self.privacy = PrivacyService(
             PrivacyStore(self.db, self.clock),
             AuditLog(self.db, self.clock),

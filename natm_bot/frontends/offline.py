@@ -109,15 +109,10 @@ async def import_members(config: Config, path: Path, out: TextIO, err: TextIO) -
 
 async def export_ics(config: Config, out: TextIO) -> int:
     """Write every planned meeting as one iCalendar file."""
-    from natm_bot.features.meetings.ical import calendar
+    from natm_bot.features.meetings.ical import calendar, calendar_domain
 
     async with offline_app(config) as app:
-        meetings = await app.meetings.store.active()
+        meetings = await app.meetings.active()
         data = calendar(meetings, calendar_domain(config), app.clock.now())
     out.write(data.decode())
     return 0
-
-
-def calendar_domain(config: Config) -> str:
-    """The domain in calendar event ids: the bot's homeserver name."""
-    return config.matrix.user_id.split(":", 1)[1] if config.matrix else "natm-bot"

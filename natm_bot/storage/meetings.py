@@ -1,20 +1,18 @@
-"""Meetings, cancelled occurrences, RSVPs, personal time zones and the announcement ledger."""
+"""Meetings, cancelled occurrences, RSVPs and personal time zones."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from natm_bot.core.clock import Clock
 from natm_bot.storage.database import Database
 
 Answer = Literal["yes", "no", "maybe"]
-Status = Literal["sent", "late", "missed", "failed"]
-RoomStatus = Literal["sent", "late", "failed"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class Meeting:
     group_id: str | None = None
     rooms: tuple[str, ...] = ()
     reminders: tuple[int, ...] = ()
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime | None = None  # stamped by the store when first saved
     cancelled: bool = False
     exceptions: frozenset[int] = frozenset()  # cancelled occurrences, UTC seconds
 
@@ -87,17 +85,19 @@ _UPDATE = (
 class MeetingStore:
     """SQL for meetings and everything hanging off them."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def add(self, meeting: Meeting) -> int:
-        """Store a new meeting; its id."""
+        """Store a new meeting (stamped now unless it says when it was made); its id."""
+        created_at = meeting.created_at or self._clock.now()
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO meetings (title, description, start_local, timezone,"
                 " duration_minutes, rrule, link, group_id, rooms, reminders, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*self._values(meeting), int(meeting.created_at.timestamp())),
+                (*self._values(meeting), int(created_at.timestamp())),
             )
             return int(cursor.lastrowid or 0)
 
@@ -262,127 +262,3 @@ class MeetingStore:
             " ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone",
             (user_id, tz),
         )
-
-
-@dataclass(frozen=True)
-class LedgerKey:
-    """What makes an announcement unique: what, which occurrence, how long before, where."""
-
-    source: str
-    occurrence: int
-    offset_minutes: int
-    channel: str
-
-    @property
-    def columns(self) -> tuple[str, int, int, str]:
-        """The key as the ledger's first four columns."""
-        return (self.source, self.occurrence, self.offset_minutes, self.channel)
-
-
-@dataclass(frozen=True)
-class RoomOutcome:
-    """What became of one announcement in one room; `reason` says why it failed."""
-
-    room: str
-    status: RoomStatus
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far one announcement got: whether it is settled, and the rooms known so far."""
-
-    done: bool
-    rooms: Mapping[str, RoomStatus]
-
-
-@dataclass(frozen=True)
-class AnnouncementRecord:
-    """One announcement as the ledger has it, with its rooms; status None while it is still
-    being sent."""
-
-    occurrence: int
-    offset_minutes: int
-    channel: str
-    status: Status | None
-    rooms: tuple[RoomOutcome, ...]
-
-
-_KEY_MATCH = "source = ? AND occurrence = ? AND offset_minutes = ? AND channel = ?"
-
-
-class AnnouncementLedger:
-    """The record of announcements sent, sent late, missed or failed: never one twice."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def progress(self, key: LedgerKey) -> Progress:
-        """Whether this announcement was handled, and the rooms it was settled in so far."""
-        rows = await self._db.fetchall(
-            f"SELECT NULL, status FROM announcements WHERE {_KEY_MATCH} UNION ALL"
-            f" SELECT room, status FROM announcement_rooms WHERE {_KEY_MATCH}",
-            key.columns * 2,
-        )
-        rooms = {str(r[0]): r[1] for r in rows if r[0] is not None}
-        return Progress(any(r[0] is None for r in rows), rooms)
-
-    async def settle(
-        self, key: LedgerKey, rooms: Sequence[RoomOutcome], status: Status | None = None
-    ) -> None:
-        """Record the outcome in some rooms and, once it is known, of the whole announcement,
-        in one transaction; an outcome already recorded stays as it was."""
-        if not rooms and status is None:
-            return
-        now = int(time.time())
-
-        def work(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                "INSERT OR IGNORE INTO announcement_rooms (source, occurrence, offset_minutes,"
-                " channel, room, status, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*key.columns, r.room, r.status, r.reason, now) for r in rooms],
-            )
-            if status is not None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO announcements (source, occurrence, offset_minutes,"
-                    " channel, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (*key.columns, status, now),
-                )
-
-        await self._db.run(work)
-
-    async def statuses(self, source: str) -> list[tuple[int, int, str, str]]:
-        """(occurrence, offset, channel, status) rows of one source, oldest first."""
-        rows = await self._db.fetchall(
-            "SELECT occurrence, offset_minutes, channel, status FROM announcements"
-            " WHERE source = ? ORDER BY occurrence, offset_minutes DESC",
-            (source,),
-        )
-        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-    async def recent(self, source: str, channel: str, limit: int) -> list[AnnouncementRecord]:
-        """The latest `limit` announcements of one source and channel with their rooms,
-        newest first (those still being sent included)."""
-        rows = await self._db.fetchall(
-            "SELECT occurrence - 60 * offset_minutes AS due, occurrence, offset_minutes,"
-            " channel, NULL AS room, status, '' FROM announcements"
-            " WHERE source = ? AND channel = ? UNION ALL"
-            " SELECT occurrence - 60 * offset_minutes, occurrence, offset_minutes, channel,"
-            " room, status, reason FROM announcement_rooms WHERE source = ? AND channel = ?"
-            " ORDER BY due DESC, room LIMIT ?",
-            (source, channel, source, channel, limit * 50),
-        )
-        found: dict[tuple[int, int, str], AnnouncementRecord] = {}
-        for _, occurrence, offset, channel, room, status, reason in rows:
-            key = (int(occurrence), int(offset), str(channel))
-            if key not in found:
-                if len(found) == limit:
-                    break
-                found[key] = AnnouncementRecord(*key, None, ())
-            record = found[key]
-            if room is None:
-                found[key] = replace(record, status=status)
-            else:
-                outcome = RoomOutcome(str(room), status, str(reason))
-                found[key] = replace(record, rooms=(*record.rooms, outcome))
-        return list(found.values())

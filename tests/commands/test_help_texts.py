@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from natm_bot.engine.registry import CommandSpec
-from natm_bot.features.meetings.service import FIELDS
+from natm_bot.features.meetings.planning import FIELDS
 from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from natm_bot.core.clock import ManualClock
-from natm_bot.features.meetings.service import schedule_of
+from natm_bot.features.meetings.occurrences import schedule_of
 from natm_bot.testing.harness import ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 

@@ -405,4 +405,4 @@ async def test_finished_meetings_leave_nothing_behind_in_the_announcer(bot: Chat
     await _plan(bot, 'title="Weekly" when="2027-03-02 12:00" tz=UTC repeat="FREQ=WEEKLY"')
     seen = await bot.advance(days=60)
     assert len(_starting(seen)) > 40  # the one-offs and the weekly meeting were announced
-    assert list(bot.app.announcer._streams) == ["m:41"]  # only the weekly one is still due
+    assert bot.app.announcer.queue.sources == ["m:41"]  # only the weekly one is still due

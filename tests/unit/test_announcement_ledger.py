@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from natm_bot.core.clock import SystemClock
 from natm_bot.storage import Database
-from natm_bot.storage.meetings import AnnouncementLedger, LedgerKey, RoomOutcome
+from natm_bot.storage.announcements import AnnouncementLedger, LedgerKey, RoomOutcome
 from natm_bot.storage.migrations import MIGRATIONS
 
 KEY = LedgerKey("m:1", 100_000, 60, "rooms")
@@ -31,7 +32,7 @@ async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: 
     db = Database(path, MIGRATIONS[:7])
     await db.open()
     try:
-        ledger = AnnouncementLedger(db)
+        ledger = AnnouncementLedger(db, SystemClock())
         assert await ledger.statuses("m:1") == [(50, 0, "rooms", "late")]
         sent, refused = RoomOutcome("!a:x", "sent"), RoomOutcome("!b:x", "failed", "M_FORBIDDEN")
         await ledger.settle(KEY, [sent])

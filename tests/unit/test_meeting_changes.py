@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from natm_bot.features.meetings.changes import key_of, plan_carry, without_confirm
+from natm_bot.features.meetings.changes import plan_carry, without_confirm
+from natm_bot.features.meetings.occurrences import occurrence_key as key_of
 from natm_bot.features.meetings.recurrence import Schedule
 from natm_bot.storage.meetings import Answered, Meeting
 

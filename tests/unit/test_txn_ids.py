@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from natm_bot.app import txn_id_for
 from natm_bot.core.messages import txn_id
-from natm_bot.storage.meetings import LedgerKey
+from natm_bot.features.meetings.delivery import txn_id_for as announcement_txn_id
+from natm_bot.storage.announcements import LedgerKey
 
 
 def test_reply_ids_are_those_of_earlier_versions() -> None:
@@ -19,6 +20,7 @@ def test_announcement_ids_are_those_of_earlier_versions() -> None:
     assert (
         txn_id("natm-a-", *parts, "!room:localhost", sep="|")
         == "natm-a-f87f909b5645e13a0f1225a24300ab2f"
+        == announcement_txn_id(key, "!room:localhost")
     )
     person = LedgerKey("m:1", 100_000, 60, "people")
     assert (

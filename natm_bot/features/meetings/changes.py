@@ -16,13 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
 
+from natm_bot.features.meetings.occurrences import occurrence_key
 from natm_bot.features.meetings.recurrence import Schedule
 from natm_bot.storage.meetings import Answered, Meeting
-
-if TYPE_CHECKING:
-    from natm_bot.context import Context
 
 # `confirm` as a word of its own at the end, not the value of a field (`title=confirm`).
 _CONFIRM_RE = re.compile(r"(?:^|\s)confirm\s*\Z", re.IGNORECASE)
@@ -65,11 +62,6 @@ class Edit:
     lost: Sequence[Answered] = ()
 
 
-def key_of(moment: datetime) -> int:
-    """How an occurrence is stored: its UTC start in whole seconds."""
-    return int(moment.timestamp())
-
-
 def schedule_changed(before: Meeting, after: Meeting) -> bool:
     """Whether an edit moves the meeting's occurrences."""
     return (before.start_local, before.timezone, before.rrule) != (
@@ -85,7 +77,7 @@ def plan_carry(
     """Where each cancelled date and answer still to come goes when `before` becomes
     `after`: the new occurrence on the same day (for a meeting that does not repeat, its one
     new occurrence)."""
-    since = key_of(now)
+    since = occurrence_key(now)
     dates = {k for k in before.exceptions if k >= since}
     answered = [a for a in answers if a.occurrence >= since]
     keys = sorted(dates | {a.occurrence for a in answered})
@@ -107,7 +99,8 @@ def _moves(before: Meeting, after: Meeting, keys: list[int], now: datetime) -> d
         first_old, first_new = old.first(), new.next_after(now)
         if first_old is None or not first_new:
             return {}
-        return {key_of(first_old): key_of(first_new[0])} if key_of(first_old) in keys else {}
+        old_key = occurrence_key(first_old)
+        return {old_key: occurrence_key(first_new[0])} if old_key in keys else {}
     wanted: dict[date, list[int]] = defaultdict(list)
     for key in keys:
         wanted[datetime.fromtimestamp(key, old.zone).date()].append(key)
@@ -127,7 +120,7 @@ def _by_day(
     found: dict[date, list[int]] = defaultdict(list)
     horizon = last_key + 3 * 86_400
     for moment in schedule.iter_from(now):
-        key = key_of(moment)
+        key = occurrence_key(moment)
         if key > horizon:
             break
         day = moment.astimezone(schedule.zone).date()
@@ -150,34 +143,3 @@ def without_confirm(text: str) -> tuple[str, bool]:
     if match is None:
         return text, False
     return text[: match.start()], True
-
-
-class NewMeeting:
-    """Argument converter: the fields of `!meeting add` → the meeting they would plan."""
-
-    rest = True  # the fields take the rest of the line
-
-    async def convert(self, ctx: Context, text: str) -> MeetingChange:
-        """The drafted meeting; nothing is saved until the command is allowed."""
-        sender, room = ctx.message.sender, ctx.message.room_id
-        draft = await ctx.app.meetings.draft(text, asker=sender, room=room)
-        return MeetingChange(None, draft)
-
-
-class EditedMeeting:
-    """Argument converter: the fields of `!meeting edit <n>` → the meeting as they would
-    leave it (the meeting itself is the argument bound before)."""
-
-    rest = True
-    takes_bound = True
-
-    async def convert(self, ctx: Context, text: str, bound: Mapping[str, Any]) -> MeetingChange:
-        """The meeting before and after; nothing is saved until the command is allowed."""
-        before = next(v for v in bound.values() if isinstance(v, Meeting))
-        fields, confirmed = without_confirm(text)
-        after = await ctx.app.meetings.draft_edit(before, fields)
-        return MeetingChange(before, after, confirmed)
-
-
-NewMeetingArg = Annotated[MeetingChange, NewMeeting()]
-EditedMeetingArg = Annotated[MeetingChange, EditedMeeting()]

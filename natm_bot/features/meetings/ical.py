@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from natm_bot.config.settings import Config
 from natm_bot.core.text import neutralise
 from natm_bot.features.meetings.recurrence import Schedule
 from natm_bot.features.meetings.rrules import ics_rule
@@ -47,3 +48,8 @@ def calendar(meetings: Sequence[Meeting], domain: str, now: datetime) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+def calendar_domain(config: Config) -> str:
+    """The domain in calendar event ids: the bot's homeserver name."""
+    return config.matrix.user_id.split(":", 1)[1] if config.matrix else "natm-bot"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from natm_bot.core.clock import Clock
 from natm_bot.core.supervision import Job
-from natm_bot.features.meetings.announcer import Announcer
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +25,24 @@ RETRY_AFTER_FAILURE = timedelta(seconds=15)
 
 
 class Scheduler:
-    """Owns the AsyncIOScheduler and keeps one wake-up job at the next due time."""
+    """Owns the AsyncIOScheduler and keeps one wake-up job at the next due time.
+
+    `sweep` sends what is due (loading the queue first when needed); `next_due` tells when
+    the next item is due; `maintenance` is the periodic housekeeping. Call `arm` whenever the
+    next due time may have moved."""
 
     def __init__(
         self,
-        announcer: Announcer,
+        sweep: Callable[[], Awaitable[int]],
+        next_due: Callable[[], datetime | None],
         clock: Clock,
         maintenance: Callable[[], Awaitable[None]] | None = None,
         *,
         safety_sweep: timedelta = timedelta(minutes=5),
         maintenance_every: timedelta = timedelta(minutes=10),
     ) -> None:
-        self.announcer = announcer
+        self._sweep = sweep
+        self._next_due = next_due
         self.clock = clock
         self.maintenance = maintenance
         self.safety_sweep = safety_sweep
@@ -47,13 +52,12 @@ class Scheduler:
         self.housekeeping = Job("housekeeping")
 
     async def start(self) -> None:
-        """Load the announcer's queue, send what is due (late or missed), then keep time."""
+        """Sweep what is due (late or missed) now, then keep time."""
         self._scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._scheduler.start()
-        self.announcer.on_change = self.arm
         self._scheduler.add_job(
             self._wake,
             "interval",
@@ -80,7 +84,7 @@ class Scheduler:
         pause after a failed sweep)."""
         if self._scheduler is None:
             return
-        due = self.announcer.next_due()
+        due = self._next_due()
         soon = self.clock.now() + min(RETRY_AFTER_FAILURE, self.safety_sweep)
         if due is not None and due < soon and not self.sweeps.healthy:
             due = soon
@@ -90,7 +94,7 @@ class Scheduler:
             return
         # Re-armed from inside a running wake-up when a sweep outlasts the gap to the next
         # due time: a second instance must be allowed, or APScheduler drops it and nothing
-        # wakes until the safety sweep. The announcer's lock keeps sweeps one at a time.
+        # wakes until the safety sweep. The sweep's own lock keeps sweeps one at a time.
         self._scheduler.add_job(
             self._wake, "date", run_date=due, id="wake", replace_existing=True, max_instances=2
         )
@@ -98,11 +102,6 @@ class Scheduler:
     async def _wake(self) -> None:
         await self.sweeps.run(self._sweep)
         self.arm()
-
-    async def _sweep(self) -> int:
-        if not self.announcer.loaded:  # at start, or after loading failed
-            await self.announcer.load()
-        return await self.announcer.sweep()
 
     def stop(self) -> None:
         """Stop timing (jobs live in memory and are rebuilt from the database at start)."""

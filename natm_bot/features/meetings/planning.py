@@ -1,0 +1,175 @@
+"""The fields of a meeting as organisers type them (`title=… when=…`), each read and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from natm_bot.config.validation import ROOM_RE
+from natm_bot.core.clock import Clock
+from natm_bot.core.errors import UsageError
+from natm_bot.core.text import multi_line, one_line, plain_url
+from natm_bot.engine.rendering import md_escape
+from natm_bot.features.meetings.occurrences import schedule_of
+from natm_bot.features.meetings.recurrence import check_schedule, parse_repeat
+from natm_bot.features.meetings.timeutil import (
+    WHEN_EXAMPLE,
+    exists,
+    parse_local,
+    parse_span,
+    to_utc,
+    zone,
+)
+from natm_bot.storage.groups import Group
+from natm_bot.storage.meetings import Meeting
+
+FIELDS = (
+    "title",
+    "when",
+    "tz",
+    "duration",
+    "repeat",
+    "link",
+    "description",
+    "group",
+    "rooms",
+    "reminders",
+)
+PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
+EXAMPLE = (
+    f'`!meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
+    'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
+    "group=algo`"
+)
+
+ResolveGroup = Callable[[str], Awaitable[Group]]
+"""The working group meant by a name, id or alias (or UsageError)."""
+
+
+class Planner:
+    """Applies typed fields to a meeting and checks that it can take place."""
+
+    def __init__(self, clock: Clock, resolve_group: ResolveGroup) -> None:
+        self._clock = clock
+        self._resolve_group = resolve_group
+
+    async def apply(
+        self, meeting: Meeting, fields: Mapping[str, str], *, creating: bool
+    ) -> Meeting:
+        """The meeting with the fields applied; every problem at once as a UsageError."""
+        problems: list[str] = []
+        changes: dict[str, object] = {}
+        for key, value in sorted(fields.items(), key=lambda kv: kv[0] == "rooms"):
+            try:
+                changes.update(await self._field(key, value))
+            except UsageError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise UsageError(" ".join(problems) + f" Example: {EXAMPLE}")
+        updated = replace(meeting, **changes)  # type: ignore[arg-type]
+        if "when" in fields or "tz" in fields or creating:
+            self._check_start(updated, zone(updated.timezone))
+        if {"when", "tz", "repeat"} & fields.keys() or creating:
+            self._check_repeat(updated)
+        if not schedule_of(updated).next_after(self._clock.now()):
+            raise UsageError("With that repeat rule the meeting would never happen again.")
+        return updated
+
+    def _check_repeat(self, meeting: Meeting) -> None:
+        now_local = self._clock.now().astimezone(zone(meeting.timezone)).replace(tzinfo=None)
+        try:
+            check_schedule(
+                meeting.start_local, meeting.timezone, meeting.rrule, not_before=now_local
+            )
+        except UsageError as exc:
+            raise UsageError(f"{exc} Example: {EXAMPLE}") from None
+
+    def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
+        local = meeting.start_local
+        now_local = self._clock.now().astimezone(tz).replace(tzinfo=None)
+        if local > now_local + PLAN_AHEAD:  # also keeps year 9999 away from the arithmetic
+            raise UsageError(
+                f"{local:%Y-%m-%d} is too far ahead: meetings can be planned at most "
+                f"{PLAN_AHEAD.days // 365} years ahead. Example: {EXAMPLE}"
+            )
+        if local < now_local - timedelta(days=1):
+            raise UsageError(_in_the_past(meeting))
+        if not exists(local, tz):
+            shown = to_utc(local, tz).astimezone(tz)
+            raise UsageError(
+                f"{local:%Y-%m-%d %H:%M} does not exist in {meeting.timezone}: the clocks jump "
+                f"forward that night. Did you mean {shown:%H:%M}? Example: {EXAMPLE}"
+            )
+        if to_utc(local, tz) <= self._clock.now():
+            raise UsageError(_in_the_past(meeting))
+
+    async def _field(self, key: str, value: str) -> dict[str, object]:
+        if key == "group":
+            group = await self._resolve_group(value)
+            own_room = {"rooms": (group.room,)} if group.room else {}
+            return {"group_id": group.id, **own_room}
+        return _READERS[key](value)
+
+
+def _in_the_past(meeting: Meeting) -> str:
+    return (
+        f"{meeting.start_local:%Y-%m-%d %H:%M} ({meeting.timezone}) is in the past; meetings "
+        f"are planned ahead. Example: {EXAMPLE}"
+    )
+
+
+def _title(value: str) -> dict[str, object]:
+    title = one_line(value, "The title")
+    if not 1 <= len(title) <= 200:
+        raise UsageError("The title needs 1 to 200 characters.")
+    return {"title": title}
+
+
+def _duration(value: str) -> dict[str, object]:
+    minutes = parse_span(value)
+    if minutes > 24 * 60:
+        raise UsageError("A meeting can last at most 24 hours.")
+    return {"duration_minutes": minutes}
+
+
+def _rooms(value: str) -> dict[str, object]:
+    rooms = tuple(r.strip() for r in value.split(",") if r.strip())
+    bad = [r for r in rooms if not ROOM_RE.match(r)]
+    if bad or not rooms:
+        raise UsageError("Rooms are room ids or aliases separated by commas.")
+    return {"rooms": rooms}
+
+
+def _reminders(value: str) -> dict[str, object]:
+    if value.lower() == "none":
+        return {"reminders": ()}
+    spans = [parse_span(v, allow_zero=True) for v in value.split(",") if v.strip()]
+    if len(set(spans)) != len(spans) or any(s > 30 * 1440 for s in spans):
+        raise UsageError("Reminders are distinct times before the start, e.g. `1d,1h,0`.")
+    return {"reminders": tuple(sorted(spans, reverse=True))}
+
+
+_READERS: dict[str, Callable[[str], dict[str, object]]] = {
+    "title": _title,
+    "description": lambda v: {"description": multi_line(v, "The description")[:2000]},
+    "when": lambda v: {"start_local": parse_local(v)},
+    "tz": lambda v: {"timezone": zone(v).key},
+    "duration": _duration,
+    "repeat": lambda v: {"rrule": parse_repeat(v)},
+    "link": lambda v: {"link": meeting_link(v) if v.lower() != "none" else None},
+    "rooms": _rooms,
+    "reminders": _reminders,
+}
+
+
+def meeting_link(text: str) -> str:
+    """The link of a meeting: one plain web address, or UsageError saying what is wrong."""
+    try:
+        return plain_url(text)
+    except ValueError as exc:
+        raise UsageError(
+            "The link must be one plain web address like https://meet.example.org/call: "
+            f"{md_escape(str(exc))}."
+        ) from None

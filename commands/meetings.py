@@ -20,6 +20,8 @@ from natm_bot.api import (
     md_escape,
     md_link,
 )
+from natm_bot.calendar.recurrence import describe_repeat
+from natm_bot.calendar.timeutil import full_time, span_text
 from natm_bot.features.meetings.announcement_texts import offset_text
 from natm_bot.features.meetings.changes import (
     Edit,
@@ -29,13 +31,10 @@ from natm_bot.features.meetings.changes import (
 )
 from natm_bot.features.meetings.failures import describe_failure
 from natm_bot.features.meetings.ical import calendar, calendar_domain
+from natm_bot.features.meetings.models import AnnouncementRecord, Answered, Meeting
 from natm_bot.features.meetings.occurrences import schedule_of
-from natm_bot.features.meetings.recurrence import describe_repeat
 from natm_bot.features.meetings.service import parse_answer
-from natm_bot.features.meetings.timeutil import full_time, span_text
 from natm_bot.features.meetings.views import heading, rooms_text, times
-from natm_bot.storage.announcements import AnnouncementRecord
-from natm_bot.storage.meetings import Answered, Meeting
 
 ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
 

@@ -170,8 +170,8 @@ class FixedAnnouncement(Strict):
     @field_validator("start")
     @classmethod
     def _start(cls, value: str) -> str:
+        from natm_bot.calendar.timeutil import parse_local
         from natm_bot.core.errors import UsageError
-        from natm_bot.features.meetings.timeutil import parse_local
 
         try:
             parse_local(value)
@@ -182,8 +182,8 @@ class FixedAnnouncement(Strict):
     @field_validator("repeat")
     @classmethod
     def _repeat(cls, value: str | None) -> str | None:
+        from natm_bot.calendar.recurrence import parse_repeat
         from natm_bot.core.errors import UsageError
-        from natm_bot.features.meetings.recurrence import parse_repeat
 
         try:
             parse_repeat(value or "")
@@ -198,9 +198,9 @@ class FixedAnnouncement(Strict):
 
     @model_validator(mode="after")
     def _schedule(self) -> FixedAnnouncement:
+        from natm_bot.calendar.recurrence import check_schedule, parse_repeat
+        from natm_bot.calendar.timeutil import exists, parse_local, zone
         from natm_bot.core.errors import UsageError
-        from natm_bot.features.meetings.recurrence import check_schedule, parse_repeat
-        from natm_bot.features.meetings.timeutil import exists, parse_local, zone
 
         try:
             local = parse_local(self.start)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from natm_bot.calendar.recurrence import Schedule
 from natm_bot.features.meetings.changes import plan_carry, without_confirm
 from natm_bot.features.meetings.occurrences import occurrence_key as key_of
-from natm_bot.features.meetings.recurrence import Schedule
 from natm_bot.storage.meetings import Answered, Meeting
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

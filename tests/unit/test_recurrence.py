@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from natm_bot.calendar.recurrence import Schedule, describe_repeat, parse_repeat
+from natm_bot.calendar.timeutil import parse_span, relative
 from natm_bot.core.errors import UsageError
-from natm_bot.features.meetings.recurrence import Schedule, describe_repeat, parse_repeat
-from natm_bot.features.meetings.timeutil import parse_span, relative
 
 
 @pytest.mark.parametrize(

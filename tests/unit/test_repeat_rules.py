@@ -13,10 +13,10 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from natm_bot.calendar.recurrence import Schedule, check_schedule, parse_repeat
+from natm_bot.calendar.rrules import ics_rule, local_rule
+from natm_bot.calendar.timeutil import to_utc
 from natm_bot.core.errors import UsageError
-from natm_bot.features.meetings.recurrence import Schedule, check_schedule, parse_repeat
-from natm_bot.features.meetings.rrules import ics_rule, local_rule
-from natm_bot.features.meetings.timeutil import to_utc
 from natm_bot.frontends.cli import main
 
 

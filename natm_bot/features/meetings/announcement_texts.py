@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from natm_bot.calendar.timeutil import span_text
 from natm_bot.engine.rendering import md_escape, md_link
 from natm_bot.features.meetings.streams import Due
-from natm_bot.features.meetings.timeutil import span_text
 from natm_bot.storage.meetings import Meeting
 
 LATE = "_(Late: I was offline when this was due.)_ "

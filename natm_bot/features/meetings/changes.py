@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from natm_bot.calendar.recurrence import Schedule
 from natm_bot.features.meetings.occurrences import occurrence_key
-from natm_bot.features.meetings.recurrence import Schedule
 from natm_bot.storage.meetings import Answered, Meeting
 
 # `confirm` as a word of its own at the end, not the value of a field (`title=confirm`).

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from natm_bot.calendar.recurrence import Schedule
+from natm_bot.calendar.rrules import ics_rule
 from natm_bot.config.settings import Config
 from natm_bot.core.text import neutralise
-from natm_bot.features.meetings.recurrence import Schedule
-from natm_bot.features.meetings.rrules import ics_rule
 from natm_bot.storage.meetings import Meeting
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from natm_bot.features.meetings.recurrence import Schedule
+from natm_bot.calendar.recurrence import Schedule
 from natm_bot.storage.meetings import Meeting, Timing
 
 

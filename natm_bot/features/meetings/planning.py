@@ -7,14 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from natm_bot.config.validation import ROOM_RE
-from natm_bot.core.clock import Clock
-from natm_bot.core.errors import UsageError
-from natm_bot.core.text import multi_line, one_line, plain_url
-from natm_bot.engine.rendering import md_escape
-from natm_bot.features.meetings.occurrences import schedule_of
-from natm_bot.features.meetings.recurrence import check_schedule, parse_repeat
-from natm_bot.features.meetings.timeutil import (
+from natm_bot.calendar.recurrence import check_schedule, parse_repeat
+from natm_bot.calendar.timeutil import (
     WHEN_EXAMPLE,
     exists,
     parse_local,
@@ -22,6 +16,12 @@ from natm_bot.features.meetings.timeutil import (
     to_utc,
     zone,
 )
+from natm_bot.config.validation import ROOM_RE
+from natm_bot.core.clock import Clock
+from natm_bot.core.errors import UsageError
+from natm_bot.core.text import multi_line, one_line, plain_url
+from natm_bot.engine.rendering import md_escape
+from natm_bot.features.meetings.occurrences import schedule_of
 from natm_bot.storage.groups import Group
 from natm_bot.storage.meetings import Meeting
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from natm_bot.calendar.timeutil import to_utc, zone
 from natm_bot.config.settings import MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import NotFound, UsageError
@@ -31,7 +32,6 @@ from natm_bot.features.meetings.planning import (
     Planner,
     ResolveGroup,
 )
-from natm_bot.features.meetings.timeutil import to_utc, zone
 from natm_bot.storage.announcements import AnnouncementLedger, AnnouncementRecord
 from natm_bot.storage.meetings import Answer, Meeting, MeetingStore
 

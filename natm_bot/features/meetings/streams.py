@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from natm_bot.calendar.recurrence import Schedule, parse_repeat
+from natm_bot.calendar.timeutil import parse_local
 from natm_bot.config.settings import FixedAnnouncement
 from natm_bot.features.meetings.occurrences import occurrence_key, schedule_of
-from natm_bot.features.meetings.recurrence import Schedule, parse_repeat
-from natm_bot.features.meetings.timeutil import parse_local
 from natm_bot.storage.announcements import LedgerKey
 from natm_bot.storage.meetings import Meeting
 

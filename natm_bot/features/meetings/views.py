@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from natm_bot.calendar.timeutil import clock_in, full_time, place, relative, zone
 from natm_bot.engine.rendering import md_escape
-from natm_bot.features.meetings.timeutil import clock_in, full_time, place, relative, zone
 from natm_bot.storage.meetings import Meeting
 
 

@@ -6,14 +6,13 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from natm_bot.core.durations import DurationError, parse_seconds
 from natm_bot.core.errors import UsageError
-from natm_bot.engine.rendering import md_escape
+from natm_bot.core.markdown import md_escape
 
 _WHEN_RE = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:h.](\d{2})(?::(\d{2}))?\s*$"
 )
-_SPAN_RE = re.compile(r"(\d+)\s*(w|d|h|m|min)", re.IGNORECASE)
-_SPAN_UNITS = {"w": 10080, "d": 1440, "h": 60, "m": 1, "min": 1}
 WHEN_EXAMPLE = "2027-01-05 18:00"  # a first Tuesday, as the examples repeat
 
 
@@ -59,23 +58,20 @@ def exists(local: datetime, tz: ZoneInfo) -> bool:
 
 
 def parse_span(text: str, *, allow_zero: bool = False) -> int:
-    """Minutes from `90m`, `1h30m`, `2h`, `1d`, `0`."""
+    """Minutes from `90m`, `1h30m`, `2h`, `1d`, `0` (a bare number is minutes)."""
     cleaned = text.strip().lower().replace(" ", "")
     if cleaned in ("now", "start") and allow_zero:
         return 0
-    if cleaned.isdigit():  # a bare number is minutes
-        cleaned += "m"
-    parts = _SPAN_RE.findall(cleaned)
-    if not parts or "".join(n + u for n, u in parts) != cleaned:
-        raise UsageError(
-            f"“{md_escape(text[:30])}” is not a length of time; write e.g. `90m`, `1h30m` or `2d`."
-        )
-    if any(len(n) > 6 for n, _ in parts):  # a million of anything is too long for any use
-        raise UsageError(f"“{md_escape(text[:30])}” is far too long a time.")
-    minutes = sum(int(n) * _SPAN_UNITS[u] for n, u in parts)
-    if minutes == 0 and not allow_zero:
+    shown = md_escape(text[:30])
+    try:
+        seconds = parse_seconds(cleaned, bare="m")
+    except DurationError as exc:
+        raise UsageError(f"“{shown}” {exc}; write e.g. `90m`, `1h30m` or `2d`.") from None
+    if seconds % 60:
+        raise UsageError(f"“{shown}” is not whole minutes; write e.g. `90m` or `1h30m`.")
+    if seconds == 0 and not allow_zero:
         raise UsageError("A duration must be longer than zero, e.g. `60m`.")
-    return minutes
+    return seconds // 60
 
 
 def span_text(minutes: int) -> str:

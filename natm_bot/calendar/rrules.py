@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from natm_bot.core.errors import UsageError
-from natm_bot.engine.rendering import md_escape
+from natm_bot.core.markdown import md_escape
 
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # far from the ends of Python's calendar
 MAX_COUNT = 1000

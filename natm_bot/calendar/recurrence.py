@@ -11,9 +11,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from natm_bot.core.errors import UsageError
-from natm_bot.engine.rendering import md_escape
-from natm_bot.features.meetings.rrules import (
+from natm_bot.calendar.rrules import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_COUNT,
@@ -24,7 +22,9 @@ from natm_bot.features.meetings.rrules import (
     trial,
     until_problem,
 )
-from natm_bot.features.meetings.timeutil import to_utc
+from natm_bot.calendar.timeutil import to_utc
+from natm_bot.core.errors import UsageError
+from natm_bot.core.markdown import md_escape
 
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,

@@ -1,0 +1,1 @@
+"""Time in people's zones and repeat rules: pure functions the config and the meetings share."""

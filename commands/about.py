@@ -6,6 +6,7 @@ import difflib
 
 from natm_bot.api import Context, NotFound, Reply, Rest, command, md_escape
 from natm_bot.config.content import Term
+from natm_bot.core.text import name_key
 
 
 @command("about", aliases=("natm", "info", "acerca", "apropos", "sobre"))
@@ -34,13 +35,13 @@ async def about(ctx: Context) -> Reply:
 
 
 def _names(ctx: Context, term: Term) -> list[str]:
-    return [n.casefold() for n in (*term.term.values(), term.id, *term.aliases)]
+    return [name_key(n) for n in (*term.term.values(), term.id, *term.aliases)]
 
 
 def _find(ctx: Context, query: str) -> Term | None:
-    wanted = " ".join(query.casefold().replace("-", " ").split())
+    wanted = name_key(query)
     for term in ctx.content.terms:
-        if wanted in [n.replace("-", " ") for n in _names(ctx, term)]:
+        if wanted in _names(ctx, term):
             return term
     prefixed = [t for t in ctx.content.terms if any(n.startswith(wanted) for n in _names(ctx, t))]
     return prefixed[0] if len(prefixed) == 1 else None
@@ -59,7 +60,7 @@ async def glossary(ctx: Context, term: Rest | None = None) -> Reply:
     found = _find(ctx, term)
     if found is None:
         every = [n for t in terms for n in _names(ctx, t)]
-        close = difflib.get_close_matches(term.casefold(), every, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name_key(term), every, n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NotFound(
             f"“{md_escape(term[:60])}” is not in the glossary.{md_escape(hint)} "

@@ -21,15 +21,13 @@ from natm_bot.api import (
 )
 from natm_bot.config.content import MAX_CAPACITY, GroupsFile
 from natm_bot.config.validation import ROOM_RE, FileProblems, validate_file
-from natm_bot.core.text import write_csv
 from natm_bot.features.groups.arguments import GroupArg
+from natm_bot.features.groups.export import write_signups_csv
 from natm_bot.features.groups.notices import announce_promotions, tell_coordinators
 from natm_bot.features.groups.service import (
     CAPACITY_RULE,
-    SIGNUP_COLUMNS,
     Group,
     GroupChange,
-    signup_row,
 )
 from natm_bot.features.groups.views import bold_name as _name
 from natm_bot.features.groups.views import describe_import, invitation
@@ -191,7 +189,7 @@ async def group_export(ctx: Context, group: GroupArg) -> Reply:
     """
     buffer = io.StringIO()
     signups = await ctx.app.groups.signups(group_id=group.id)
-    write_csv(buffer, SIGNUP_COLUMNS, (signup_row(s).values() for s in signups))
+    write_signups_csv(buffer, signups)
     data = buffer.getvalue().encode()
     file = Attachment(f"{group.id}-signups.csv", "text/csv", data)
     return Reply(f"Sign-ups of {_name(group)}: {len(signups)}.", private=True, attachment=file)

@@ -17,7 +17,7 @@ from natm_bot.config.settings import Config
 from natm_bot.config.validation import FileProblems, validate_file
 from natm_bot.core.errors import CommandError
 from natm_bot.core.text import write_csv
-from natm_bot.features.groups.service import SIGNUP_COLUMNS, signup_row
+from natm_bot.features.groups.export import signup_row, write_signups_csv
 from natm_bot.features.groups.views import describe_import
 from natm_bot.features.members.fields import EDITABLE
 from natm_bot.transport.memory import MemoryTransport
@@ -43,12 +43,11 @@ async def export_signups(config: Config, group: str | None, form: str, out: Text
             print(f"natm-bot: {exc}", file=sys.stderr)
             return 1
         signups = await app.groups.signups(group_id=only.id if only else None)
-    rows = [signup_row(s) for s in signups]
     if form == "json":
-        json.dump(rows, out, indent=2)
+        json.dump([signup_row(s) for s in signups], out, indent=2)
         out.write("\n")
     else:
-        write_csv(out, SIGNUP_COLUMNS, (row.values() for row in rows))
+        write_signups_csv(out, signups)
     return 0
 
 

@@ -11,8 +11,7 @@ from natm_bot.config.content import MAX_CAPACITY, GroupSeed
 from natm_bot.core.errors import NotFound, UsageError
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import RoomId, UserId
-from natm_bot.core.text import checked, one_line
-from natm_bot.core.text import name_key as _key
+from natm_bot.core.text import checked, name_key, one_line
 from natm_bot.features.groups.importing import ImportOutcome, plan_import
 from natm_bot.features.groups.views import listing
 from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup
@@ -76,11 +75,11 @@ class GroupService:
 
     async def resolve(self, text: str) -> Group:
         """The group meant by a name, id, alias or unambiguous prefix of one."""
-        wanted = _key(text)
+        wanted = name_key(text)
         groups = await self._store.all()
         if not wanted:
             raise UsageError("Which group? " + listing(groups))
-        names = {g.id: [_key(n) for n in (g.id, g.name, *g.aliases)] for g in groups}
+        names = {g.id: [name_key(n) for n in (g.id, g.name, *g.aliases)] for g in groups}
         exact = [g for g in groups if wanted in names[g.id]]
         if exact:
             return exact[0]
@@ -143,8 +142,8 @@ class GroupService:
             raise UsageError("A group name needs 2 to 80 characters.")
         existing = await self._store.all()
         group_id = slug(name)
-        taken = {_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
-        if _key(name) in taken or group_id in {g.id for g in existing}:
+        taken = {name_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
+        if name_key(name) in taken or group_id in {g.id for g in existing}:
             raise UsageError(f"There is already a group called “{md_escape(name)}”.")
         group = Group(id=group_id, name=name, description={"en": description or name})
         await self._store.save(group)
@@ -158,8 +157,8 @@ class GroupService:
         every = await self._store.all()
         _check_texts(group, next((g for g in every if g.id == group.id), None))
         others = [g for g in every if g.id != group.id]
-        taken = {_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
-        clashes = [n for n in (group.name, *group.aliases) if _key(n) in taken]
+        taken = {name_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
+        clashes = [n for n in (group.name, *group.aliases) if name_key(n) in taken]
         if clashes:
             raise UsageError(f"“{md_escape(clashes[0])}” is already used by another group.")
         return await self._store.save(group)
@@ -179,17 +178,3 @@ def _check_texts(group: Group, stored: Group | None) -> None:
     for lang, text in group.description.items():
         if text != old.description.get(lang):
             checked(text, "The description")
-
-
-SIGNUP_COLUMNS = ("group", "user_id", "status", "waitlist_position", "joined_at")
-
-
-def signup_row(signup: Signup) -> dict[str, object]:
-    """One sign-up as a row of an export, in the order of SIGNUP_COLUMNS."""
-    return {
-        "group": signup.group_id,
-        "user_id": signup.user_id,
-        "status": "waiting" if signup.waiting else "member",
-        "waitlist_position": signup.position,
-        "joined_at": signup.joined_at.isoformat(),
-    }

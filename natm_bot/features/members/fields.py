@@ -12,7 +12,7 @@ from typing import Any
 from natm_bot.config.content import MemberCategory, localized
 from natm_bot.config.countries import country_code, is_language
 from natm_bot.config.validation import MXID_RE, ROOM_RE, FileProblems
-from natm_bot.core.text import checked, fold, plain_url
+from natm_bot.core.text import checked, name_key, plain_url
 from natm_bot.storage.members import OrgInfo
 
 FIELDS = ("name", "category", "country", "languages", "website", "description", "contact")
@@ -28,10 +28,6 @@ class Problem:
 
     field: str
     message: str
-
-
-def _key(text: str) -> str:
-    return fold(text.replace("-", " ").replace("_", " "))
 
 
 def one_line(text: str) -> str:
@@ -117,9 +113,9 @@ class MemberRules:
 
     def category(self, text: str) -> MemberCategory | None:
         """The category meant by its id or its name, case-insensitively."""
-        wanted = _key(text)
+        wanted = name_key(text)
         for category in self.categories:
-            if wanted in (_key(category.id), *(_key(n) for n in category.name.values())):
+            if wanted in (name_key(category.id), *(name_key(n) for n in category.name.values())):
                 return category
         return None
 
@@ -191,7 +187,7 @@ class MemberRules:
             values, found = self.check({k: _text(v) for k, v in row.items() if k in EDITABLE})
             problems += [f"{filename}: {label}: {p.field}: {p.message}" for p in found]
             if "name" in values:
-                key = _key(values["name"])
+                key = name_key(values["name"])
                 if key in seen:
                     problems.append(f"{filename}: {label}: name: repeats {seen[key]}")
                 seen.setdefault(key, label)

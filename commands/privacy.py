@@ -35,8 +35,8 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
     """Erase everything I keep about you (asks for confirmation first)
 
     `!forgetme` explains what will go; `!forgetme confirm` within 10 minutes erases it: your
-    sign-ups and waitlist places, meeting answers, time zone, applications, coordinator roles
-    and support. Only anonymous counts remain.
+    sign-ups and waitlist places, meeting answers, time zone, language, applications,
+    coordinator roles and support. Only anonymous counts remain.
     """
     privacy, user, now = ctx.app.privacy, ctx.message.sender, ctx.app.clock.now()
     if confirm is None or not privacy.confirmed(user, now):

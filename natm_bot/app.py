@@ -11,11 +11,13 @@ from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
 from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
+from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
+from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.assembly import build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
@@ -24,6 +26,7 @@ from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.storage.events import EventLedger
 from natm_bot.storage.groups import GroupStore
+from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
 
@@ -55,6 +58,7 @@ class App:
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
         self.db = Database(config.resolve(config.paths.database))
+        self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
         self.members = MemberService(
             self.db,
@@ -69,22 +73,28 @@ class App:
             config,
             resolve_group=self.groups.resolve,
             maintenance=self.maintain,
+            languages=self.languages,
         )
         self.meetings, self.announcer = meetings.service, meetings.announcer
         self.scheduler = meetings.scheduler
-        self.privacy = PrivacyService(
-            PrivacyStore(self.db, self.clock),
-            AuditLog(self.db, self.clock),
-            groups=self.groups,
-            supporters=self.members,
-            checkpoint=self.db.checkpoint,
-        )
+        self.privacy = self._privacy()
         bot, safety = config.bot, config.safety
         self.permissions = Permissions(
             bot.admins, bot.moderator_power_level, transport.power_level, self.groups
         )
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _privacy(self) -> PrivacyService:
+        """!mydata and !forgetme over every feature's rows, and the audit log."""
+        return PrivacyService(
+            PrivacyStore(self.db, self.clock),
+            AuditLog(self.db, self.clock),
+            groups=self.groups,
+            supporters=self.members,
+            checkpoint=self.db.checkpoint,
+            forgotten=self.languages.forgotten,
+        )
 
     def _dispatcher(self) -> Dispatcher:
         """The command engine, wired to this bot's permissions, audit log and services."""
@@ -97,6 +107,7 @@ class App:
             gate=self.permissions,
             audit=self.privacy.record,
             context=lambda message: Context(self, message),
+            language=self.languages.for_message,
         )
 
     async def start(self) -> None:
@@ -153,7 +164,8 @@ class App:
             answered_privately |= reply.private and room != message.room_id
             outgoing.append(Outgoing(room, reply, txn_id, message))
         if answered_privately:
-            note = Reply("I've answered you in a direct message.")
+            with speaking(await self.languages.for_message(message)):
+                note = Reply(_("I've answered you in a direct message."))
             outgoing.append(
                 Outgoing(message.room_id, note, txn_id_for(message.event_id, 99), message)
             )

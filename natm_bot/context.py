@@ -9,10 +9,12 @@ from typing import Protocol
 from natm_bot.config.content import Content, localized
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
+from natm_bot.core.i18n import language
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
+from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -62,6 +64,10 @@ class Services(Protocol):
     def privacy(self) -> PrivacyService:
         """A person's data and the audit log."""
 
+    @property
+    def languages(self) -> LanguageService:
+        """The languages people and rooms chose."""
+
 
 @dataclass(frozen=True)
 class Context:
@@ -92,8 +98,8 @@ class Context:
 
     @property
     def lang(self) -> str:
-        """The language replies are written in."""
-        return self.app.config.bot.language
+        """The language replies are written in (set for each message by the dispatcher)."""
+        return language()
 
     def t(self, text: dict[str, str]) -> str:
         """A language-keyed text in the reply language, escaped to show verbatim in Markdown."""

@@ -75,7 +75,7 @@ class BotSection(Strict):
     """How the bot talks and who runs it."""
 
     prefix: str = "!"
-    language: Literal["en"] = "en"
+    language: Literal["en", "es", "fr", "pt"] = "en"
     admins: list[UserIdStr] = Field(default_factory=list)
     moderator_power_level: int = Field(default=50, ge=0, le=100)
     display_timezones: list[ZoneName] = Field(default_factory=lambda: ["UTC"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from natm_bot.config.settings import BotSection, SafetySection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, UsageError
+from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Reply
 from natm_bot.engine.arguments import bind, normalise
 from natm_bot.engine.gate import PermissionGate
@@ -27,14 +28,16 @@ log = logging.getLogger(__name__)
 AuditRecord = Callable[[str, str, str], Awaitable[None]]
 # What a handler gets as its first argument, made for each message.
 ContextFactory = Callable[[Message], object]
+# The language the replies to a message are written in.
+MessageLanguage = Callable[[Message], Awaitable[str]]
 
 
 def cannot_save(state: str) -> str:
     """What a person is told when the database cannot save their request right now."""
-    return (
-        f"Sorry, I can't save anything right now: my database is {state}. Nothing was "
+    return _(
+        "Sorry, I can't save anything right now: my database is {state}. Nothing was "
         "changed; please try again in a few minutes. (Reading commands still work.)"
-    )
+    ).format(state=_(state))
 
 
 # A Matrix rich-reply fallback: quoted lines ("> …") then a blank line, before the new text.
@@ -74,6 +77,7 @@ class Dispatcher:
         gate: PermissionGate,
         audit: AuditRecord,
         context: ContextFactory,
+        language: MessageLanguage,
     ) -> None:
         self._registry = registry
         self._bot = bot
@@ -83,6 +87,7 @@ class Dispatcher:
         self._gate = gate
         self._audit_record = audit
         self._context = context
+        self._language = language
 
     def parse(self, body: str) -> Invocation | None:
         """The invocation in `body`, or None when it is not a command."""
@@ -112,6 +117,12 @@ class Dispatcher:
         invocation = self.parse(message.body[: limit + 1])
         if invocation is None:
             return None
+        with speaking(await self._language(message)):
+            return await self._answer(message, invocation)
+
+    async def _answer(self, message: Message, invocation: Invocation) -> list[Reply]:
+        """The replies to a command, in the language in force; never raises."""
+        limit = self._bot.max_input_length
         # Judged by when it was typed (as the homeserver says, never in the future), so that
         # commands typed at a calm pace while the bot was away are not taken for a flood.
         typed = min(message.timestamp, self._clock.now())
@@ -119,10 +130,16 @@ class Dispatcher:
         if verdict == "drop":
             return []
         if verdict == "warn":
-            return [Reply("You are sending commands faster than I can answer; please slow down.")]
+            return [
+                Reply(_("You are sending commands faster than I can answer; please slow down."))
+            ]
         if len(message.body) > limit:
             return [
-                Reply(f"That message is too long for me to read; the limit is {limit} characters.")
+                Reply(
+                    _(
+                        "That message is too long for me to read; the limit is {limit} characters."
+                    ).format(limit=limit)
+                )
             ]
         try:
             return await self._run(message, invocation)
@@ -135,17 +152,27 @@ class Dispatcher:
             ref = secrets.token_hex(4)
             name = invocation.spec.name if invocation.spec else "(unknown)"
             log.exception("command %s failed (ref %s)", name, ref)
-            return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
+            return [
+                Reply(
+                    _("Sorry, something went wrong (ref {ref}). Please tell an admin.").format(
+                        ref=ref
+                    )
+                )
+            ]
 
     async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
         prefix = self._bot.prefix
         spec = invocation.spec
         if spec is None:
             return [self._unknown(invocation.typed)]
-        refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
+        refusal = Reply(
+            _("Sorry, only {who} can use `{command}`.").format(
+                who=_(spec.perm.value), command=prefix + spec.name
+            )
+        )
         dm_only = self._safety.admin_commands_only_in_dm
         if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
-            return [Reply("Admin commands work only in a direct message with me.")]
+            return [Reply(_("Admin commands work only in a direct message with me."))]
         group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
         if not group_scoped and not await self._gate.allows(spec.perm, message):
             return [refusal]
@@ -158,9 +185,10 @@ class Dispatcher:
                     return [Reply(verdict.why) if verdict.why else refusal]
             result = await spec.handler(ctx, **values)
         except UsageError as exc:
-            return [
-                Reply(f"{exc}\n\nUsage: `{spec.usage(prefix)}` · more: `{prefix}help {spec.name}`")
-            ]
+            more = _("Usage: `{usage}` · more: `{help}`").format(
+                usage=spec.usage(prefix), help=f"{prefix}help {spec.name}"
+            )
+            return [Reply(f"{exc}\n\n{more}")]
         except CommandError as exc:
             return [Reply(str(exc))]
         if spec.perm is not Perm.USER and spec.audited:
@@ -180,5 +208,13 @@ class Dispatcher:
         close = difflib.get_close_matches(typed.lower(), self._registry.names(), n=1, cutoff=0.6)
         shown = md_escape(prefix + typed[:40])
         if close:
-            return Reply(f"I don't know {shown}. Did you mean `{prefix}{close[0]}`?")
-        return Reply(f"I don't know {shown}. Type `{prefix}help` to see what I can do.")
+            return Reply(
+                _("I don't know {typed}. Did you mean `{command}`?").format(
+                    typed=shown, command=prefix + close[0]
+                )
+            )
+        return Reply(
+            _("I don't know {typed}. Type `{help}` to see what I can do.").format(
+                typed=shown, help=prefix + "help"
+            )
+        )

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal
 
+from natm_bot.core.i18n import N_
 from natm_bot.core.messages import Reply
 
 Handler = Callable[..., Awaitable[Reply | list[Reply]]]
@@ -21,16 +22,16 @@ Handler = Callable[..., Awaitable[Reply | list[Reply]]]
 class Perm(enum.Enum):
     """Who may run a command; checked once by the dispatcher before the handler runs."""
 
-    USER = "everyone"
-    GROUP_VIEWER = "the group's coordinators and bot admins (or anyone, for a public list)"
-    COORDINATOR = "the group's coordinators and bot admins"
-    MODERATOR = "room moderators and bot admins"
+    USER = N_("everyone")
+    GROUP_VIEWER = N_("the group's coordinators and bot admins (or anyone, for a public list)")
+    COORDINATOR = N_("the group's coordinators and bot admins")
+    MODERATOR = N_("room moderators and bot admins")
     # Judged by what the action reaches: see natm_bot/features/permissions.py.
-    ORGANISER = (
+    ORGANISER = N_(
         "moderators of the rooms a meeting is announced in, coordinators of its group "
         "and bot admins"
     )
-    ADMIN = "bot admins"
+    ADMIN = N_("bot admins")
 
 
 class Rest(str):

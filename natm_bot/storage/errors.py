@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from natm_bot.core.i18n import N_
+
 
 class StorageError(Exception):
     """The database cannot be used (newer than this code, unreadable, disk full…)."""
@@ -12,12 +14,12 @@ class StorageError(Exception):
 # SQLite's result codes for faults of the storage rather than of the statement, and how to
 # tell a person about them.
 _FAULTS = {
-    "SQLITE_FULL": "full",
-    "SQLITE_READONLY": "read-only",
-    "SQLITE_BUSY": "busy (locked by another program)",
-    "SQLITE_LOCKED": "busy (locked by another program)",
-    "SQLITE_IOERR": "failing (input/output errors)",
-    "SQLITE_CANTOPEN": "failing (cannot open its files)",
+    "SQLITE_FULL": N_("full"),
+    "SQLITE_READONLY": N_("read-only"),
+    "SQLITE_BUSY": N_("busy (locked by another program)"),
+    "SQLITE_LOCKED": N_("busy (locked by another program)"),
+    "SQLITE_IOERR": N_("failing (input/output errors)"),
+    "SQLITE_CANTOPEN": N_("failing (cannot open its files)"),
 }
 
 

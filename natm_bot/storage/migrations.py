@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
 
@@ -86,4 +87,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 7: announcements that failed, and what became of each announcement in each room.
     ANNOUNCEMENT_ROOMS_STEP,
+    # 8: the language a person chose for their replies, and each room's language.
+    LANGUAGES_STEP,
 )

@@ -23,6 +23,7 @@ class PersonalData:
     coordinates: tuple[str, ...]  # group names
     contact_for: tuple[str, ...]  # organisations listing them as contact
     audit_entries: int
+    language: str | None = None  # the reply language the person chose
 
 
 def _when(ms_or_s: int, ms: bool = True) -> datetime:
@@ -50,9 +51,7 @@ class PrivacyStore:
             " ORDER BY r.occurrence",
             (user,),
         )
-        zone = await self._db.fetchone(
-            "SELECT timezone FROM user_settings WHERE user_id = ?", (user,)
-        )
+        zone = await self._text("SELECT timezone FROM user_settings WHERE user_id = ?", user)
         applications = await q(
             "SELECT id, name, applied_at FROM member_applications WHERE applicant = ? ORDER BY id",
             (user,),
@@ -63,18 +62,25 @@ class PrivacyStore:
             (user,),
         )
         contacts = await q("SELECT name FROM organisations WHERE contact = ?", (user,))
+        lang = await self._text("SELECT lang FROM person_languages WHERE user_id = ?", user)
         audit = await self._db.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE actor = ? OR instr(detail, ?) > 0", (user, user)
         )
         return PersonalData(
             signups=tuple((r[0], bool(r[1]), _when(r[2])) for r in signups),
             rsvps=tuple((r[0], r[1], _when(r[2], ms=False), r[3], bool(r[4])) for r in rsvps),
-            timezone=str(zone[0]) if zone and zone[0] else None,
+            timezone=zone,
             applications=tuple((r[0], r[1], _when(r[2])) for r in applications),
             coordinates=tuple(r[0] for r in coordinates),
             contact_for=tuple(r[0] for r in contacts),
             audit_entries=int(audit[0]) if audit else 0,
+            language=lang,
         )
+
+    async def _text(self, sql: str, user: str) -> str | None:
+        """One text value about the person, or None."""
+        row = await self._db.fetchone(sql, (user,))
+        return str(row[0]) if row and row[0] else None
 
     async def erase(self, user: str, supporter_digest: str | None) -> None:
         """Delete or anonymise every row naming the person, in one transaction.
@@ -86,6 +92,7 @@ class PrivacyStore:
                 "DELETE FROM signups WHERE user_id = ?",
                 "DELETE FROM rsvps WHERE user_id = ?",
                 "DELETE FROM user_settings WHERE user_id = ?",
+                "DELETE FROM person_languages WHERE user_id = ?",
                 "DELETE FROM member_applications WHERE applicant = ?",
                 "DELETE FROM group_coordinators WHERE user_id = ?",
                 "DELETE FROM inbox WHERE sender = ?",

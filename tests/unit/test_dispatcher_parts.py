@@ -61,6 +61,11 @@ class Engine:
     audited: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+async def english(message: Message) -> str:
+    """Every message here is answered in English."""
+    return "en"
+
+
 def engine(**safety: object) -> Engine:
     registry = Registry()
     registry.add(spec_of(hello))
@@ -81,6 +86,7 @@ def engine(**safety: object) -> Engine:
         gate=permissions,
         audit=audit,
         context=lambda message: Ctx(message, "Hi"),
+        language=english,
     )
     return Engine(dispatcher, audited)
 

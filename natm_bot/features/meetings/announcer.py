@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from natm_bot.config.settings import BotSection, FixedAnnouncement, MeetingsSection
 from natm_bot.core.clock import Clock
+from natm_bot.core.i18n import speaking
 from natm_bot.core.messages import Reply
 from natm_bot.features.meetings import announcement_texts as texts
 from natm_bot.features.meetings.delivery import Delivery, Plan
@@ -44,6 +46,17 @@ RETRY_FIRST = timedelta(seconds=10)  # after an error while handling an announce
 RETRY_LONGEST = timedelta(minutes=5)  # … doubling up to this
 
 Flight = asyncio.Task[Exception | None]
+Text = Callable[[], Awaitable[str]]  # writes an announcement in the language in force
+
+
+class Languages(Protocol):
+    """The language each room, and each person, reads announcements in."""
+
+    async def for_room(self, room: str) -> str:
+        """The language of announcements in a room."""
+
+    async def for_person(self, user: str) -> str:
+        """The language of direct messages to a person."""
 
 
 def _still_planned(meeting: Meeting, due: Due) -> bool:
@@ -67,8 +80,10 @@ class Announcer:
         settings: MeetingsSection,
         bot: BotSection,
         fixed: Sequence[FixedAnnouncement],
+        languages: Languages,
     ) -> None:
         self.ledger = ledger
+        self._languages = languages
         self._store = store
         self._state = state
         self._clock = clock
@@ -254,10 +269,15 @@ class Announcer:
     async def _plan(self, due: Due, late: bool, retried: bool = False) -> Plan | None:
         """What to say and to whom; None when there is nothing to announce any more (for a
         retried one, also when its meeting was moved meanwhile)."""
-        prefix = texts.late_prefix(late)
         if due.source.startswith("c:"):
             fixed = self._fixed.get(due.source)
-            return Plan(Reply(prefix + fixed.text), tuple(fixed.rooms)) if fixed else None
+            if fixed is None:
+                return None
+
+            async def fixed_text() -> str:
+                return fixed.text
+
+            return await self._written(due, tuple(fixed.rooms), fixed_text, late)
         meeting = await self._store.get(int(due.source[2:]))
         if (
             meeting is None
@@ -266,11 +286,26 @@ class Announcer:
             or (retried and not _still_planned(meeting, due))
         ):
             return None
-        reply = Reply(prefix + await self._text(meeting, due))
+        targets = meeting.rooms
         if due.channel == "dm":
             key = occurrence_key(due.occurrence)
-            return Plan(reply, tuple(await self._store.reminder_list(meeting.id, key)))
-        return Plan(reply, meeting.rooms)
+            targets = tuple(await self._store.reminder_list(meeting.id, key))
+        return await self._written(due, targets, lambda: self._text(meeting, due), late)
+
+    async def _written(self, due: Due, targets: Sequence[str], text: Text, late: bool) -> Plan:
+        """Each room's (or person's) announcement in its language, written once per language."""
+        by_language: dict[str, Reply] = {}
+        replies: dict[str, Reply] = {}
+        for target in targets:
+            if due.channel == "dm":
+                lang = await self._languages.for_person(target)
+            else:
+                lang = await self._languages.for_room(target)
+            if lang not in by_language:
+                with speaking(lang):
+                    by_language[lang] = Reply(texts.late_prefix(late) + await text())
+            replies[target] = by_language[lang]
+        return Plan(replies)
 
     async def _text(self, meeting: Meeting, due: Due) -> str:
         if due.offset == 0:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
-from natm_bot.features.meetings.announcer import Announcer
+from natm_bot.features.meetings.announcer import Announcer, Languages
 from natm_bot.features.meetings.planning import ResolveGroup
 from natm_bot.features.meetings.scheduler import Scheduler
 from natm_bot.features.meetings.service import MeetingService
@@ -37,6 +37,7 @@ def build_meetings(
     *,
     resolve_group: ResolveGroup,
     maintenance: Callable[[], Awaitable[None]],
+    languages: Languages,
 ) -> Meetings:
     """The service, announcer and scheduler, wired so that every change to a meeting
     reschedules its announcements and re-arms the wake-up."""
@@ -51,6 +52,7 @@ def build_meetings(
         settings=config.meetings,
         bot=config.bot,
         fixed=config.announcements,
+        languages=languages,
     )
     service = MeetingService(
         store,

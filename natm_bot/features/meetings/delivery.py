@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,10 +36,15 @@ SHORTEST_TRY = 1.0  # seconds a room is given even when the grace window is near
 
 @dataclass(frozen=True)
 class Plan:
-    """What one announcement says, and to whom: rooms, or people for direct messages."""
+    """What one announcement says to whom: rooms, or people for direct messages, each in
+    their own language."""
 
-    reply: Reply
-    targets: tuple[str, ...]
+    replies: Mapping[str, Reply]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The rooms (or people) it goes to."""
+        return tuple(self.replies)
 
 
 def txn_id_for(key: LedgerKey, target: str) -> str:
@@ -64,7 +70,7 @@ class Delivery:
         deadline = due.at + self._grace
         outcomes = [RoomOutcome(room, done) for room, done in progress.rooms.items()]
         pending = {
-            asyncio.create_task(self._send(due, plan.reply, target, status, deadline))
+            asyncio.create_task(self._send(due, plan.replies[target], target, status, deadline))
             for target in plan.targets
             if target not in progress.rooms
         }

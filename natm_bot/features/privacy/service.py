@@ -57,12 +57,14 @@ class PrivacyService:
         groups: Memberships,
         supporters: Supporters,
         checkpoint: Callable[[], Awaitable[object]],
+        forgotten: Callable[[str], None],
     ) -> None:
         self._store = store
         self._audit = audit
         self._groups = groups
         self._supporters = supporters
         self._checkpoint = checkpoint
+        self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
         self._checkpoint_due = False
 
@@ -89,6 +91,7 @@ class PrivacyService:
         promotions = await self._groups.leave_everywhere(user)
         digest = self._supporters.supporter_digest(user)
         await self._store.erase(user, digest)
+        self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too
         self._checkpoint_due = True  # and again once the command itself is forgotten
         return Forgotten(data, was_supporter, promotions)

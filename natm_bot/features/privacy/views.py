@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from natm_bot.core.i18n import _, language_name
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.privacy.service import PersonalReport
 from natm_bot.storage.privacy import PersonalData
@@ -40,7 +41,7 @@ def _groups(data: PersonalData) -> list[str]:
 
 
 def _meetings(data: PersonalData) -> list[str]:
-    """Meeting answers and the person's time zone."""
+    """Meeting answers, the person's time zone and the language they chose."""
     lines = []
     if data.rsvps:
         lines.append("Meeting answers:")
@@ -51,6 +52,9 @@ def _meetings(data: PersonalData) -> list[str]:
         ]
     if data.timezone:
         lines.append(f"Your time zone: {data.timezone}")
+    if data.language:
+        name = language_name(data.language)
+        lines.append(_("The language I answer you in: {language}").format(language=name))
     return lines
 
 

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_timedelta,
+    get_datetime_format,
+    get_timezone_location,
+)
+from babel.units import format_unit
 
 from natm_bot.core.durations import DurationError, parse_seconds
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import SOURCE_LANGUAGE, _, language, locale
 from natm_bot.core.markdown import md_escape
 
 _WHEN_RE = re.compile(
@@ -75,31 +85,31 @@ def parse_span(text: str, *, allow_zero: bool = False) -> int:
 
 
 def span_text(minutes: int) -> str:
-    """`1 day`, `1 hour`, `1 h 30 min`."""
+    """`1 day`, `1 hour`, `1 h 30 min` (`1 día`, `2 heures`…) in the language in force."""
     if minutes % 1440 == 0 and minutes:
-        days = minutes // 1440
-        return f"{days} day{'s' if days != 1 else ''}"
+        return format_unit(minutes // 1440, "duration-day", locale=locale())
     if minutes % 60 == 0 and minutes:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return format_unit(minutes // 60, "duration-hour", locale=locale())
     if minutes > 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes} min"
+        hours = format_unit(minutes // 60, "duration-hour", length="narrow", locale=locale())
+        rest = format_unit(minutes % 60, "duration-minute", length="short", locale=locale())
+        if language() == SOURCE_LANGUAGE:
+            hours = f"{minutes // 60} h"  # English as it always read: `1 h 30 min`
+        return f"{hours} {rest}"
+    return format_unit(minutes, "duration-minute", length="short", locale=locale())
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """`in 3 days`, `in 2 hours`, `in 5 minutes`, `now`, `2 hours ago`."""
+    """`in 3 days`, `in 2 hours`, `in 5 minutes`, `now`, `2 hours ago`, by CLDR."""
     seconds = (moment - now).total_seconds()
-    ahead = seconds >= 0
+    sign = 1 if seconds >= 0 else -1
     seconds = abs(seconds)
-    if seconds < 60:
-        return "now"
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = round(seconds / size) if unit != "day" else int(seconds // size)
-            words = f"{count} {unit}{'s' if count != 1 else ''}"
-            return f"in {words}" if ahead else f"{words} ago"
-    return "now"
+            span = timedelta(seconds=sign * count * size)
+            return format_timedelta(span, threshold=1, add_direction=True, locale=locale())
+    return _("now")
 
 
 def clock_in(moment: datetime, tz_name: str, day: date | None = None) -> str:
@@ -107,16 +117,26 @@ def clock_in(moment: datetime, tz_name: str, day: date | None = None) -> str:
     local = moment.astimezone(ZoneInfo(tz_name))
     text = f"{local:%H:%M}"
     if day is not None and local.date() != day:
-        text += f" {local:%a}"
+        text += " " + format_datetime(local, "EEE", locale=locale())
     return text
 
 
 def place(tz_name: str) -> str:
-    """A readable place name from a zone: `America/Mexico_City` → `Mexico City`."""
-    return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+    """A zone's city in the language in force: `America/Mexico_City` → `Mexico City`,
+    `Ciudad de México`; CLDR's name, else the zone's last part."""
+    try:
+        return str(get_timezone_location(tz_name, locale=locale(), return_city=True))
+    except LookupError:
+        return tz_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def full_time(moment: datetime, tz_name: str) -> str:
-    """`Tue 8 Dec 2026, 18:00 (Europe/Berlin)`."""
+    """`Tue 8 Dec 2026, 18:00 (Europe/Berlin)`; `martes, 8 de diciembre de 2026, 18:00
+    (Berlín)` in Spanish: the full date by CLDR, the zone's city in that language."""
     local = moment.astimezone(ZoneInfo(tz_name))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz_name})"
+    if language() == SOURCE_LANGUAGE:
+        return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz_name})"
+    pattern = str(get_datetime_format("medium", locale=locale()))
+    stamp = pattern.replace("{1}", format_date(local, "full", locale=locale()))
+    stamp = stamp.replace("{0}", f"{local:%H:%M}").replace("'", "")
+    return f"{stamp} ({place(tz_name)})"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fast setup
+.PHONY: run test fast setup catalogues
 run: $(STAMP)
 	$(BIN)/natm-bot console -c bot.example.yaml
 
@@ -18,6 +18,15 @@ test: $(STAMP)
 # The fast tests only (no homeserver, no processes), on every core: under a minute.
 fast: $(STAMP)
 	$(BIN)/pytest -m "not slow" -n auto -q
+
+# The message catalogues: extract the texts from the code into the template, then bring
+# every language's catalogue in step (new texts arrive empty, changed ones marked fuzzy).
+LOCALES := natm_bot/locale
+catalogues: $(STAMP)
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 \
+		--no-default-keywords --sort-by-file --project natm-bot -o $(LOCALES)/natm_bot.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/natm_bot.pot -d $(LOCALES) -D natm_bot \
+		--ignore-obsolete --no-wrap
 
 setup: $(STAMP)
 

@@ -21,6 +21,7 @@ from natm_bot.api import (
 )
 from natm_bot.config.content import MAX_CAPACITY, GroupsFile
 from natm_bot.config.validation import ROOM_RE, FileProblems, validate_file
+from natm_bot.core.i18n import _, ngettext
 from natm_bot.features.groups.arguments import GroupArg
 from natm_bot.features.groups.export import write_signups_csv
 from natm_bot.features.groups.notices import announce_promotions, tell_coordinators
@@ -49,11 +50,14 @@ def _who(user: str) -> str:
 
 
 def _counts(members: int, waiting: int, group: Group) -> str:
-    text = f"{members} member{'s' if members != 1 else ''}"
     if group.capacity is not None:
-        text += f" of {group.capacity}"
+        text = ngettext(
+            "{members} member of {capacity}", "{members} members of {capacity}", members
+        ).format(members=members, capacity=group.capacity)
+    else:
+        text = ngettext("{members} member", "{members} members", members).format(members=members)
     if waiting:
-        text += f", {waiting} waiting"
+        text += ", " + _("{waiting} waiting").format(waiting=waiting)
     return text
 
 
@@ -63,17 +67,20 @@ async def groups(ctx: Context) -> Reply:
     service = ctx.app.groups
     entries, counts = await service.all(), await service.counts()
     if not entries:
-        return Reply("There are no working groups yet.")
+        return Reply(_("There are no working groups yet."))
     lines = []
     for group in entries:
         members, waiting = counts.get(group.id, (0, 0))
-        state = "" if group.open else " · closed to new members"
+        state = "" if group.open else " · " + _("closed to new members")
         lines.append(
             f"- {_name(group)} (`{group.id}`): {ctx.t(group.description)} "
             f"_({_counts(members, waiting, group)}{state})_"
         )
-    footer = f"Details: `{ctx.prefix}group <name>` · join one: `{ctx.prefix}join <name>`"
-    return Reply("**Working groups**\n\n" + "\n".join(lines) + "\n\n" + footer)
+    footer = _("Details: `{details}` · join one: `{join}`").format(
+        details=f"{ctx.prefix}group <name>", join=f"{ctx.prefix}join <name>"
+    )
+    title = _("**Working groups**")
+    return Reply(title + "\n\n" + "\n".join(lines) + "\n\n" + footer)
 
 
 @command("group", aliases=("grupo", "groupe"))
@@ -89,17 +96,18 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
     """
     members, waiting = (await ctx.app.groups.counts()).get(name.id, (0, 0))
     lines = [f"{_name(name)} (`{name.id}`)", ctx.t(name.description), ""]
-    lines.append(f"- Members: {_counts(members, waiting, name)}")
-    coordinators = ", ".join(_who(c) for c in name.coordinators) or "none yet"
-    lines.append(f"- Coordinators: {coordinators}")
+    lines.append("- " + _("Members: {counts}").format(counts=_counts(members, waiting, name)))
+    coordinators = ", ".join(_who(c) for c in name.coordinators) or _("none yet")
+    lines.append("- " + _("Coordinators: {names}").format(names=coordinators))
     if name.room:
-        lines.append(f"- Room: {md_escape(name.room)}")
+        lines.append("- " + _("Room: {room}").format(room=md_escape(name.room)))
     if name.aliases:
-        lines.append("- Also called: " + ", ".join(md_escape(a) for a in name.aliases))
+        also = ", ".join(md_escape(a) for a in name.aliases)
+        lines.append("- " + _("Also called: {names}").format(names=also))
     if name.open:
-        lines.append(f"- Join: `{ctx.prefix}join {name.id}`")
+        lines.append("- " + _("Join: `{command}`").format(command=f"{ctx.prefix}join {name.id}"))
     else:
-        lines.append("- Closed to new members for now.")
+        lines.append("- " + _("Closed to new members for now."))
     return Reply("\n".join(lines))
 
 
@@ -110,26 +118,38 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
     Example: `!join algo`
     """
     if not group.open:
-        raise CommandError(f"{_name(group)} is closed to new members for now.")
+        raise CommandError(
+            _("{group} is closed to new members for now.").format(group=_name(group))
+        )
     sender = ctx.message.sender
     outcome = await ctx.app.groups.join(group, sender)
     if outcome.status == "already-member":
-        return [Reply(f"You are already in {_name(group)}.")]
+        return [Reply(_("You are already in {group}.").format(group=_name(group)))]
     if outcome.status == "already-waiting":
         return [
-            Reply(f"You are already on the waitlist of {_name(group)}, number {outcome.position}.")
+            Reply(
+                _("You are already on the waitlist of {group}, number {position}.").format(
+                    group=_name(group), position=outcome.position
+                )
+            )
         ]
     if outcome.status == "waiting":
-        text = (
-            f"{_name(group)} is full, so you are on its waitlist, number {outcome.position}. "
-            f"I'll tell you as soon as a place frees up. (`{ctx.prefix}leave {group.id}` "
-            "takes you off the list.)"
+        text = _(
+            "{group} is full, so you are on its waitlist, number {position}. "
+            "I'll tell you as soon as a place frees up. (`{leave}` takes you off the list.)"
+        ).format(
+            group=_name(group), position=outcome.position, leave=f"{ctx.prefix}leave {group.id}"
         )
-        note = f"{_who(sender)} joined the waitlist (number {outcome.position})."
+        note = _("{person} joined the waitlist (number {position}).").format(
+            person=_who(sender), position=outcome.position
+        )
         return [Reply(text), *_tell(ctx, group, note)]
     invite = invitation(group, await ctx.app.groups.invite(group, sender))
-    text = f"Welcome to {_name(group)}!{invite} (`{ctx.prefix}leave {group.id}` to leave.)"
-    return [Reply(text), *_tell(ctx, group, f"{_who(sender)} joined {_name(group)}.")]
+    text = _("Welcome to {group}!{invite} (`{leave}` to leave.)").format(
+        group=_name(group), invite=invite, leave=f"{ctx.prefix}leave {group.id}"
+    )
+    note = _("{person} joined {group}.").format(person=_who(sender), group=_name(group))
+    return [Reply(text), *_tell(ctx, group, note)]
 
 
 @command("leave", aliases=("salir", "quitter", "sair"))
@@ -140,12 +160,14 @@ async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
     """
     outcome = await ctx.app.groups.leave(group, ctx.message.sender)
     if outcome.was is None:
-        raise CommandError(f"You are not in {_name(group)}, nor on its waitlist.")
+        raise CommandError(
+            _("You are not in {group}, nor on its waitlist.").format(group=_name(group))
+        )
     text = (
-        f"You have left {_name(group)}."
+        _("You have left {group}.")
         if outcome.was == "member"
-        else f"You are off the waitlist of {_name(group)}."
-    )
+        else _("You are off the waitlist of {group}.")
+    ).format(group=_name(group))
     return [Reply(text), *await _promotions(ctx, group, outcome.promoted)]
 
 
@@ -154,14 +176,25 @@ async def mygroups(ctx: Context) -> Reply:
     """The working groups you are in or waiting for"""
     signups = await ctx.app.groups.signups(user_id=ctx.message.sender)
     if not signups:
-        return Reply(f"You are not in any working group yet. `{ctx.prefix}groups` lists them.")
+        return Reply(
+            _("You are not in any working group yet. `{groups}` lists them.").format(
+                groups=f"{ctx.prefix}groups"
+            )
+        )
     names = {g.id: g for g in await ctx.app.groups.all()}
     lines = []
     for signup in signups:
         group = names[signup.group_id]
-        status = f"waitlist, number {signup.position}" if signup.waiting else "member"
-        lines.append(f"- {_name(group)}: {status} since {signup.joined_at:%Y-%m-%d}")
-    return Reply("**Your working groups**\n\n" + "\n".join(lines))
+        status = (
+            _("waitlist, number {position}").format(position=signup.position)
+            if signup.waiting
+            else _("member")
+        )
+        since = _("{status} since {date}").format(
+            status=status, date=f"{signup.joined_at:%Y-%m-%d}"
+        )
+        lines.append(f"- {_name(group)}: {since}")
+    return Reply(_("**Your working groups**") + "\n\n" + "\n".join(lines))
 
 
 @command("group members", perm=Perm.GROUP_VIEWER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from natm_bot.api import Context, NotFound, Reply, Rest, command, md_escape
+from natm_bot.core.i18n import _
 
 
 @command("help", aliases=("commands", "ayuda", "aide", "ajuda"))
@@ -11,29 +12,30 @@ async def help_(ctx: Context, command: Rest | None = None) -> Reply:
     prefix = ctx.prefix
     if command is None:
         lines = [
-            f"- `{spec.usage(prefix)}`: {md_escape(spec.summary)}"
+            f"- `{spec.usage(prefix)}`: {md_escape(spec.help_summary())}"
             for spec in sorted(ctx.registry.commands, key=lambda s: s.name)
             if not spec.hidden and await ctx.app.permissions.allows(spec.perm, ctx.message)
         ]
-        return Reply(
-            "**What I can do**\n\n"
-            + "\n".join(lines)
-            + f"\n\nMore about one command: `{prefix}help <command>`"
-        )
+        more = _("More about one command: `{command}`").format(command=f"{prefix}help <command>")
+        return Reply(_("**What I can do**") + "\n\n" + "\n".join(lines) + "\n\n" + more)
     name = " ".join(command.removeprefix(prefix).split()[:2])
     spec = ctx.registry.get(name) or ctx.registry.get(name.split(" ")[0])
     if spec is None:
         raise NotFound(
-            f"There is no command {md_escape(prefix + name[:40])}. `{prefix}help` lists them all."
+            _("There is no command {typed}. `{help}` lists them all.").format(
+                typed=md_escape(prefix + name[:40]), help=f"{prefix}help"
+            )
         )
     parts = [
-        f"**{prefix}{spec.name}**: {md_escape(spec.summary)}",
-        f"Usage: `{spec.usage(prefix)}`",
+        f"**{prefix}{spec.name}**: {md_escape(spec.help_summary())}",
+        _("Usage: `{usage}`").format(usage=spec.usage(prefix)),
     ]
     if spec.details:
-        parts.append(spec.details)
+        parts.append(spec.help_details())
     if spec.aliases:
-        parts.append("Also: " + ", ".join(f"`{prefix}{a}`" for a in spec.aliases))
+        parts.append(
+            _("Also: {names}").format(names=", ".join(f"`{prefix}{a}`" for a in spec.aliases))
+        )
     if spec.perm.name != "USER":
-        parts.append(f"For {spec.perm.value} only.")
+        parts.append(_("For {who} only.").format(who=_(spec.perm.value)))
     return Reply("\n\n".join(parts))

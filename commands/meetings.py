@@ -22,6 +22,7 @@ from natm_bot.api import (
 )
 from natm_bot.calendar.recurrence import describe_repeat
 from natm_bot.calendar.timeutil import full_time, span_text
+from natm_bot.core.i18n import _, ngettext
 from natm_bot.features.meetings.announcement_texts import offset_text
 from natm_bot.features.meetings.changes import (
     Edit,
@@ -106,15 +107,18 @@ async def meetings(ctx: Context) -> Reply:
     """The next meetings, in your time zone and the coalition's"""
     upcoming = await ctx.app.meetings.upcoming(_now(ctx), ctx.config.meetings.list_size)
     if not upcoming:
-        return Reply("No meetings are planned yet.")
+        return Reply(_("No meetings are planned yet."))
     mine = await _asker_zone(ctx)
     lines = [f"- {heading(m)}: {_times(ctx, moment, m.timezone, mine)}" for m, moment in upcoming]
-    hint = "" if mine else f" Set your time zone with `{ctx.prefix}tz Area/City`."
-    footer = (
-        f"Details: `{ctx.prefix}meeting <number>` · calendar file: `{ctx.prefix}meetings ics`."
-        + hint
+    footer = _("Details: `{details}` · calendar file: `{ics}`.").format(
+        details=f"{ctx.prefix}meeting <number>", ics=f"{ctx.prefix}meetings ics"
     )
-    return Reply("**Next meetings**\n\n" + "\n".join(lines) + "\n\n" + footer)
+    if not mine:
+        hint = _("Set your time zone with `{command}`.").format(
+            command=f"{ctx.prefix}tz Area/City"
+        )
+        footer += " " + hint
+    return Reply(_("**Next meetings**") + "\n\n" + "\n".join(lines) + "\n\n" + footer)
 
 
 @command("meetings ics", aliases=("calendar ics",))
@@ -123,7 +127,12 @@ async def meetings_ics(ctx: Context) -> Reply:
     active = await ctx.app.meetings.active()
     data = calendar(active, calendar_domain(ctx.config), _now(ctx))
     file = Attachment("natm-meetings.ics", "text/calendar", data)
-    return Reply(f"The calendar of {len(active)} meetings, for any calendar app.", attachment=file)
+    text = ngettext(
+        "The calendar of {count} meeting, for any calendar app.",
+        "The calendar of {count} meetings, for any calendar app.",
+        len(active),
+    ).format(count=len(active))
+    return Reply(text, attachment=file)
 
 
 @command("meeting", aliases=("reunion", "reunión", "reunião"))
@@ -142,11 +151,11 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     if number.description:
         lines.append(md_escape(number.description))
     lines.append("")
-    lines.append(f"- Repeats: {_repeats(ctx, number)}")
-    lines.append(f"- Lasts: {span_text(number.duration_minutes)}")
+    lines.append("- " + _("Repeats: {how}").format(how=_repeats(ctx, number)))
+    lines.append("- " + _("Lasts: {span}").format(span=span_text(number.duration_minutes)))
     if number.link:
-        lines.append(f"- Join: {md_link(number.link)}")
-    lines.append(f"- Announced in: {rooms_text(number.rooms)}")
+        lines.append("- " + _("Join: {link}").format(link=md_link(number.link)))
+    lines.append("- " + _("Announced in: {rooms}").format(rooms=rooms_text(number.rooms)))
     lines += await _next_dates(ctx, number)
     lines += await _announcement_lines(ctx, number)
     return Reply("\n".join(lines))
@@ -157,13 +166,13 @@ async def _next_dates(ctx: Context, meeting: Meeting) -> list[str]:
     mine = await _asker_zone(ctx)
     upcoming = ctx.app.meetings.next_occurrences(meeting, _now(ctx), 4)
     if not upcoming:
-        return ["- No upcoming dates."]
+        return ["- " + _("No upcoming dates.")]
     counts = await ctx.app.meetings.rsvp_counts(meeting, upcoming[0])
+    next_time = _("Next time: {yes} going, {maybe} maybe, {no} not").format(**counts)
     return [
-        f"- Next time: {counts['yes']} going, {counts['maybe']} maybe, {counts['no']} not"
-        f" · `{ctx.prefix}rsvp {meeting.id} yes`",
+        f"- {next_time} · `{ctx.prefix}rsvp {meeting.id} yes`",
         "",
-        "**Next dates**",
+        _("**Next dates**"),
         *(f"- {_times(ctx, moment, meeting.timezone, mine)}" for moment in upcoming),
     ]
 

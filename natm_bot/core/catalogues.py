@@ -42,14 +42,16 @@ def extract_with_help(
 
 
 def _command_docstrings(source: bytes) -> Iterator[Extracted]:
-    """The summary and details of every function declared with `@command(...)`."""
+    """The help (summary and details) and the argument names of every function declared
+    with `@command(...)`."""
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         if not any(_is_command(d) for d in node.decorator_list):
             continue
         summary, _, details = (ast.get_docstring(node) or "").partition("\n")
-        for text in (summary.strip(), details.strip()):
+        arguments = [a.arg.replace("_", "-") for a in node.args.args[1:]]
+        for text in (summary.strip(), details.strip(), *arguments):
             if text:
                 yield node.lineno, "_", text, []
 

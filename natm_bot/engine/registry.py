@@ -13,7 +13,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal
 
-from natm_bot.core.i18n import N_
+from natm_bot.core.i18n import N_, _
 from natm_bot.core.messages import Reply
 
 Handler = Callable[..., Awaitable[Reply | list[Reply]]]
@@ -56,9 +56,14 @@ class Param:
         """Whether it swallows the remainder of the line (a converter can ask to, too)."""
         return self.kind is Rest or getattr(self.converter, "rest", False) is True
 
+    @property
+    def label(self) -> str:
+        """Its name as a usage line shows it, in English (`user_id` → `user-id`)."""
+        return self.name.replace("_", "-")
+
     def usage(self) -> str:
-        """How the argument looks in a usage line."""
-        label = "|".join(self.choices) if self.choices else self.name.replace("_", "-")
+        """How the argument looks in a usage line (its name in the language in force)."""
+        label = "|".join(self.choices) if self.choices else _(self.label)
         label = f"{label}…" if self.rest else label
         return f"<{label}>" if self.required else f"[{label}]"
 
@@ -78,8 +83,17 @@ class CommandSpec:
     usage_override: str | None = None
     audited: bool = True  # privileged commands leave an audit record unless told not to
 
+    def help_summary(self) -> str:
+        """The first line of the help, in the language in force."""
+        return _(self.summary) if self.summary else ""
+
+    def help_details(self) -> str:
+        """The rest of the help, in the language in force."""
+        return _(self.details) if self.details else ""
+
     def usage(self, prefix: str) -> str:
-        """The generated usage line, e.g. `!principles [n]`."""
+        """The generated usage line, e.g. `!principles [n]`; argument names are translated,
+        a hand-written usage (keywords a person types) is not."""
         if self.usage_override:
             return f"{prefix}{self.name} {self.usage_override}".rstrip()
         args = " ".join(p.usage() for p in self.params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.groups.importing import ImportOutcome
 from natm_bot.storage.groups import Group
@@ -17,8 +18,9 @@ def bold_name(group: Group) -> str:
 def listing(groups: Sequence[Group]) -> str:
     """A one-line list of group names and ids to choose from."""
     if not groups:
-        return "There are no working groups yet."
-    return "Choose one of: " + ", ".join(f"{md_escape(g.name)} (`{g.id}`)" for g in groups)
+        return _("There are no working groups yet.")
+    names = ", ".join(f"{md_escape(g.name)} (`{g.id}`)" for g in groups)
+    return _("Choose one of: {names}").format(names=names)
 
 
 def invitation(group: Group, invited: bool | None) -> str:
@@ -27,8 +29,10 @@ def invitation(group: Group, invited: bool | None) -> str:
         return ""
     room = md_escape(group.room)
     if invited:
-        return f" I've invited you to the group's room, {room}."
-    return f" I could not invite you to the group's room ({room}); a coordinator can."
+        return " " + _("I've invited you to the group's room, {room}.").format(room=room)
+    return " " + _(
+        "I could not invite you to the group's room ({room}); a coordinator can."
+    ).format(room=room)
 
 
 def describe_import(outcome: ImportOutcome, show: Callable[[str], str] = str) -> list[str]:

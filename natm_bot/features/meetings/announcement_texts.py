@@ -5,33 +5,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from natm_bot.calendar.timeutil import span_text
+from natm_bot.core.i18n import N_, _
 from natm_bot.engine.rendering import md_escape, md_link
 from natm_bot.features.meetings.streams import Due
 from natm_bot.storage.meetings import Meeting
 
-LATE = "_(Late: I was offline when this was due.)_ "
+LATE = N_("_(Late: I was offline when this was due.)_")
 
 
 def late_prefix(late: bool) -> str:
     """The note before an announcement sent after its time."""
-    return LATE if late else ""
+    return _(LATE) + " " if late else ""
 
 
 def starting(meeting: Meeting) -> str:
     """The announcement at the start, with the link."""
-    return f"📣 {_title(meeting)} is starting now!{_link(meeting)}"
+    return "📣 " + _("{title} is starting now!").format(title=_title(meeting)) + _link(meeting)
 
 
 def reminder(
     meeting: Meeting, offset: int, when: str, counts: Mapping[str, int], prefix: str
 ) -> str:
     """The announcement `offset` minutes before: when (in every zone), who is coming."""
-    going = f" · {counts['yes']} going, {counts['maybe']} maybe" if any(counts.values()) else ""
+    going = ""
+    if any(counts.values()):
+        going = " · " + _("{yes} going, {maybe} maybe").format(
+            yes=counts["yes"], maybe=counts["maybe"]
+        )
     rsvp = f"`{prefix}rsvp {meeting.id} yes`"
-    return (
-        f"⏰ {_title(meeting)} starts in {span_text(offset)}: {when}.{_link(meeting)}"
-        f"\n\nComing? {rsvp}{going}"
+    starts = _("{title} starts in {span}: {when}.").format(
+        title=_title(meeting), span=span_text(offset), when=when
     )
+    coming = _("Coming? {rsvp}").format(rsvp=rsvp)
+    return f"⏰ {starts}{_link(meeting)}\n\n{coming}{going}"
 
 
 def what(due: Due) -> str:
@@ -42,7 +48,9 @@ def what(due: Due) -> str:
 
 def offset_text(offset: int) -> str:
     """`at the start` or `1 hour before`."""
-    return "at the start" if offset == 0 else f"{span_text(offset)} before"
+    if offset == 0:
+        return _("at the start")
+    return _("{span} before").format(span=span_text(offset))
 
 
 def _title(meeting: Meeting) -> str:
@@ -50,4 +58,4 @@ def _title(meeting: Meeting) -> str:
 
 
 def _link(meeting: Meeting) -> str:
-    return f" Join: {md_link(meeting.link)}" if meeting.link else ""
+    return " " + _("Join: {link}").format(link=md_link(meeting.link)) if meeting.link else ""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from natm_bot.calendar.timeutil import clock_in, full_time, place, relative, zone
+from natm_bot.core.i18n import _
 from natm_bot.engine.rendering import md_escape
 from natm_bot.storage.meetings import Meeting
 
@@ -30,10 +31,11 @@ def times(
         if tz not in (meeting_tz, "UTC"):
             shown.append(f"{clock_in(moment, tz, day)} {place(tz)}")
     if asker_tz and asker_tz not in (meeting_tz, "UTC"):
-        shown.append(f"yours ({place(asker_tz)}): {clock_in(moment, asker_tz, day)}")
+        yours = _("yours ({place}): {time}")
+        shown.append(yours.format(place=place(asker_tz), time=clock_in(moment, asker_tz, day)))
     return " · ".join(shown) + f" · {relative(moment, now)}"
 
 
 def rooms_text(rooms: Sequence[str]) -> str:
     """Rooms for display."""
-    return ", ".join(md_escape(r) for r in rooms) or "none"
+    return ", ".join(md_escape(r) for r in rooms) or _("none")

@@ -76,8 +76,9 @@ async def groups(ctx: Context) -> Reply:
             f"- {_name(group)} (`{group.id}`): {ctx.t(group.description)} "
             f"_({_counts(members, waiting, group)}{state})_"
         )
+    name = _("name")
     footer = _("Details: `{details}` · join one: `{join}`").format(
-        details=f"{ctx.prefix}group <name>", join=f"{ctx.prefix}join <name>"
+        details=f"{ctx.prefix}group <{name}>", join=f"{ctx.prefix}join <{name}>"
     )
     title = _("**Working groups**")
     return Reply(title + "\n\n" + "\n".join(lines) + "\n\n" + footer)

@@ -16,7 +16,8 @@ async def help_(ctx: Context, command: Rest | None = None) -> Reply:
             for spec in sorted(ctx.registry.commands, key=lambda s: s.name)
             if not spec.hidden and await ctx.app.permissions.allows(spec.perm, ctx.message)
         ]
-        more = _("More about one command: `{command}`").format(command=f"{prefix}help <command>")
+        what = _("command")
+        more = _("More about one command: `{command}`").format(command=f"{prefix}help <{what}>")
         return Reply(_("**What I can do**") + "\n\n" + "\n".join(lines) + "\n\n" + more)
     name = " ".join(command.removeprefix(prefix).split()[:2])
     spec = ctx.registry.get(name) or ctx.registry.get(name.split(" ")[0])

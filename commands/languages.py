@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from natm_bot.api import Context, Perm, Reply, UsageError, command, md_escape
-from natm_bot.core.i18n import LANGUAGES, _, language_name, speaking
+from natm_bot.core.i18n import LANGUAGES, _, language_name, speaking, spoken_name
 
 
 def _plain(text: str) -> str:
@@ -41,19 +41,19 @@ async def lang(ctx: Context, choice: str | None = None) -> Reply:
     one, I answer in the room's language, else in the bot's default language.
     """
     if choice is None:
-        current = language_name(ctx.lang, ctx.lang)
+        code = _("code")
         return Reply(
             _("I answer you in {language}. Choose another with `{command}`: {choices}.").format(
-                language=current, command=f"{ctx.prefix}lang <code>", choices=_choices()
+                language=spoken_name(ctx.lang),
+                command=f"{ctx.prefix}lang <{code}>",
+                choices=_choices(),
             )
         )
     chosen = _language(choice)
     await ctx.app.languages.choose(ctx.message.sender, chosen)
     with speaking(chosen):
         return Reply(
-            _("From now on I answer you in {language}.").format(
-                language=language_name(chosen, chosen)
-            )
+            _("From now on I answer you in {language}.").format(language=spoken_name(chosen))
         )
 
 
@@ -65,14 +65,11 @@ async def lang_room(ctx: Context, choice: str | None = None) -> Reply:
         set_here = await ctx.app.languages.room_choice(room)
         current = set_here or ctx.config.bot.language
         return Reply(
-            _("This room's language is {language}.").format(
-                language=language_name(current, ctx.lang)
-            )
+            _("This room's language is {language}.").format(language=spoken_name(current))
         )
     chosen = _language(choice)
     await ctx.app.languages.set_room(room, chosen)
-    return Reply(
-        _("This room's language is now {language}.").format(
-            language=language_name(chosen, ctx.lang)
-        )
-    )
+    personal = await ctx.app.languages.person_choice(ctx.message.sender)
+    with speaking(personal or chosen):  # the room's new language, unless they chose their own
+        now = _("This room's language is now {language}.")
+        return Reply(now.format(language=spoken_name(chosen)))

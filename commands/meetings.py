@@ -110,13 +110,12 @@ async def meetings(ctx: Context) -> Reply:
         return Reply(_("No meetings are planned yet."))
     mine = await _asker_zone(ctx)
     lines = [f"- {heading(m)}: {_times(ctx, moment, m.timezone, mine)}" for m, moment in upcoming]
+    number, zone = _("number"), _("Area/City")
     footer = _("Details: `{details}` · calendar file: `{ics}`.").format(
-        details=f"{ctx.prefix}meeting <number>", ics=f"{ctx.prefix}meetings ics"
+        details=f"{ctx.prefix}meeting <{number}>", ics=f"{ctx.prefix}meetings ics"
     )
     if not mine:
-        hint = _("Set your time zone with `{command}`.").format(
-            command=f"{ctx.prefix}tz Area/City"
-        )
+        hint = _("Set your time zone with `{command}`.").format(command=f"{ctx.prefix}tz {zone}")
         footer += " " + hint
     return Reply(_("**Next meetings**") + "\n\n" + "\n".join(lines) + "\n\n" + footer)
 

@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeGuard
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir, extract_python
@@ -128,10 +128,37 @@ def _form_problems(message: Message) -> Iterator[str]:
             yield f"placeholders {mine} instead of {english}"
 
 
+def _marks(node: ast.AST) -> TypeGuard[ast.Call]:
+    """Whether `node` is a call of `_`, `N_` or `ngettext`."""
+    return isinstance(node, ast.Call) and getattr(node.func, "id", "") in KEYWORDS
+
+
+def _hidden_in(source: bytes) -> Iterator[tuple[int, str]]:
+    """Lines where a marked text cannot be extracted, and why."""
+    for node in ast.walk(ast.parse(source)):
+        if _marks(node) and node.args and isinstance(node.args[0], ast.JoinedStr):
+            yield node.lineno, "f-string marked"
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if _marks(inner):
+                    yield inner.lineno, "text marked in an f-string"
+
+
+def hidden_texts(root: Path) -> list[str]:
+    """Texts marked inside an f-string, or an f-string marked: extraction cannot see them."""
+    return [
+        f"{path.relative_to(root)}:{line}: {why}"
+        for folder in SOURCE_FOLDERS
+        for path in sorted((root / folder).rglob("*.py"))
+        for line, why in _hidden_in(path.read_bytes())
+    ]
+
+
 def problems(root: Path, languages: Iterable[str], locale_dir: Path = LOCALE_DIR) -> list[str]:
     """Everything out of step between the code under `root` and the catalogues."""
     code = code_catalogue(root)
-    found = coverage(code, read_catalogue(locale_dir / TEMPLATE.name), TEMPLATE.name)
+    found = hidden_texts(root)
+    found += coverage(code, read_catalogue(locale_dir / TEMPLATE.name), TEMPLATE.name)
     for lang in languages:
         path = locale_dir / catalogue_path(lang).relative_to(LOCALE_DIR)
         catalog = read_catalogue(path, lang)

@@ -87,6 +87,11 @@ def N_(message: str) -> str:
     return message
 
 
+def spoken_name(lang: str) -> str:
+    """A language's name inside a sentence of the current language: `español`, `English`."""
+    return Locale.parse(lang).get_display_name(language()) or lang
+
+
 def language_name(lang: str, in_lang: str | None = None) -> str:
     """`Español`, `français`, `português`: a language's name in itself or in `in_lang`."""
     name = Locale.parse(lang).get_display_name(in_lang or lang) or lang

@@ -9,26 +9,30 @@ from tests.conftest import ALICE, BOB
 
 async def test_a_persons_choice_is_kept_shown_and_forgotten(bot: ChatHarness) -> None:
     shown = await bot.ask("!lang")
-    assert "English" in shown and "es (Español)" in shown and "pt (Português)" in shown
-    await bot.ask("!lang español")
-    assert "Español" in await bot.ask("!lang")
-    assert "English" in await bot.ask("!lang", sender=BOB)  # others keep the default
+    assert shown.startswith("I answer you in English.")
+    assert "es (Español)" in shown and "pt (Português)" in shown
+    assert await bot.ask("!lang español") == "Desde ahora te respondo en español."
+    assert (await bot.ask("!lang")).startswith("Te respondo en español.")
+    assert (await bot.ask("!lang", sender=BOB)).startswith("I answer you in English.")
     mydata = (await bot.send("!mydata", is_direct=True))[0].body
-    assert "Español" in mydata
+    assert "El idioma en que te respondo: Español" in mydata
     await bot.send("!forgetme", is_direct=True)
     await bot.send("!forgetme confirm", is_direct=True)
-    assert "English" in await bot.ask("!lang")
+    assert (await bot.ask("!lang")).startswith("I answer you in English.")
 
 
 async def test_only_a_moderator_sets_the_rooms_language(bot: ChatHarness) -> None:
     assert "room moderators" in await bot.ask("!lang room fr")
     bot.transport.set_power_level(RoomId(LOBBY), UserId(ALICE), 50)
-    await bot.ask("!lang room fr")
-    assert "Français" in await bot.ask("!lang room")
-    assert "Français" in await bot.ask("!lang", sender=BOB)  # the room's, for everyone
-    await bot.ask("!lang pt", sender=BOB)
-    assert "Português" in await bot.ask("!lang", sender=BOB)  # a person's own choice wins
-    assert "Français" in await bot.ask("!lang", sender=BOB, room="!other:localhost")
+    assert (
+        await bot.ask("!lang room Français") == "La langue de ce salon est désormais le français."
+    )
+    assert await bot.ask("!lang room") == "La langue de ce salon est le français."
+    assert (await bot.ask("!lang", sender=BOB)).startswith("Je te réponds en français.")
+    await bot.ask("!lang pt", sender=BOB)  # a person's own choice wins over the room's
+    assert (await bot.ask("!lang", sender=BOB)).startswith("Respondo a você em português.")
+    elsewhere = await bot.ask("!lang", room="!other:localhost")
+    assert elsewhere.startswith("I answer you in English.")
 
 
 async def test_an_unknown_language_is_a_usage_error(bot: ChatHarness) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from natm_bot.core.catalogues import TEMPLATE, problems, read_catalogue
+from natm_bot.core.catalogues import TEMPLATE, hidden_texts, problems, read_catalogue
 from natm_bot.core.i18n import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,3 +70,18 @@ def test_a_text_missing_from_a_catalogue_fails_the_check(tmp_path: Path) -> None
     assert entry in text
     po.write_text(text.replace(entry, ""), encoding="utf-8")
     assert problems(ROOT, TRANSLATED, copy) == ["pt: missing 'Coming? {rsvp}'"]
+
+
+def test_a_text_marked_inside_an_f_string_fails_the_check(tmp_path: Path) -> None:
+    (tmp_path / "natm_bot").mkdir()
+    (tmp_path / "commands").mkdir()
+    (tmp_path / "commands" / "hello.py").write_text(
+        "from natm_bot.core.i18n import _\n\n"
+        "def hello(name: str) -> str:\n"
+        '    return f"{_(\'Hello\')}, {name}" + _(f"Bye {name}")\n',
+        encoding="utf-8",
+    )
+    assert sorted(hidden_texts(tmp_path)) == [
+        "commands/hello.py:4: f-string marked",
+        "commands/hello.py:4: text marked in an f-string",
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from natm_bot.config.validation import MXID_RE
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import _
 from natm_bot.core.messages import UserId
 from natm_bot.core.text import find_unsafe
 from natm_bot.engine.registry import Param, Rest
@@ -41,17 +42,28 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def _named(param: Param) -> str:
+    """An argument's name in an error, in the language in force (`user id`, `grupo`)."""
+    return _(param.label).replace("-", " ")
+
+
 def _to_int(param: Param, text: str) -> int:
     try:
         return int(text)
     except ValueError:
         shown = md_escape(text[:40])
-        raise UsageError(f"{param.name} must be a whole number, not “{shown}”.") from None
+        raise UsageError(
+            _("{name} must be a whole number, not “{typed}”.").format(
+                name=_named(param), typed=shown
+            )
+        ) from None
 
 
 def _to_user(param: Param, text: str) -> str:
     if not MXID_RE.match(text):
-        raise UsageError(f"{param.name} must be a Matrix user id like @name:example.org.")
+        raise UsageError(
+            _("{name} must be a Matrix user id like @name:example.org.").format(name=_named(param))
+        )
     return text
 
 
@@ -67,7 +79,11 @@ async def convert(
     if param.choices:
         lowered = text.lower()
         if lowered not in param.choices:
-            raise UsageError(f"{param.name} must be one of: {', '.join(param.choices)}.")
+            raise UsageError(
+                _("{name} must be one of: {choices}.").format(
+                    name=_named(param), choices=", ".join(param.choices)
+                )
+            )
         return lowered
     custom = getattr(param.converter or kind, "convert", None)
     if custom is not None and getattr(param.converter, "takes_bound", False):
@@ -98,8 +114,15 @@ def refuse_unsafe(text: str) -> None:
         return
     index, problem = found
     before = text[:index].splitlines()[-1:] or [""]
-    where = f" after “{md_escape(before[0][-30:])}”" if before[0].strip() else ""
-    raise UsageError(f"Your message contains {problem}{where}; please remove it.")
+    if before[0].strip():
+        raise UsageError(
+            _("Your message contains {problem} after “{text}”; please remove it.").format(
+                problem=problem, text=md_escape(before[0][-30:])
+            )
+        )
+    raise UsageError(
+        _("Your message contains {problem}; please remove it.").format(problem=problem)
+    )
 
 
 def counting_number(text: str, highest: int = 10**18) -> int | None:
@@ -122,7 +145,7 @@ async def bind(ctx: object, params: typing.Sequence[Param], text: str) -> dict[s
     for position, param in enumerate(params):
         if index >= len(tokens):
             if param.required:
-                raise UsageError(f"Missing {param.name.replace('_', ' ')}.")
+                raise UsageError(_("Missing {name}.").format(name=_named(param)))
             values[param.name] = param.default
             continue
         # A name (of a group, say) may have spaces: typed last, it takes the rest of the line.
@@ -133,5 +156,5 @@ async def bind(ctx: object, params: typing.Sequence[Param], text: str) -> dict[s
         values[param.name] = await convert(ctx, param, raw, values)
     if index < len(tokens):
         extra = md_escape(" ".join(t.value for t in tokens[index:])[:80])
-        raise UsageError(f"I did not expect “{extra}” here.")
+        raise UsageError(_("I did not expect “{text}” here.").format(text=extra))
     return values

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId, UserId
-from natm_bot.testing.harness import LOBBY, ChatHarness
-from tests.conftest import ALICE, BOB
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
+from tests.conftest import ADMIN, ALICE, BOB
+
+OTHER = RoomId("!other:localhost")
 
 
 async def test_a_persons_choice_is_kept_shown_and_forgotten(bot: ChatHarness) -> None:
@@ -38,3 +44,15 @@ async def test_only_a_moderator_sets_the_rooms_language(bot: ChatHarness) -> Non
 async def test_an_unknown_language_is_a_usage_error(bot: ChatHarness) -> None:
     reply = await bot.ask("!lang klingon")
     assert "klingon" in reply and "Usage: !lang [choice]" in reply
+
+
+async def test_each_room_gets_the_announcement_in_its_own_language(tmp_path: Path) -> None:
+    config = make_config(tmp_path, admins=[ADMIN])
+    async with ChatHarness(config, ManualClock(datetime(2027, 3, 1, 9, tzinfo=UTC))) as bot:
+        bot.transport.join(OTHER)
+        bot.transport.set_power_level(OTHER, UserId(ADMIN), 100)
+        await bot.ask("!lang room es", sender=ADMIN, room=OTHER)
+        fields = f'title=Call when="2027-03-02 18:00" tz=UTC reminders=0 rooms={LOBBY},{OTHER}'
+        await bot.send(f"!meeting add {fields}", sender=ADMIN)
+        seen = {s.room_id: s.body for s in await bot.advance(days=2)}
+    assert seen == {LOBBY: "📣 Call is starting now!", OTHER: "📣 ¡Call empieza ahora!"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from natm_bot.api import Context, Perm, Reply, command, md_escape
+from natm_bot.core.i18n import _
 from natm_bot.features.groups.notices import announce_promotions
 from natm_bot.features.privacy.views import render_report
 
@@ -42,16 +43,19 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
     if confirm is None or not privacy.confirmed(user, now):
         privacy.ask_to_confirm(user, now)
         report = await _report(ctx, user)
-        ask = (
-            f"{report}\n\nTo erase all of this for good, send `{ctx.prefix}forgetme confirm` "
-            "within 10 minutes. Nothing can be recovered afterwards."
-        )
+        ask = _(
+            "To erase all of this for good, send `{command}` within 10 minutes. Nothing can be "
+            "recovered afterwards."
+        ).format(command=f"{ctx.prefix}forgetme confirm")
+        ask = f"{report}\n\n{ask}"
         return [Reply(ask, private=True)]
     forgotten = await privacy.forget(user)
     replies = [
         Reply(
-            "Done: I have erased everything I kept about you. Group and supporter counts no "
-            "longer include you (supporters stay counted anonymously).",
+            _(
+                "Done: I have erased everything I kept about you. Group and supporter counts no "
+                "longer include you (supporters stay counted anonymously)."
+            ),
             private=True,
         )
     ]

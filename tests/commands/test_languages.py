@@ -1,6 +1,6 @@
 """A person who chose Spanish, a room set to French, a bot whose default is Portuguese: each
-gets help, principles, groups, joining, meetings, a usage error and an announcement in that
-language, with no English text of the catalogue left over."""
+gets help, principles, groups, joining, meetings, a usage error, their data and an
+announcement in that language, with no English text of the catalogue left over."""
 
 from __future__ import annotations
 
@@ -108,6 +108,8 @@ async def test_everything_alice_reads_is_in_her_language(bot: ChatHarness, reade
     for command in ("!help", "!principles 1", "!groups", "!join ed-tech", "!meetings"):
         replies[command] = await bot.ask(command, sender=ALICE)
     replies["usage error"] = await bot.ask("!principles 9", sender=ALICE)
+    [mydata, told] = await bot.send("!mydata", sender=ALICE)
+    replies["!mydata"], replies["answered privately"] = mydata.body, told.body
     seen = await bot.advance(days=2)
     dm = await bot.transport.direct_room(UserId(ALICE))
     where = dm if reader.how == "person" else LOBBY

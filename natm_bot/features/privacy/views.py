@@ -10,18 +10,21 @@ from natm_bot.storage.privacy import PersonalData
 
 def render_report(report: PersonalReport, prefix: str) -> str:
     """The !mydata answer."""
-    lines = ["**What I keep about you**", ""]
+    lines = [_("**What I keep about you**"), ""]
     found = _groups(report.data) + _meetings(report.data) + _members(report.data)
     if report.supporter:
-        found.append("You declared your support (kept as a keyed hash, not your Matrix id).")
+        found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
     if report.data.audit_entries:
-        found.append(f"Audit log entries naming you: {report.data.audit_entries}")
-    lines += found or ["Nothing at all."]
+        entries = report.data.audit_entries
+        found.append(_("Audit log entries naming you: {count}").format(count=entries))
+    lines += found or [_("Nothing at all.")]
     lines += [
         "",
-        "Commands you send are kept only until they are answered; after that I keep just the "
-        "message id (no text, no sender), and delete even that after a while.",
-        f"`{prefix}forgetme` erases everything above.",
+        _(
+            "Commands you send are kept only until they are answered; after that I keep just "
+            "the message id (no text, no sender), and delete even that after a while."
+        ),
+        _("`{command}` erases everything above.").format(command=f"{prefix}forgetme"),
     ]
     return "\n".join(lines)
 
@@ -30,13 +33,19 @@ def _groups(data: PersonalData) -> list[str]:
     """Sign-ups and the groups the person coordinates."""
     lines = []
     if data.signups:
-        lines.append("Working groups:")
+        lines.append(_("Working groups:"))
         lines += [
-            f"- {md_escape(name)}: {'waitlist' if waiting else 'member'} since {since:%Y-%m-%d}"
+            "- "
+            + (
+                _("{group}: waitlist since {date}")
+                if waiting
+                else _("{group}: member since {date}")
+            ).format(group=md_escape(name), date=f"{since:%Y-%m-%d}")
             for name, waiting, since in data.signups
         ]
     if data.coordinates:
-        lines.append("You coordinate: " + ", ".join(md_escape(n) for n in data.coordinates))
+        names = ", ".join(md_escape(n) for n in data.coordinates)
+        lines.append(_("You coordinate: {groups}").format(groups=names))
     return lines
 
 
@@ -44,14 +53,16 @@ def _meetings(data: PersonalData) -> list[str]:
     """Meeting answers, the person's time zone and the language they chose."""
     lines = []
     if data.rsvps:
-        lines.append("Meeting answers:")
-        lines += [
-            f"- #{number} {md_escape(title)} on {when:%Y-%m-%d %H:%M} UTC: {answer}"
-            + (" (with a reminder by direct message)" if remind else "")
-            for number, title, when, answer, remind in data.rsvps
-        ]
+        lines.append(_("Meeting answers:"))
+        for number, title, when, answer, remind in data.rsvps:
+            line = _("#{number} {title} on {when} UTC: {answer}").format(
+                number=number, title=md_escape(title), when=f"{when:%Y-%m-%d %H:%M}", answer=answer
+            )
+            if remind:
+                line += " " + _("(with a reminder by direct message)")
+            lines.append(f"- {line}")
     if data.timezone:
-        lines.append(f"Your time zone: {data.timezone}")
+        lines.append(_("Your time zone: {zone}").format(zone=data.timezone))
     if data.language:
         name = language_name(data.language)
         lines.append(_("The language I answer you in: {language}").format(language=name))
@@ -62,11 +73,15 @@ def _members(data: PersonalData) -> list[str]:
     """Member applications and organisations listing the person as contact."""
     lines = []
     if data.applications:
-        lines.append("Member applications waiting for a decision:")
+        lines.append(_("Member applications waiting for a decision:"))
         lines += [
-            f"- #{n} {md_escape(name)}, sent {sent:%Y-%m-%d}"
+            "- "
+            + _("#{number} {name}, sent {date}").format(
+                number=n, name=md_escape(name), date=f"{sent:%Y-%m-%d}"
+            )
             for n, name, sent in data.applications
         ]
     if data.contact_for:
-        lines.append("Listed as contact of: " + ", ".join(md_escape(n) for n in data.contact_for))
+        names = ", ".join(md_escape(n) for n in data.contact_for)
+        lines.append(_("Listed as contact of: {names}").format(names=names))
     return lines

@@ -188,3 +188,15 @@ async def test_meeting_time_zone_by_city_name(bot: ChatHarness) -> None:
     )
     assert body.startswith("Planned #2"), body
     assert "America/Mexico_City" in await bot.ask("!meeting 2")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Tecnología Educativa No Alineada",
+        "technologies educatives non alignees",
+        "Tecnologia Educacional Nao Alinhada",
+    ],
+)
+async def test_group_names_in_spanish_french_and_portuguese(bot: ChatHarness, typed: str) -> None:
+    assert (await bot.ask(f"!group {typed}")).startswith("Non-Aligned Ed Tech (ed-tech)")

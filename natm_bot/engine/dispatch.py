@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
 import re
 import secrets
@@ -177,8 +176,8 @@ class Dispatcher:
 
     def _unknown(self, typed: str) -> Reply:
         prefix = self._bot.prefix
-        close = difflib.get_close_matches(typed.lower(), self._registry.names(), n=1, cutoff=0.6)
+        close = self._registry.suggest(typed)
         shown = md_escape(prefix + typed[:40])
         if close:
-            return Reply(f"I don't know {shown}. Did you mean `{prefix}{close[0]}`?")
+            return Reply(f"I don't know {shown}. Did you mean `{prefix}{close}`?")
         return Reply(f"I don't know {shown}. Type `{prefix}help` to see what I can do.")

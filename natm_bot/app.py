@@ -17,7 +17,7 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
-from natm_bot.features.meetings.assembly import build_meetings
+from natm_bot.features.meetings.assembly import Meetings, build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -71,15 +71,7 @@ class App:
             config.bot.language,
             clock=self.clock,
         )
-        meetings = build_meetings(
-            self.db,
-            self.clock,
-            transport,
-            config,
-            resolve_group=self.groups.resolve,
-            maintenance=self.maintain,
-            observer=observer,
-        )
+        meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer
         self.scheduler = meetings.scheduler
         self.privacy = PrivacyService(
@@ -95,6 +87,18 @@ class App:
         )
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _meetings(self) -> Meetings:
+        """The meetings feature, its announcements told to this bot's observer."""
+        return build_meetings(
+            self.db,
+            self.clock,
+            self.transport,
+            self.config,
+            resolve_group=self.groups.resolve,
+            maintenance=self.maintain,
+            observer=self.observer,
+        )
 
     def _dispatcher(self) -> Dispatcher:
         """The command engine, wired to this bot's permissions, audit log and services."""

@@ -13,6 +13,7 @@ from natm_bot.config.settings import BotSection, SafetySection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, UsageError
 from natm_bot.core.messages import Message, Reply
+from natm_bot.core.observer import SILENT, UNKNOWN_COMMAND, CommandOutcome, Observer
 from natm_bot.engine.arguments import bind, normalise
 from natm_bot.engine.gate import PermissionGate
 from natm_bot.engine.ratelimit import RateLimiter
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 AuditRecord = Callable[[str, str, str], Awaitable[None]]
 # What a handler gets as its first argument, made for each message.
 ContextFactory = Callable[[Message], object]
+# The replies to a command and how it ended.
+Answer = tuple[list[Reply], CommandOutcome]
 
 
 def cannot_save(state: str) -> str:
@@ -73,6 +76,7 @@ class Dispatcher:
         gate: PermissionGate,
         audit: AuditRecord,
         context: ContextFactory,
+        observer: Observer = SILENT,
     ) -> None:
         self._registry = registry
         self._bot = bot
@@ -82,6 +86,7 @@ class Dispatcher:
         self._gate = gate
         self._audit_record = audit
         self._context = context
+        self._observer = observer
 
     def parse(self, body: str) -> Invocation | None:
         """The invocation in `body`, or None when it is not a command."""
@@ -111,60 +116,69 @@ class Dispatcher:
         invocation = self.parse(message.body[: limit + 1])
         if invocation is None:
             return None
+        replies, outcome = await self._answer(message, invocation)
+        name = invocation.spec.name if invocation.spec else UNKNOWN_COMMAND
+        self._observer.command(name, outcome)
+        return replies
+
+    async def _answer(self, message: Message, invocation: Invocation) -> Answer:
+        """The replies, after the rate limit and the length; never raises but cancellation."""
         # Judged by when it was typed (as the homeserver says, never in the future), so that
         # commands typed at a calm pace while the bot was away are not taken for a flood.
         typed = min(message.timestamp, self._clock.now())
         verdict = self._limiter.check(message.sender, typed)
         if verdict == "drop":
-            return []
+            return [], "rate-limited"
         if verdict == "warn":
-            return [Reply("You are sending commands faster than I can answer; please slow down.")]
+            self._observer.rate_limited()
+            slow_down = "You are sending commands faster than I can answer; please slow down."
+            return [Reply(slow_down)], "rate-limited"
+        limit = self._bot.max_input_length
         if len(message.body) > limit:
-            return [
-                Reply(f"That message is too long for me to read; the limit is {limit} characters.")
-            ]
+            too_long = f"That message is too long for me to read; the limit is {limit} characters."
+            return [Reply(too_long)], "refused"
         try:
             return await self._run(message, invocation)
         except asyncio.CancelledError:
             raise
         except StorageUnavailable as exc:
             log.info("could not save for a command: the database is %s", exc.state)
-            return [Reply(cannot_save(exc.state))]
+            return [Reply(cannot_save(exc.state))], "error"
         except Exception:
             ref = secrets.token_hex(4)
             name = invocation.spec.name if invocation.spec else "(unknown)"
             log.exception("command %s failed (ref %s)", name, ref)
-            return [Reply(f"Sorry, something went wrong (ref {ref}). Please tell an admin.")]
+            sorry = f"Sorry, something went wrong (ref {ref}). Please tell an admin."
+            return [Reply(sorry)], "error"
 
-    async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
+    async def _run(self, message: Message, invocation: Invocation) -> Answer:
         prefix = self._bot.prefix
         spec = invocation.spec
         if spec is None:
-            return [self._unknown(invocation.typed)]
+            return [self._unknown(invocation.typed)], "unknown"
         refusal = Reply(f"Sorry, only {spec.perm.value} can use `{prefix}{spec.name}`.")
         dm_only = self._safety.admin_commands_only_in_dm
         if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
-            return [Reply("Admin commands work only in a direct message with me.")]
+            return [Reply("Admin commands work only in a direct message with me.")], "refused"
         group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
         if not group_scoped and not await self._gate.allows(spec.perm, message):
-            return [refusal]
+            return [refusal], "refused"
         ctx = self._context(message)
         try:
             values = await bind(ctx, spec.params, invocation.args)
             if group_scoped:
                 verdict = await self._gate.judge(spec.perm, message, values)
                 if not verdict.allowed:
-                    return [Reply(verdict.why) if verdict.why else refusal]
+                    return [Reply(verdict.why) if verdict.why else refusal], "refused"
             result = await spec.handler(ctx, **values)
         except UsageError as exc:
-            return [
-                Reply(f"{exc}\n\nUsage: `{spec.usage(prefix)}` · more: `{prefix}help {spec.name}`")
-            ]
+            usage = f"Usage: `{spec.usage(prefix)}` · more: `{prefix}help {spec.name}`"
+            return [Reply(f"{exc}\n\n{usage}")], "usage"
         except CommandError as exc:
-            return [Reply(str(exc))]
+            return [Reply(str(exc))], "usage"
         if spec.perm is not Perm.USER and spec.audited:
             await self._audit(message, spec.name, invocation.args)
-        return result if isinstance(result, list) else [result]
+        return (result if isinstance(result, list) else [result]), "ok"
 
     async def _audit(self, message: Message, name: str, args: str) -> None:
         """Record a privileged action; the action itself is done, so a storage fault here

@@ -236,12 +236,13 @@ def _logging(level: str) -> None:
 def _guarded(action: Callable[[], int]) -> int:
     """Run an action, turning known failures into a message and an exit code."""
     from natm_bot.matrix.session import SessionError
+    from natm_bot.web.listener import ListenerError
 
     try:
         code = action()
         sys.stdout.flush()  # a reader that went away shows here rather than at exit
         return code
-    except (StorageError, SessionError) as exc:
+    except (StorageError, SessionError, ListenerError) as exc:
         print(f"natm-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

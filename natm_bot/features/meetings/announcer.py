@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from natm_bot.config.settings import BotSection, FixedAnnouncement, MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.messages import Reply
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings import announcement_texts as texts
 from natm_bot.features.meetings.delivery import Delivery, Plan
 from natm_bot.features.meetings.failures import OFFLINE
@@ -67,6 +68,7 @@ class Announcer:
         settings: MeetingsSection,
         bot: BotSection,
         fixed: Sequence[FixedAnnouncement],
+        observer: Observer = SILENT,
     ) -> None:
         self.ledger = ledger
         self._store = store
@@ -76,7 +78,8 @@ class Announcer:
         self._bot = bot
         self._fixed = {f"c:{f.id}": f for f in fixed}
         self._grace = timedelta(seconds=settings.grace)
-        self._delivery = Delivery(transport, ledger, clock, self._grace)
+        self._observer = observer
+        self._delivery = Delivery(transport, ledger, clock, self._grace, observer)
         self.queue = DueQueue()
         self._lock = asyncio.Lock()
         self._flights: dict[LedgerKey, tuple[Due, Flight]] = {}  # sends under way, by key
@@ -234,6 +237,7 @@ class Announcer:
             missing = [RoomOutcome(t, "failed", OFFLINE) for t in targets]
             status = "failed"
         await self.ledger.settle(due.key, missing, status)
+        self._observer.announced(status)
         log.warning(
             "announcement %s at %s (%d min before) missed by %s: beyond the grace window",
             due.source,

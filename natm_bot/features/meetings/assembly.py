@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcer import Announcer
 from natm_bot.features.meetings.planning import ResolveGroup
 from natm_bot.features.meetings.scheduler import Scheduler
@@ -37,6 +38,7 @@ def build_meetings(
     *,
     resolve_group: ResolveGroup,
     maintenance: Callable[[], Awaitable[None]],
+    observer: Observer = SILENT,
 ) -> Meetings:
     """The service, announcer and scheduler, wired so that every change to a meeting
     reschedules its announcements and re-arms the wake-up."""
@@ -51,6 +53,7 @@ def build_meetings(
         settings=config.meetings,
         bot=config.bot,
         fixed=config.announcements,
+        observer=observer,
     )
     service = MeetingService(
         store,

@@ -81,6 +81,9 @@ class BotSection(Strict):
     display_timezones: list[ZoneName] = Field(default_factory=lambda: ["UTC"])
     max_input_length: int = Field(default=2000, ge=100, le=60000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text" for a person at a terminal; "json": one JSON object per line, for journald and
+    # log shippers.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("prefix")
     @classmethod

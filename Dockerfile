@@ -44,7 +44,8 @@ USER natm-bot
 WORKDIR /var/lib/natm-bot
 VOLUME ["/var/lib/natm-bot"]
 
-# Alive and its database opens; `podman healthcheck run` / `docker inspect` show the result.
+# The bot's /healthz when `http:` is in bot.yaml, else: alive and its database opens.
+# `podman healthcheck run` / `docker inspect` show the result.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
     CMD ["/opt/natm-bot/bin/python", "/usr/local/lib/natm-bot/healthcheck.py", \
          "/etc/natm-bot/bot.yaml"]

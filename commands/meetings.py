@@ -23,6 +23,7 @@ from natm_bot.api import (
 from natm_bot.calendar.recurrence import describe_repeat
 from natm_bot.calendar.timeutil import full_time, span_text
 from natm_bot.core.i18n import _, ngettext
+from natm_bot.core.text import fold
 from natm_bot.features.meetings.announcement_texts import offset_text
 from natm_bot.features.meetings.changes import (
     Edit,
@@ -102,7 +103,7 @@ async def _asker_zone(ctx: Context) -> str | None:
     return await ctx.app.meetings.timezone_of(ctx.message.sender)
 
 
-@command("meetings", aliases=("reuniones", "réunions", "reunioes", "calendar"))
+@command("meetings", aliases=("reuniones", "réunions", "reuniões", "calendar"))
 async def meetings(ctx: Context) -> Reply:
     """The next meetings, in your time zone and the coalition's"""
     upcoming = await ctx.app.meetings.upcoming(_now(ctx), ctx.config.meetings.list_size)
@@ -134,7 +135,7 @@ async def meetings_ics(ctx: Context) -> Reply:
     return Reply(text, attachment=file)
 
 
-@command("meeting", aliases=("reunion", "reunión", "reunião"))
+@command("meeting", aliases=("reunión", "réunion", "reunião"))
 async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     """One meeting: when (in every zone), where, who is coming: !meeting 3
 
@@ -348,19 +349,19 @@ async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
     return Reply(f"Noted: {choice} for {heading(number)} on {when}.{extra}")
 
 
-@command("tz", aliases=("timezone", "zona", "fuseau"))
-async def tz(ctx: Context, name: str | None = None) -> Reply:
-    """Your time zone for meeting times: !tz Area/City (or !tz alone to see it)
+@command("tz", aliases=("timezone", "zona", "fuseau", "fuso", "husohorario", "fuseauhoraire"))
+async def tz(ctx: Context, name: Rest | None = None) -> Reply:
+    """Your time zone for meeting times: !tz City or !tz Area/City (or !tz alone to see it)
 
-    Example: `!tz Africa/Nairobi`. `!tz none` forgets it.
+    Example: `!tz Nairobi`, `!tz Ciudad de México` or `!tz Africa/Nairobi`. `!tz none` forgets it.
     """
     service = ctx.app.meetings
-    if name is None:
+    if name is None or not name.strip():
         current = await service.timezone_of(ctx.message.sender)
         if current is None:
             return Reply(f"You have not set a time zone. Example: `{ctx.prefix}tz Asia/Kolkata`.")
         return Reply(f"Your time zone is {current}.")
-    if name.lower() in ("none", "off", "clear"):
+    if fold(name) in ("none", "off", "clear"):
         await service.set_timezone(ctx.message.sender, None)
         return Reply("I have forgotten your time zone.")
     chosen = await service.set_timezone(ctx.message.sender, name)

@@ -25,13 +25,13 @@ async def _promotions(ctx: Context, promotions: tuple[tuple[str, str], ...]) -> 
     return replies
 
 
-@command("mydata", aliases=("misdatos", "mesdonnees", "meusdados", "privacy"))
+@command("mydata", aliases=("misdatos", "mesdonnées", "meusdados", "privacy"))
 async def mydata(ctx: Context) -> Reply:
     """Everything I keep about you, sent by direct message"""
     return Reply(await _report(ctx, ctx.message.sender), private=True)
 
 
-@command("forgetme", aliases=("olvidame", "oubliemoi", "esquecame"))
+@command("forgetme", aliases=("olvídame", "oubliemoi", "oublie-moi", "esquecame", "esqueça-me"))
 async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> list[Reply]:
     """Erase everything I keep about you (asks for confirmation first)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from natm_bot.api import Context, Reply, Rest, command, md_escape
 from natm_bot.config.content import Reading
+from natm_bot.core.text import search_words, word_match
 
 
 def _line(ctx: Context, reading: Reading) -> str:
@@ -20,9 +23,16 @@ def _line(ctx: Context, reading: Reading) -> str:
     return f"{title}: {authors}. {where}."
 
 
-def _matches(reading: Reading, words: list[str]) -> bool:
-    haystack = " ".join([reading.title, *reading.authors, reading.venue or ""]).casefold()
-    return all(word in haystack for word in words)
+def _search(readings: Iterable[Reading], wanted: list[str]) -> list[Reading]:
+    """The readings whose title, authors or venue hold each word, whole or as a word's
+    start (folded: `mejías` finds Mejias); whole-word matches first."""
+    scored = []
+    for reading in readings:
+        text = " ".join([reading.title, *reading.authors, reading.venue or ""])
+        score = word_match(wanted, search_words(text))
+        if score:
+            scored.append((score, reading))
+    return [reading for score, reading in sorted(scored, key=lambda pair: -pair[0])]
 
 
 @command("readings", aliases=("reading", "lecturas", "lectures", "leituras"))
@@ -30,16 +40,17 @@ async def readings(ctx: Context, words: Rest | None = None) -> Reply:
     """Suggested readings, searchable by words in a title or an author's name
 
     `!readings intro` gives the two short introductions to start with.
-    `!readings colonial` finds readings with “colonial” in the title or an author's name.
+    `!readings colonial` finds readings with a word starting “colonial” in the title or an
+    author's name; case and accents do not matter (`!readings mejías`).
     """
     all_readings = ctx.content.readings
     words = words or Rest("")
-    wanted = words.casefold().split()
+    wanted = search_words(words)
     if wanted == ["intro"]:
         found = [r for r in all_readings if r.intro]
         heading = "**Start here: two short introductions**"
-    elif wanted:
-        found = [r for r in all_readings if _matches(r, wanted)]
+    elif words.strip():
+        found = _search(all_readings, wanted)
         shown = md_escape(words[:100])
         heading = f"**Readings matching “{shown}”**"
         if not found:

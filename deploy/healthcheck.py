@@ -1,19 +1,27 @@
-"""Health check of a running natm-bot: its process is alive and its database opens.
+"""Health check of a running natm-bot.
 
     python3 healthcheck.py /etc/natm-bot/bot.yaml
 
-Exits 0 when healthy, 1 with one line saying what is wrong otherwise. The container image
-runs it as its HEALTHCHECK; it reads only the config and the database, never writes."""
+With the HTTP listener configured (`http:` in bot.yaml), the bot's own `/healthz` must answer
+200. Without it, its process must be alive and its database open. Exits 0 when healthy, 1 with
+one line saying what is wrong otherwise. The container image runs it as its HEALTHCHECK; it
+reads only the config and the database, never writes."""
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 DEFAULT_DATABASE = "natm-bot.sqlite3"  # as in bot.yaml when paths.database is left out
+DEFAULT_LISTEN = "127.0.0.1:9090"  # as in bot.yaml when `http:` gives no `listen`
+# A listener on every address is asked on this machine's own.
+LOCAL = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]"}
 
 
 def bot_running(proc: Path = Path("/proc")) -> bool:
@@ -28,11 +36,33 @@ def bot_running(proc: Path = Path("/proc")) -> bool:
     return False
 
 
-def database_of(config: Path) -> Path:
+def settings_of(config: Path) -> dict[str, Any]:
+    """bot.yaml as read by YAML (the bot itself validates it)."""
+    return yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+
+
+def database_of(config: Path, settings: dict[str, Any]) -> Path:
     """The database named by bot.yaml, relative paths taken from the config's folder."""
-    settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
     name = (settings.get("paths") or {}).get("database") or DEFAULT_DATABASE
     return config.parent / Path(name)
+
+
+def healthz_of(settings: dict[str, Any]) -> str | None:
+    """The URL of the bot's /healthz, or None when the listener is not configured."""
+    if "http" not in settings or settings["http"] is None:
+        return None
+    listen = str((settings["http"] or {}).get("listen") or DEFAULT_LISTEN)
+    host, colon, port = listen.rpartition(":")
+    if not colon:
+        host, port = "", listen
+    return f"http://{LOCAL.get(host, host)}:{port}/healthz"
+
+
+def healthz_answers(url: str) -> None:
+    """Raise OSError unless `url` answers 200."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        if response.status != 200:
+            raise OSError(f"{url} answered {response.status}")
 
 
 def database_opens(database: Path) -> None:
@@ -52,7 +82,13 @@ def main(argv: list[str]) -> int:
         print("unhealthy: no `natm-bot run` process")
         return 1
     try:
-        database = database_of(config)
+        settings = settings_of(config)
+        healthz = healthz_of(settings)
+        if healthz is not None:
+            healthz_answers(healthz)  # urllib's errors are OSErrors
+            print(f"healthy: {healthz} answers 200")
+            return 0
+        database = database_of(config, settings)
         database_opens(database)
     except (OSError, AttributeError, yaml.YAMLError, sqlite3.Error) as exc:
         print(f"unhealthy: {exc}")

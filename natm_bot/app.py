@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
@@ -13,12 +13,13 @@ from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
-from natm_bot.features.meetings.assembly import build_meetings
+from natm_bot.features.meetings.assembly import Meetings, build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -32,6 +33,7 @@ from natm_bot.transport import Transport
 
 if TYPE_CHECKING:
     from natm_bot.matrix.runner import BotRunner
+    from natm_bot.web.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +51,22 @@ def load_checked_content(data_dir: Path, today: date) -> Content:
 class App:
     """One running bot: everything is owned here and passed down, nothing is global."""
 
-    def __init__(self, config: Config, transport: Transport, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        transport: Transport,
+        clock: Clock | None = None,
+        observer: Observer = SILENT,
+    ) -> None:
         self.config = config
         self.transport = transport
         self.clock: Clock = clock or SystemClock()
+        self.observer = observer
         self.data_dir = config.folder("data")
         self.content: Content = load_checked_content(self.data_dir, self.clock.now().date())
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
-        self.db = Database(config.resolve(config.paths.database))
+        self.db = Database(config.resolve(config.paths.database), observer=observer)
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
         self.members = MemberService(
@@ -66,15 +75,7 @@ class App:
             config.bot.language,
             clock=self.clock,
         )
-        meetings = build_meetings(
-            self.db,
-            self.clock,
-            transport,
-            config,
-            resolve_group=self.groups.resolve,
-            maintenance=self.maintain,
-            languages=self.languages,
-        )
+        meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer
         self.scheduler = meetings.scheduler
         self.privacy = self._privacy()
@@ -96,6 +97,19 @@ class App:
             forgotten=self.languages.forgotten,
         )
 
+    def _meetings(self) -> Meetings:
+        """The meetings feature, its announcements told to this bot's observer."""
+        return build_meetings(
+            self.db,
+            self.clock,
+            self.transport,
+            self.config,
+            resolve_group=self.groups.resolve,
+            maintenance=self.maintain,
+            observer=self.observer,
+            languages=self.languages,
+        )
+
     def _dispatcher(self) -> Dispatcher:
         """The command engine, wired to this bot's permissions, audit log and services."""
         return Dispatcher(
@@ -108,6 +122,7 @@ class App:
             audit=self.privacy.record,
             context=lambda message: Context(self, message),
             language=self.languages.for_message,
+            observer=self.observer,
         )
 
     async def start(self) -> None:
@@ -185,15 +200,57 @@ class App:
         outgoing = await self.handle(message)
         for out in outgoing:
             await self.transport.send(out)
+        if outgoing:
+            waited = (self.clock.now() - message.timestamp).total_seconds()
+            self.observer.replied(max(0.0, waited))
         return outgoing
 
 
-def matrix_runner(config: Config) -> BotRunner:
-    """`natm-bot run`: the App on the stored Matrix device, ready to serve."""
-    # Imported here: the Matrix library loads only when the bot runs on Matrix.
+class Runner(Protocol):
+    """`natm-bot run`: serves until stopped; the exit code."""
+
+    async def run(self) -> int:
+        """Serve until stopped."""
+
+
+class WithListener:
+    """The bot on Matrix with its HTTP listener beside it, for as long as the bot runs."""
+
+    def __init__(self, runner: BotRunner, listener: Listener) -> None:
+        self.runner = runner
+        self.listener = listener
+
+    async def run(self) -> int:
+        """Listen, then serve until stopped."""
+        await self.listener.start()
+        try:
+            return await self.runner.run()
+        finally:
+            await self.listener.stop()
+
+
+def matrix_runner(config: Config) -> Runner:
+    """`natm-bot run`: the App on the stored Matrix device, ready to serve, with the HTTP
+    listener when `http:` is configured."""
+    # Imported here: the Matrix and HTTP libraries load only when the bot runs on Matrix.
     from natm_bot.matrix.runner import BotRunner, connect
+    from natm_bot.matrix.sync import SYNC_TIMEOUT_MS
+    from natm_bot.web.health import Readiness
+    from natm_bot.web.listener import Listener
+    from natm_bot.web.metrics import Metrics
 
     connection = connect(config)
     clock = SystemClock()
-    app = App(config, connection.transport, clock=clock)
-    return BotRunner(connection, app, EventLedger(app.db, clock), clock)
+    metrics = Metrics() if config.http is not None else None
+    observer: Observer = metrics or SILENT
+    app = App(config, connection.transport, clock=clock, observer=observer)
+    runner = BotRunner(connection, app, EventLedger(app.db, clock), clock, observer)
+    if config.http is None or metrics is None:
+        return runner
+
+    async def database() -> str | None:
+        return runner.intake.fault or await app.db.can_write()
+
+    # A sync returns at least every SYNC_TIMEOUT_MS while the homeserver answers.
+    readiness = Readiness(metrics, database, stale_after=2 * SYNC_TIMEOUT_MS / 1000 + 10)
+    return WithListener(runner, Listener(config.http, metrics, readiness))

@@ -15,6 +15,7 @@ from babel.dates import (
 )
 from babel.units import format_unit
 
+from natm_bot.calendar.zones import lookup
 from natm_bot.core.durations import DurationError, parse_seconds
 from natm_bot.core.errors import UsageError
 from natm_bot.core.i18n import SOURCE_LANGUAGE, _, language, locale
@@ -24,20 +25,33 @@ _WHEN_RE = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:h.](\d{2})(?::(\d{2}))?\s*$"
 )
 WHEN_EXAMPLE = "2027-01-05 18:00"  # a first Tuesday, as the examples repeat
+_LISTED = 8  # zones named in a "which one?"
 
 
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone, or a friendly error with an example."""
-    cleaned = name.strip()
-    try:
-        if not cleaned or cleaned.startswith(("/", ".")) or ".." in cleaned:
-            raise ValueError(cleaned)
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
+    """The zone meant by an IANA name in any case (`europe/berlin`) or a city's name in
+    English, Spanish, French or Portuguese (`Berlín`, `sao paulo`); a friendly error with
+    examples when there is none, or a "which one?" when a name fits several."""
+    cleaned = " ".join(name.split())
+    shown = md_escape(cleaned[:60])
+    found = lookup(cleaned)
+    if len(found) > 1:
+        listed = ", ".join(f"`{key}`" for key in found[:_LISTED])
+        more = f" and {len(found) - _LISTED} more" if len(found) > _LISTED else ""
         raise UsageError(
-            f"“{md_escape(cleaned[:60])}” is not a time zone I know. Use an IANA name like "
-            "`Europe/Berlin`, `America/Mexico_City`, `Africa/Nairobi` or `UTC`."
-        ) from None
+            f"“{shown}” could be several time zones: which one? {listed}{more}. "
+            "Type its full name or the city's whole name."
+        )
+    try:
+        if found:
+            return ZoneInfo(found[0])
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    raise UsageError(
+        f"“{shown}” is not a time zone I know. Use a city's name like `Berlin` or "
+        "`Ciudad de México`, or an IANA name like `Europe/Berlin`, `America/Mexico_City`, "
+        "`Africa/Nairobi` or `UTC`."
+    )
 
 
 def parse_local(text: str) -> datetime:

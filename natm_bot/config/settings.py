@@ -81,6 +81,9 @@ class BotSection(Strict):
     display_timezones: list[ZoneName] = Field(default_factory=lambda: ["UTC"])
     max_input_length: int = Field(default=2000, ge=100, le=60000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text" for a person at a terminal; "json": one JSON object per line, for journald and
+    # log shippers.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("prefix")
     @classmethod
@@ -281,6 +284,36 @@ class MatrixSection(Strict):
         return check_url(value)
 
 
+def _listen(value: object) -> str:
+    """`host:port` from `host:port`, `[v6 address]:port` or a port alone (on 127.0.0.1)."""
+    text = str(value).strip()
+    host, colon, port = text.rpartition(":")
+    if not colon or host in ("", "[]"):
+        host, port = "127.0.0.1", port or text
+    if not port.isdigit() or int(port) > 65535 or (":" in host and not host.startswith("[")):
+        raise ValueError(f"must be host:port, like 127.0.0.1:9090, not {value!r}")
+    return f"{host}:{int(port)}"
+
+
+class HttpSection(Strict):
+    """The bot's own HTTP listener: health checks and Prometheus metrics. Off unless the
+    section is given."""
+
+    # Where to listen: host:port, or a port alone for 127.0.0.1 (0: any free port, logged).
+    # The endpoints tell how the bot is doing; keep them on 127.0.0.1 or a private network.
+    listen: Annotated[str, BeforeValidator(_listen)] = "127.0.0.1:9090"
+
+    @property
+    def host(self) -> str:
+        """The address to listen on (an IPv6 one without its brackets)."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """The port to listen on; 0 for any free one."""
+        return int(self.listen.rpartition(":")[2])
+
+
 class Config(Strict):
     """The whole validated bot.yaml."""
 
@@ -294,6 +327,7 @@ class Config(Strict):
     housekeeping: HousekeepingSection = Field(default_factory=HousekeepingSection)
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
+    http: HttpSection | None = None
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @classmethod

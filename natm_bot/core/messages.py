@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import NewType
 
 RoomId = NewType("RoomId", str)
 UserId = NewType("UserId", str)
 EventId = NewType("EventId", str)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def txn_id(prefix: str, *parts: object, sep: str = "\x00") -> str:
@@ -35,9 +31,9 @@ class Message:
     sender: UserId
     body: str
     event_id: EventId
+    timestamp: datetime  # when it was typed, as the homeserver (or the clock of a test) says
     thread_id: EventId | None = None
     is_direct: bool = False
-    timestamp: datetime = field(default_factory=_now)
     edit_of: EventId | None = None
 
     @property

@@ -102,6 +102,28 @@ def name_key(text: str) -> str:
     return fold(text.replace("-", " ").replace("_", " "))
 
 
+_WORD_RE = re.compile(r"\w+")
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of a text, for searching (`Non-Aligned Tech` → non, aligned, tech)."""
+    return _WORD_RE.findall(fold(text))
+
+
+def word_match(wanted: Sequence[str], words: Sequence[str]) -> int:
+    """How well the searched words fit a text's words: 2 when each is a whole word of it,
+    1 when each at least starts one (`colon` starts `colonialism`), 0 when one fits no word.
+    Never inside a word: `ali` fits `Ali` and `aligned`, not `colonialism`."""
+    if not wanted:
+        return 0
+    whole = set(words)
+    if all(word in whole for word in wanted):
+        return 2
+    if all(any(other.startswith(word) for other in words) for word in wanted):
+        return 1
+    return 0
+
+
 _URL_ASCII = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#@!$&'()*+,;=%"
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
 import re
 import secrets
@@ -15,6 +14,7 @@ from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, UsageError
 from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Reply
+from natm_bot.core.observer import SILENT, UNKNOWN_COMMAND, CommandOutcome, Observer
 from natm_bot.engine.arguments import bind, normalise
 from natm_bot.engine.gate import PermissionGate
 from natm_bot.engine.ratelimit import RateLimiter
@@ -30,6 +30,8 @@ AuditRecord = Callable[[str, str, str], Awaitable[None]]
 ContextFactory = Callable[[Message], object]
 # The language the replies to a message are written in.
 MessageLanguage = Callable[[Message], Awaitable[str]]
+# The replies to a command and how it ended.
+Answer = tuple[list[Reply], CommandOutcome]
 
 
 def cannot_save(state: str) -> str:
@@ -78,6 +80,7 @@ class Dispatcher:
         audit: AuditRecord,
         context: ContextFactory,
         language: MessageLanguage,
+        observer: Observer = SILENT,
     ) -> None:
         self._registry = registry
         self._bot = bot
@@ -88,6 +91,7 @@ class Dispatcher:
         self._audit_record = audit
         self._context = context
         self._language = language
+        self._observer = observer
 
     def parse(self, body: str) -> Invocation | None:
         """The invocation in `body`, or None when it is not a command."""
@@ -118,53 +122,50 @@ class Dispatcher:
         if invocation is None:
             return None
         with speaking(await self._language(message)):
-            return await self._answer(message, invocation)
+            replies, outcome = await self._answer(message, invocation)
+        name = invocation.spec.name if invocation.spec else UNKNOWN_COMMAND
+        self._observer.command(name, outcome)
+        return replies
 
-    async def _answer(self, message: Message, invocation: Invocation) -> list[Reply]:
-        """The replies to a command, in the language in force; never raises."""
-        limit = self._bot.max_input_length
+    async def _answer(self, message: Message, invocation: Invocation) -> Answer:
+        """The replies, after the rate limit and the length; never raises but cancellation."""
         # Judged by when it was typed (as the homeserver says, never in the future), so that
         # commands typed at a calm pace while the bot was away are not taken for a flood.
         typed = min(message.timestamp, self._clock.now())
         verdict = self._limiter.check(message.sender, typed)
         if verdict == "drop":
-            return []
+            return [], "rate-limited"
         if verdict == "warn":
-            return [
-                Reply(_("You are sending commands faster than I can answer; please slow down."))
-            ]
+            self._observer.rate_limited()
+            slow_down = _("You are sending commands faster than I can answer; please slow down.")
+            return [Reply(slow_down)], "rate-limited"
+        limit = self._bot.max_input_length
         if len(message.body) > limit:
-            return [
-                Reply(
-                    _(
-                        "That message is too long for me to read; the limit is {limit} characters."
-                    ).format(limit=limit)
-                )
-            ]
+            too_long = _(
+                "That message is too long for me to read; the limit is {limit} characters."
+            ).format(limit=limit)
+            return [Reply(too_long)], "refused"
         try:
             return await self._run(message, invocation)
         except asyncio.CancelledError:
             raise
         except StorageUnavailable as exc:
             log.info("could not save for a command: the database is %s", exc.state)
-            return [Reply(cannot_save(exc.state))]
+            return [Reply(cannot_save(exc.state))], "error"
         except Exception:
             ref = secrets.token_hex(4)
             name = invocation.spec.name if invocation.spec else "(unknown)"
             log.exception("command %s failed (ref %s)", name, ref)
-            return [
-                Reply(
-                    _("Sorry, something went wrong (ref {ref}). Please tell an admin.").format(
-                        ref=ref
-                    )
-                )
-            ]
+            sorry = _("Sorry, something went wrong (ref {ref}). Please tell an admin.").format(
+                ref=ref
+            )
+            return [Reply(sorry)], "error"
 
-    async def _run(self, message: Message, invocation: Invocation) -> list[Reply]:
+    async def _run(self, message: Message, invocation: Invocation) -> Answer:
         prefix = self._bot.prefix
         spec = invocation.spec
         if spec is None:
-            return [self._unknown(invocation.typed)]
+            return [self._unknown(invocation.typed)], "unknown"
         refusal = Reply(
             _("Sorry, only {who} can use `{command}`.").format(
                 who=_(spec.perm.value), command=prefix + spec.name
@@ -172,28 +173,29 @@ class Dispatcher:
         )
         dm_only = self._safety.admin_commands_only_in_dm
         if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
-            return [Reply(_("Admin commands work only in a direct message with me."))]
+            dm_please = _("Admin commands work only in a direct message with me.")
+            return [Reply(dm_please)], "refused"
         group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
         if not group_scoped and not await self._gate.allows(spec.perm, message):
-            return [refusal]
+            return [refusal], "refused"
         ctx = self._context(message)
         try:
             values = await bind(ctx, spec.params, invocation.args)
             if group_scoped:
                 verdict = await self._gate.judge(spec.perm, message, values)
                 if not verdict.allowed:
-                    return [Reply(verdict.why) if verdict.why else refusal]
+                    return [Reply(verdict.why) if verdict.why else refusal], "refused"
             result = await spec.handler(ctx, **values)
         except UsageError as exc:
-            more = _("Usage: `{usage}` · more: `{help}`").format(
+            usage = _("Usage: `{usage}` · more: `{help}`").format(
                 usage=spec.usage(prefix), help=f"{prefix}help {spec.name}"
             )
-            return [Reply(f"{exc}\n\n{more}")]
+            return [Reply(f"{exc}\n\n{usage}")], "usage"
         except CommandError as exc:
-            return [Reply(str(exc))]
+            return [Reply(str(exc))], "usage"
         if spec.perm is not Perm.USER and spec.audited:
             await self._audit(message, spec.name, invocation.args)
-        return result if isinstance(result, list) else [result]
+        return (result if isinstance(result, list) else [result]), "ok"
 
     async def _audit(self, message: Message, name: str, args: str) -> None:
         """Record a privileged action; the action itself is done, so a storage fault here
@@ -205,12 +207,12 @@ class Dispatcher:
 
     def _unknown(self, typed: str) -> Reply:
         prefix = self._bot.prefix
-        close = difflib.get_close_matches(typed.lower(), self._registry.names(), n=1, cutoff=0.6)
+        close = self._registry.suggest(typed)
         shown = md_escape(prefix + typed[:40])
         if close:
             return Reply(
                 _("I don't know {typed}. Did you mean `{command}`?").format(
-                    typed=shown, command=prefix + close[0]
+                    typed=shown, command=prefix + close
                 )
             )
         return Reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import importlib.util
 import inspect
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from natm_bot.core.i18n import N_, _
 from natm_bot.core.messages import Reply
+from natm_bot.core.text import fold
 
 Handler = Callable[..., Awaitable[Reply | list[Reply]]]
 
@@ -164,27 +166,38 @@ def spec_of(handler: Handler) -> CommandSpec:
 
 
 class Registry:
-    """All commands the bot knows, looked up by name or alias, case-insensitively."""
+    """All commands the bot knows, looked up by name or alias in any of its languages, with
+    case and accents folded (`!Reunión`, `!reunion` and `!REUNIÓN` are one command)."""
 
     def __init__(self) -> None:
         self._by_name: dict[str, CommandSpec] = {}
+        self._shown: dict[str, str] = {}  # folded name -> the name as declared
         self.commands: list[CommandSpec] = []
 
     def add(self, spec: CommandSpec) -> None:
-        """Register a command; names and aliases must not clash."""
-        for key in (spec.name, *spec.aliases):
-            if key in self._by_name:
-                raise ValueError(f"command name {key!r} is declared twice")
+        """Register a command; names and aliases must not clash once folded (one command may
+        declare both `reunion` and `reunión`)."""
+        for declared in (spec.name, *spec.aliases):
+            key = fold(declared)
+            if self._by_name.get(key, spec) is not spec:
+                raise ValueError(f"command name {declared!r} is declared twice")
             self._by_name[key] = spec
+            self._shown.setdefault(key, declared)
         self.commands.append(spec)
 
     def get(self, name: str) -> CommandSpec | None:
         """The command called `name` (or aliased so), if any."""
-        return self._by_name.get(name.lower())
+        return self._by_name.get(fold(name))
 
     def names(self) -> list[str]:
-        """Every name and alias, for suggestions."""
+        """Every name and alias, folded, for suggestions."""
         return [n for n, spec in self._by_name.items() if not spec.hidden]
+
+    def suggest(self, typed: str) -> str | None:
+        """The visible name or alias, in any language, closest to what was typed (both
+        folded), as it is declared; None when nothing is close."""
+        close = difflib.get_close_matches(fold(typed), self.names(), n=1, cutoff=0.6)
+        return self._shown[close[0]] if close else None
 
     def load_folder(self, folder: Path) -> None:
         """Import every module in `folder` and register the commands it declares."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from natm_bot.app import load_checked_content
 from natm_bot.config.settings import Config, folders_of, load_config
@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_export(add)
     _add_import(add)
+    _add_operations(add)
     _demo_options(sub.add_parser("demo", help=DEMO_HELP, description=DEMO_HELP))
     return parser
 
@@ -97,6 +98,17 @@ def _add_import(add: _Add) -> None:
     )
     imports.add_argument("what", choices=["groups", "members"])
     imports.add_argument("file", nargs="?", type=Path, metavar="FILE", help="members only")
+
+
+def _add_operations(add: _Add) -> None:
+    add("doctor", "check the config, homeserver, login, encryption, database, rooms and files")
+    backup = add(
+        "backup", "copy the database, Matrix store and config into one archive, while running"
+    )
+    backup.add_argument("-o", "--output", type=Path, help="the archive (default: dated name)")
+    restore = add("restore", "put a backup's database and Matrix store at the config's paths")
+    restore.add_argument("file", type=Path, metavar="FILE", help="an archive of `backup`")
+    restore.add_argument("--force", action="store_true", help="replace the state found there")
 
 
 def _demo_options(demo: argparse.ArgumentParser) -> None:
@@ -128,6 +140,45 @@ def _check(config: Config) -> None:
     Registry().load_folder(config.folder("commands"))
 
 
+def _checked(path: Path) -> Config:
+    """The config and content as `check-config` checks them."""
+    config = _load(path)
+    _check(config)
+    return config
+
+
+def _keep(config: Config, args: argparse.Namespace) -> int:
+    """`backup` or `restore`."""
+    from natm_bot.frontends import backup
+
+    os.umask(PRIVATE_UMASK)
+    now = SystemClock().now()
+    try:
+        if args.action == "restore":
+            backup.restore(config, args.file, args.force, sys.stdout)
+            return 0
+        target = args.output or backup.default_name(now)
+        credentials = backup.backup(config, args.config, target, now)
+    except backup.BackupError as exc:
+        print(f"natm-bot: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backed up device {credentials.device_id} of {credentials.user_id} to {target}.")
+    return 0
+
+
+def _without_config(args: argparse.Namespace) -> int:
+    """`demo` (which needs no config) and `doctor` (which reports the config's problems)."""
+    if args.action == "doctor":
+        from natm_bot.frontends.doctor import run_doctor
+
+        _logging("WARNING")
+        return _guarded(lambda: run_doctor(args.config, _checked, sys.stdout))
+    _logging("INFO")
+    from natm_bot.frontends.demo import run_demo
+
+    return _guarded(lambda: asyncio.run(run_demo(args.dir, args.port)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = _parser()
@@ -136,11 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action is None:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
-    if args.action == "demo":
-        _logging("INFO")
-        from natm_bot.frontends.demo import run_demo
-
-        return _guarded(lambda: asyncio.run(run_demo(args.dir, args.port)))
+    if args.action in ("demo", "doctor"):
+        return _without_config(args)
     try:
         config = _load(args.config)
         if args.action == "check-config":
@@ -156,7 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    _logging("WARNING" if args.action == "console" else config.bot.log_level)
+    quiet = args.action in ("console", "backup", "restore")
+    _logging("WARNING" if quiet else config.bot.log_level, config.bot.log_format)
+    if args.action in ("backup", "restore"):
+        return _guarded(lambda: _keep(config, args))
     if args.action == "console":
         from natm_bot.frontends.console import run_console
 
@@ -219,29 +270,23 @@ def _login(config: Config, password_env: str) -> int:
     return 0
 
 
-def _logging(level: str) -> None:
-    """The bot's own loggers at the configured level; libraries only warn.
+def _logging(level: str, form: Literal["text", "json"] = "text") -> None:
+    """Log lines as text or JSON, to stderr (see natm_bot.frontends.logs)."""
+    from natm_bot.frontends.logs import configure
 
-    Libraries' debug output can carry message text and tokens (aiosqlite logs query
-    parameters, nio logs requests), and logs must never hold either."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for ours in ("natm_bot", "natm_bot_commands"):
-        logging.getLogger(ours).setLevel(level)
-    for noisy in ("nio", "peewee"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    configure(level, form)
 
 
 def _guarded(action: Callable[[], int]) -> int:
     """Run an action, turning known failures into a message and an exit code."""
     from natm_bot.matrix.session import SessionError
+    from natm_bot.web.listener import ListenerError
 
     try:
         code = action()
         sys.stdout.flush()  # a reader that went away shows here rather than at exit
         return code
-    except (StorageError, SessionError) as exc:
+    except (StorageError, SessionError, ListenerError) as exc:
         print(f"natm-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -97,6 +97,7 @@ class Console:
             sender=self.user,
             body=line,
             event_id=EventId(f"$console-{next(self._ids)}-{id(self)}"),
+            timestamp=self.app.clock.now(),
             is_direct=self.transport.is_direct(self.room),
         )
         if not await self.app.process(message) and line.startswith("!"):

@@ -12,6 +12,7 @@ from nio import AsyncClient
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.matrix.bot import Bot
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.events import CommandReader
@@ -52,7 +53,12 @@ class BotRunner:
     """One bot process on Matrix: the bot, its sync loop and its answering workers."""
 
     def __init__(
-        self, connection: Connection, bot: Bot, ledger: EventLedger, clock: Clock
+        self,
+        connection: Connection,
+        bot: Bot,
+        ledger: EventLedger,
+        clock: Clock,
+        observer: Observer = SILENT,
     ) -> None:
         matrix = matrix_section(connection.config)
         client = connection.client
@@ -65,7 +71,9 @@ class BotRunner:
             client.user_id, bot.is_command, clock, timedelta(seconds=matrix.max_command_age)
         )
         invites = Invites(client, matrix.invites)
-        self.sync = SyncLoop(connection.transport, connection.crypto, reader, invites, self.intake)
+        self.sync = SyncLoop(
+            connection.transport, connection.crypto, reader, invites, self.intake, observer
+        )
         self.stopping = asyncio.Event()
 
     async def run(self) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from nio import AsyncClient, SyncError, SyncResponse
 
 from natm_bot.core.messages import Message, RoomId
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.core.supervision import Job
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.events import CommandReader
@@ -38,8 +39,10 @@ class SyncLoop:
         reader: CommandReader,
         invites: Invites,
         intake: Intake,
+        observer: Observer = SILENT,
     ) -> None:
         self.client: AsyncClient = transport.client
+        self.observer = observer
         self.transport = transport
         self.crypto = crypto
         self.reader = reader
@@ -72,6 +75,7 @@ class SyncLoop:
         while True:
             response = await self._fetch(first)
             if response is None:
+                self.observer.sync_failed()
                 await backoff.wait()
                 continue
             batch = functools.partial(self._take, response, on_command)
@@ -79,6 +83,7 @@ class SyncLoop:
                 await backoff.wait()  # nothing of the batch was saved: fetched again later
                 continue
             backoff.reset()
+            self.observer.synced(len(self.client.rooms))
             if first:
                 self.spawn(on_first_sync())  # rooms are known: announcements can go
             first = False

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.storage.errors import StorageError, StorageUnavailable, unavailable
 from natm_bot.storage.migrations import MIGRATIONS
 
@@ -96,8 +97,14 @@ class Database:
     COMMIT rolls back, and the error that caused it is the one raised.
     """
 
-    def __init__(self, path: Path, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        migrations: Sequence[Sequence[str]] = MIGRATIONS,
+        observer: Observer = SILENT,
+    ) -> None:
         self.path = path
+        self._observer = observer
         self._migrations = migrations
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
@@ -151,6 +158,7 @@ class Database:
         if not self.read_only:
             return
         if not _writable_folder(self.path):
+            self._observer.storage_error("read-only")
             raise StorageUnavailable("read-only", sqlite3.OperationalError("read-only filesystem"))
         reading = self.conn
         try:
@@ -227,7 +235,8 @@ class Database:
         if fault is None:
             return
         self._patience_ms = BRIEF_WAIT_MS if fault.state.startswith("busy") else BUSY_WAIT_MS
-        if fault is not error:
+        if fault is not error:  # first seen here (a fault raised again is not counted again)
+            self._observer.storage_error(fault.state.partition(" ")[0])
             raise fault from error
 
     def _set_patience(self, raw: sqlite3.Connection) -> None:
@@ -339,6 +348,17 @@ class Database:
         """Run one write statement for many rows in a single transaction."""
         await self.run(lambda raw: raw.executemany(sql, rows).close())
 
+    async def can_write(self) -> str | None:
+        """None when a write could start now (BEGIN IMMEDIATE, then ROLLBACK: nothing is
+        written), else what is wrong with the database (`read-only`, `busy …`)."""
+        try:
+            async with self._lock:
+                await self._writable()
+                await self._call(_begin_and_roll_back)
+        except StorageUnavailable as fault:
+            return fault.state
+        return None
+
     async def checkpoint(self) -> tuple[int, int]:
         """Fold the WAL into the main file and truncate it (so erased bytes leave the disk);
         (pages in the WAL, pages folded back) as SQLite reports them."""
@@ -361,6 +381,11 @@ def _writable_folder(path: Path) -> bool:
     if not folder.exists():
         return True
     return not os.statvfs(folder).f_flag & os.ST_RDONLY and os.access(folder, os.W_OK)
+
+
+def _begin_and_roll_back(raw: sqlite3.Connection) -> None:
+    raw.execute("BEGIN IMMEDIATE").close()
+    raw.execute("ROLLBACK").close()
 
 
 def _changed(raw: sqlite3.Connection, sql: str, params: Params) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,11 @@ TEXT = st.one_of(
 
 def _message(body: str) -> Message:
     return Message(
-        RoomId("!r:localhost"), UserId("@p:localhost"), body, EventId(f"$p{next(_ids)}")
+        RoomId("!r:localhost"),
+        UserId("@p:localhost"),
+        body,
+        EventId(f"$p{next(_ids)}"),
+        datetime.now(UTC),
     )
 
 

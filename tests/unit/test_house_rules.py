@@ -93,11 +93,21 @@ def test_the_rules_catch_sql_in_a_command_and_a_long_function(tmp_path: Path) ->
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
-    """`lint-imports` on the copy of the code in `tree`."""
-    tool = Path(sys.executable).with_name("lint-imports")
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    """`lint-imports` on the copy of the code in `tree`, and on nothing else.
+
+    `commands` is a namespace package, so any other `commands` folder on the path (the
+    checkout, through the editable install's .pth) would join it: Python runs with `-S` (no
+    .pth files) and finds the installed libraries through PYTHONPATH instead."""
+    libraries = [p for p in sys.path if p.endswith("site-packages")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), *libraries])}
+    run = "from importlinter.cli import lint_imports_command; lint_imports_command()"
     return subprocess.run(
-        [str(tool), "--no-cache"], cwd=tree, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-S", "-c", run, "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

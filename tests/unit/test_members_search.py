@@ -51,6 +51,7 @@ async def test_no_search_text_breaks_the_search(tmp_path: Path, query: str) -> N
                 UserId("@p:localhost"),
                 f"!{command} {query}",
                 EventId(f"$m{next(_ids)}"),
+                harness.clock.now(),
             )
             replies = await harness.app.dispatcher.dispatch(message)
             assert replies and all("went wrong" not in r.markdown for r in replies), query

@@ -19,6 +19,7 @@ from natm_bot.config.settings import BotSection, FixedAnnouncement, MeetingsSect
 from natm_bot.core.clock import Clock
 from natm_bot.core.i18n import speaking
 from natm_bot.core.messages import Reply
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings import announcement_texts as texts
 from natm_bot.features.meetings.delivery import Delivery, Plan
 from natm_bot.features.meetings.failures import OFFLINE
@@ -81,6 +82,7 @@ class Announcer:
         bot: BotSection,
         fixed: Sequence[FixedAnnouncement],
         languages: Languages,
+        observer: Observer = SILENT,
     ) -> None:
         self.ledger = ledger
         self._languages = languages
@@ -91,7 +93,8 @@ class Announcer:
         self._bot = bot
         self._fixed = {f"c:{f.id}": f for f in fixed}
         self._grace = timedelta(seconds=settings.grace)
-        self._delivery = Delivery(transport, ledger, clock, self._grace)
+        self._observer = observer
+        self._delivery = Delivery(transport, ledger, clock, self._grace, observer)
         self.queue = DueQueue()
         self._lock = asyncio.Lock()
         self._flights: dict[LedgerKey, tuple[Due, Flight]] = {}  # sends under way, by key
@@ -249,6 +252,7 @@ class Announcer:
             missing = [RoomOutcome(t, "failed", OFFLINE) for t in targets]
             status = "failed"
         await self.ledger.settle(due.key, missing, status)
+        self._observer.announced(status)
         log.warning(
             "announcement %s at %s (%d min before) missed by %s: beyond the grace window",
             due.source,

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcer import Announcer, Languages
 from natm_bot.features.meetings.planning import ResolveGroup
 from natm_bot.features.meetings.scheduler import Scheduler
@@ -38,6 +39,7 @@ def build_meetings(
     resolve_group: ResolveGroup,
     maintenance: Callable[[], Awaitable[None]],
     languages: Languages,
+    observer: Observer = SILENT,
 ) -> Meetings:
     """The service, announcer and scheduler, wired so that every change to a meeting
     reschedules its announcements and re-arms the wake-up."""
@@ -53,6 +55,7 @@ def build_meetings(
         bot=config.bot,
         fixed=config.announcements,
         languages=languages,
+        observer=observer,
     )
     service = MeetingService(
         store,

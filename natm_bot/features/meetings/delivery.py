@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from natm_bot.core.clock import Clock
 from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId, txn_id
+from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcement_texts import offset_text, what
 from natm_bot.features.meetings.failures import ERROR, REFUSED, TIMED_OUT, describe_failure
 from natm_bot.features.meetings.streams import Due
@@ -57,12 +58,18 @@ class Delivery:
     """Sends announcements through the transport and settles them in the ledger."""
 
     def __init__(
-        self, transport: Transport, ledger: AnnouncementLedger, clock: Clock, grace: timedelta
+        self,
+        transport: Transport,
+        ledger: AnnouncementLedger,
+        clock: Clock,
+        grace: timedelta,
+        observer: Observer = SILENT,
     ) -> None:
         self._transport = transport
         self._ledger = ledger
         self._clock = clock
         self._grace = grace
+        self._observer = observer
 
     async def deliver(self, due: Due, plan: Plan, status: RoomStatus, progress: Progress) -> None:
         """Send to every room not settled yet, recording each outcome as it comes and the
@@ -84,6 +91,7 @@ class Delivery:
                     await self.record(due, batch)
             failed = any(o.status == "failed" for o in outcomes)
             await self.record(due, batch, "failed" if failed else status)
+            self._observer.announced("failed" if failed else status)
         finally:
             for task in pending:
                 task.cancel()

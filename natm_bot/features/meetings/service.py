@@ -11,6 +11,7 @@ from natm_bot.calendar.timeutil import to_utc, zone
 from natm_bot.config.settings import MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import NotFound, UsageError
+from natm_bot.core.text import name_key
 from natm_bot.engine.fields import parse_fields
 from natm_bot.features.meetings.changes import (
     Carry,
@@ -228,19 +229,30 @@ class MeetingService:
         return chosen
 
 
+# What people answer, in English, Spanish, French and Portuguese, as `name_key` reads it.
+ANSWERS: dict[str, Answer] = {
+    **dict.fromkeys(("yes", "y", "si", "oui", "sim"), "yes"),
+    **dict.fromkeys(("no", "n", "non", "nao"), "no"),
+    **dict.fromkeys(
+        ("maybe", "perhaps", "quizas", "quiza", "tal vez", "talvez", "peut etre", "peutetre"),
+        "maybe",
+    ),
+}
+# `yes remind` in each language: the answer, then one of these.
+REMIND = frozenset(("remind", "remind me", "recuerdame", "recordar", "rappelle moi", "rappel"))
+REMIND |= {"lembrar", "lembre me", "lembrete"}
+
+
 def parse_answer(text: str) -> tuple[Answer, bool]:
-    """`yes`, `no`, `maybe`, optionally followed by `remind`."""
-    words = text.lower().split()
-    answers: dict[str, Answer] = {
-        "yes": "yes",
-        "no": "no",
-        "maybe": "maybe",
-        "si": "yes",
-        "oui": "yes",
-    }
-    if not words or words[0] not in answers or words[1:] not in ([], ["remind"]):
+    """`yes`, `no`, `maybe` (or `sí`, `oui`, `sim`, `non`, `não`, `tal vez`, `peut-être`…,
+    in any case, with or without accents), optionally followed by `remind`."""
+    key = name_key(text)
+    remind = next((word for word in REMIND if key.endswith(f" {word}")), None)
+    if remind is not None:
+        key = key.removesuffix(f" {remind}")
+    if key not in ANSWERS:
         raise UsageError(
             "Answer `yes`, `no` or `maybe`; `yes remind` also sends you a direct message"
             " shortly before it starts."
         )
-    return answers[words[0]], words[1:] == ["remind"]
+    return ANSWERS[key], remind is not None

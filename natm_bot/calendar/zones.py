@@ -61,9 +61,10 @@ def lookup(text: str) -> tuple[str, ...]:
     if not key:
         return ()
     exact = iana_names().get(key)
-    if exact is not None:
-        return (exact,)
     cities = city_names()
+    # An old one-word alias (`Jamaica`, `Egypt`) gives the zone of today's name for the place.
+    if exact is not None and ("/" in exact or key not in cities):
+        return (exact,)
     if key in cities:
         return cities[key]
     if len(key) < MIN_PREFIX:

@@ -34,6 +34,7 @@ from natm_bot.transport import Transport
 if TYPE_CHECKING:
     from natm_bot.matrix.runner import BotRunner
     from natm_bot.web.listener import Listener
+    from natm_bot.web.site import PublicSite
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,26 @@ class WithListener:
             await self.listener.stop()
 
 
+def public_site(app: App) -> PublicSite:
+    """The public page and calendar feeds over this bot's features."""
+    from urllib.parse import urlsplit
+
+    from natm_bot.features.meetings.ical import calendar_domain
+    from natm_bot.web.site import PublicSite, SiteSettings, Sources
+
+    config, section = app.config, app.config.http
+    url = section.public_url if section else None
+    settings = SiteSettings(
+        default_language=config.bot.language,
+        zones=tuple(config.bot.display_timezones),
+        rooms=tuple(section.public_rooms if section else ()),
+        domain=calendar_domain(config),
+        base_path=urlsplit(url).path.rstrip("/") if url else "",
+    )
+    sources = Sources(app.content, app.groups, app.members, app.meetings, app.clock)
+    return PublicSite(sources, settings)
+
+
 def matrix_runner(config: Config) -> Runner:
     """`natm-bot run`: the App on the stored Matrix device, ready to serve, with the HTTP
     listener when `http:` is configured."""
@@ -253,4 +274,5 @@ def matrix_runner(config: Config) -> Runner:
 
     # A sync returns at least every SYNC_TIMEOUT_MS while the homeserver answers.
     readiness = Readiness(metrics, database, stale_after=2 * SYNC_TIMEOUT_MS / 1000 + 10)
-    return WithListener(runner, Listener(config.http, metrics, readiness))
+    site = public_site(app) if config.http.public else None
+    return WithListener(runner, Listener(config.http, metrics, readiness, site))

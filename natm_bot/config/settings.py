@@ -24,6 +24,7 @@ from natm_bot.config.validation import (
     RoomRef,
     ServerName,
     Strict,
+    Url,
     UserIdStr,
     ZoneName,
     check_url,
@@ -284,6 +285,16 @@ class MatrixSection(Strict):
         return check_url(value)
 
 
+def _room_alias(value: str) -> str:
+    """A public room address, `#room:server` (a room id would tell nothing to a reader)."""
+    if not re.fullmatch(r"#[^\s:]+:[A-Za-z0-9.\-]+(:[0-9]+)?", value):
+        raise ValueError(f"must be a room address like #natm:example.org, not {value!r}")
+    return value
+
+
+RoomAlias = Annotated[str, AfterValidator(_room_alias)]
+
+
 def _listen(value: object) -> str:
     """`host:port` from `host:port`, `[v6 address]:port` or a port alone (on 127.0.0.1)."""
     text = str(value).strip()
@@ -302,6 +313,19 @@ class HttpSection(Strict):
     # Where to listen: host:port, or a port alone for 127.0.0.1 (0: any free port, logged).
     # The endpoints tell how the bot is doing; keep them on 127.0.0.1 or a private network.
     listen: Annotated[str, BeforeValidator(_listen)] = "127.0.0.1:9090"
+    # The public page (/, /readings, /groups, /members, /meetings) and the calendar feeds
+    # (/calendar.ics, /groups/<id>/calendar.ics) on the same listener: off unless asked for.
+    public: bool = False
+    # The address people reach the page at through the reverse proxy; `!meetings ics` and
+    # `!group` give the feeds' addresses under it.
+    public_url: Url | None = None
+    # Public rooms to join, shown on the page as matrix.to links (`#room:server` addresses).
+    public_rooms: list[RoomAlias] = Field(default_factory=list)
+
+    @property
+    def feed_base(self) -> str | None:
+        """Where the public page is reached, without a trailing slash, when it is on."""
+        return self.public_url.rstrip("/") if self.public and self.public_url else None
 
     @property
     def host(self) -> str:

@@ -88,6 +88,15 @@ def neutralise(text: str) -> str:
 # letters of other scripts are allowed too (internationalised addresses).
 
 
+# A Matrix user id (@name:server) or room id (!opaque:server) inside free text.
+MATRIX_ID = re.compile(r"[@!][^\s:@!]+:[A-Za-z0-9.\-]+(?::[0-9]+)?")
+
+
+def without_matrix_ids(text: str) -> str:
+    """Free text with every Matrix user or room id reduced to its name, for public pages."""
+    return MATRIX_ID.sub(lambda found: found.group(0)[1:].split(":", 1)[0], text)
+
+
 def fold(text: str) -> str:
     """How the bot compares what people type: lower case, no accents, straight apostrophes,
     single spaces (`Educación` and `educacion`, `Côte d’Ivoire` and `cote d'ivoire`)."""

@@ -5,13 +5,39 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from natm_bot.config.settings import HttpSection
 from natm_bot.web.health import Readiness
 from natm_bot.web.metrics import Metrics
+from natm_bot.web.site import PublicSite
 
 log = logging.getLogger(__name__)
+
+
+# Sent with every answer: nothing may be loaded from elsewhere, framed, or told where the
+# reader came from; the one script is our own file.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def secured(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer with the security headers, errors included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        error.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 class ListenerError(Exception):
@@ -21,11 +47,20 @@ class ListenerError(Exception):
 class Listener:
     """Serves the health checks and the metrics until stopped."""
 
-    def __init__(self, section: HttpSection, metrics: Metrics, readiness: Readiness) -> None:
+    def __init__(
+        self,
+        section: HttpSection,
+        metrics: Metrics,
+        readiness: Readiness,
+        site: PublicSite | None = None,
+    ) -> None:
         self.section = section
         self._metrics = metrics
         self._readiness = readiness
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[secured])
+        if site is not None:
+            site.install(self.app)
+        self._public = site is not None
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/readyz", self._readyz)
         self.app.router.add_get("/metrics", self._metrics_page)
@@ -44,12 +79,20 @@ class Listener:
             await runner.cleanup()
             raise ListenerError(f"cannot listen on {self.section.listen}: {exc}") from None
         self._runner = runner
-        for address in runner.addresses:
+        for url in self.urls:
+            log.info("health and metrics on %s (/healthz, /readyz, /metrics)", url)
+            if self._public:
+                log.info("public page and calendar feeds on %s/", url)
+
+    @property
+    def urls(self) -> list[str]:
+        """Where the listener can be reached (`http://127.0.0.1:9090`), once started."""
+        found = []
+        for address in self._runner.addresses if self._runner else []:
             host, port = address[0], address[1]
             shown = f"[{host}]" if ":" in host else host
-            log.info(
-                "health and metrics on http://%s:%d (/healthz, /readyz, /metrics)", shown, port
-            )
+            found.append(f"http://{shown}:{port}")
+        return found
 
     async def stop(self) -> None:
         """Stop listening."""

@@ -1,0 +1,63 @@
+"""The public page's own words, in the language in force (the movement's texts come from data/)."""
+
+from __future__ import annotations
+
+from natm_bot.core.i18n import _
+
+# Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português"}
+
+
+def page_texts() -> dict[str, str]:
+    """Every text the templates show, translated; read as `t.key` in a template."""
+    return {
+        "home": _("Home"),
+        "readings": _("Readings"),
+        "groups": _("Working groups"),
+        "members": _("Members"),
+        "meetings": _("Meetings"),
+        "languages": _("Languages"),
+        "skip": _("Skip to the content"),
+        "principles": _("Our principles"),
+        "join": _("How to join"),
+        "join_rooms": _("Talk with us in the movement's Matrix rooms:"),
+        "join_help": _("In a room, type {command} to see what the bot can do for you."),
+        "join_links": _("Website: {website} · forum: {forum}"),
+        "next_meeting": _("Next meeting"),
+        "no_meetings": _("No meetings are planned yet."),
+        "all_meetings": _("All upcoming meetings"),
+        "meetings_intro": _(
+            "Every time is shown in UTC and in the coalition's time zones; with JavaScript on,"
+            " also in yours."
+        ),
+        "yours": _("your time"),
+        "subscribe": _("Subscribe in your calendar app"),
+        "subscribe_hint": _(
+            "Add this address as a calendar subscription (not a one-off import), and changes"
+            " and cancellations reach you by themselves."
+        ),
+        "duration": _("Duration: {minutes} min"),
+        "group_calendar": _("Calendar of this group"),
+        "group_members": _("Members: {count}"),
+        "group_capacity": _("Members: {count} of {capacity}"),
+        "group_closed": _("Closed to new members for now."),
+        "group_join": _("To join, type {command} in any of the movement's rooms."),
+        "no_groups": _("There are no working groups yet."),
+        "members_intro": _(
+            "The organisations listed as members of the movement. Search by country, category"
+            " or words."
+        ),
+        "search": _("Search"),
+        "search_label": _("Country, category or words"),
+        "categories": _("Categories"),
+        "found": _("{count} found"),
+        "nothing_found": _("No listed organisation matches."),
+        "page_of": _("Page {page} of {pages}"),
+        "previous": _("Previous"),
+        "next": _("Next"),
+        "listed_since": _("Listed since {date}"),
+        "apply": _("To list your organisation, type {command} in a room with the bot."),
+        "readings_intro": _("Suggested readings about data colonialism and non-aligned tech."),
+        "footer": _("This page sets no cookies and loads nothing from elsewhere."),
+        "not_found": _("There is no such page."),
+    }

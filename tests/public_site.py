@@ -1,0 +1,85 @@
+"""A bot with meetings, groups, members, sign-ups and RSVPs, its public page served on
+127.0.0.1 from the same process: for the page's tests and its browser tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from natm_bot.app import public_site
+from natm_bot.config.settings import HttpSection
+from natm_bot.core.clock import ManualClock
+from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.web.health import Readiness
+from natm_bot.web.listener import Listener
+from natm_bot.web.metrics import Metrics
+
+ADMIN = "@admin:localhost"
+ALICE = "@alice:localhost"
+START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday; Europe's clocks change in March
+WEEKLY = (
+    '!meeting add title="Weekly call" when="2027-01-05 18:00" tz=Europe/Berlin repeat=weekly'
+    ' reminders=0 group=ed-tech description="Ask @carol:localhost or !abc:localhost"'
+)
+ONCE = '!meeting add title="Open assembly" when="2027-02-10 15:00" tz=America/Sao_Paulo'
+APPLY = (
+    '!members apply name="Red de Radios Comunitarias" category=civil-society country=MX'
+    ' website=https://radios.example.org description="Community radio stations in Oaxaca"'
+    " contact=@dora:localhost"
+)
+APPLY_TOO = (
+    '!members apply name="Tech Commons Kenya" category=learning country=KE'
+    ' website=https://commons.example.org description="A school of free software in Nairobi"'
+)
+
+
+@dataclass
+class Served:
+    """The running bot and where its page is."""
+
+    bot: ChatHarness
+    url: str
+
+
+async def populate(bot: ChatHarness) -> None:
+    """Meetings (one weekly, a date cancelled), sign-ups, RSVPs and two listed members."""
+    for text in (WEEKLY, ONCE, APPLY, APPLY_TOO):
+        await bot.send(text, sender=ADMIN)
+    for number in (1, 2):
+        await bot.send(f"!members approve {number}", sender=ADMIN)
+    await bot.send("!meeting cancel 1 2027-01-19", sender=ADMIN)
+    await bot.send("!join ed-tech", sender=ALICE)
+    await bot.send("!rsvp 1 yes remind", sender=ALICE)
+    await bot.send("!support", sender=ALICE)
+
+
+@asynccontextmanager
+async def served(folder: Path) -> AsyncIterator[Served]:
+    """The populated bot with its public page on 127.0.0.1 (any free port)."""
+    config = make_config(
+        folder, admins=[ADMIN], display_timezones=["UTC", "America/Mexico_City", "Asia/Kolkata"]
+    )
+    http = HttpSection(
+        listen="127.0.0.1:0",
+        public=True,
+        public_url="https://natm.example.org",
+        public_rooms=["#natm:example.org"],
+    )
+    config = config.model_copy(update={"http": http})
+    async with ChatHarness(config, ManualClock(START)) as bot:
+        await populate(bot)
+        metrics = Metrics()
+
+        async def writable() -> str | None:
+            return await bot.app.db.can_write()
+
+        readiness = Readiness(metrics, writable, stale_after=60)
+        listener = Listener(config.http, metrics, readiness, public_site(bot.app))
+        await listener.start()
+        try:
+            yield Served(bot, listener.urls[0])
+        finally:
+            await listener.stop()

@@ -109,6 +109,10 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
         lines.append("- " + _("Join: `{command}`").format(command=f"{ctx.prefix}join {name.id}"))
     else:
         lines.append("- " + _("Closed to new members for now."))
+    feed = ctx.config.http.feed_base if ctx.config.http else None
+    if feed:
+        url = f"{feed}/groups/{name.id}/calendar.ics"
+        lines.append("- " + _("Its meetings in your calendar app: {url}").format(url=url))
     return Reply("\n".join(lines))
 
 

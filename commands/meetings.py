@@ -132,6 +132,10 @@ async def meetings_ics(ctx: Context) -> Reply:
         "The calendar of {count} meetings, for any calendar app.",
         len(active),
     ).format(count=len(active))
+    feed = ctx.config.http.feed_base if ctx.config.http else None
+    if feed:
+        subscribe = _("To stay up to date, subscribe to {url} in your calendar app.")
+        text += " " + subscribe.format(url=f"{feed}/calendar.ics")
     return Reply(text, attachment=file)
 
 

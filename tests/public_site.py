@@ -77,7 +77,7 @@ async def served(folder: Path) -> AsyncIterator[Served]:
             return await bot.app.db.can_write()
 
         readiness = Readiness(metrics, writable, stale_after=60)
-        listener = Listener(config.http, metrics, readiness, public_site(bot.app))
+        listener = Listener(http, metrics, readiness, public_site(bot.app))
         await listener.start()
         try:
             yield Served(bot, listener.urls[0])

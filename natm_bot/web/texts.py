@@ -10,6 +10,11 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "P
 
 def page_texts() -> dict[str, str]:
     """Every text the templates show, translated; read as `t.key` in a template."""
+    return _frame_and_home() | _listings()
+
+
+def _frame_and_home() -> dict[str, str]:
+    """Navigation, the home page and the meetings."""
     return {
         "home": _("Home"),
         "readings": _("Readings"),
@@ -37,6 +42,12 @@ def page_texts() -> dict[str, str]:
             " and cancellations reach you by themselves."
         ),
         "duration": _("Duration: {minutes} min"),
+    }
+
+
+def _listings() -> dict[str, str]:
+    """The groups, the members directory and the readings."""
+    return {
         "group_calendar": _("Calendar of this group"),
         "group_members": _("Members: {count}"),
         "group_capacity": _("Members: {count} of {capacity}"),
@@ -59,5 +70,4 @@ def page_texts() -> dict[str, str]:
         "apply": _("To list your organisation, type {command} in a room with the bot."),
         "readings_intro": _("Suggested readings about data colonialism and non-aligned tech."),
         "footer": _("This page sets no cookies and loads nothing from elsewhere."),
-        "not_found": _("There is no such page."),
     }

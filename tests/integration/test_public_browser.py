@@ -58,6 +58,16 @@ def _requested(driver: Any) -> list[str]:
     return urls
 
 
+def _follow(driver: Any, element: Any) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+
 def _browse(base: str, shots: Path) -> list[str]:
     """Walk the pages as a reader would; every URL requested."""
     from selenium.common.exceptions import WebDriverException
@@ -77,10 +87,10 @@ def _browse(base: str, shots: Path) -> list[str]:
         assert yours.is_displayed() and "your time" in yours.text  # localtime.js ran
         driver.get(base + "/members")
         driver.find_element(By.ID, "q").send_keys("Kenya")
-        driver.find_element(By.CSS_SELECTOR, "form button").click()
+        _follow(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
         assert "Tech Commons Kenya" in driver.find_element(By.CLASS_NAME, "orgs").text
         driver.save_screenshot(str(shots / "members-search.png"))
-        driver.find_element(By.LINK_TEXT, "Español").click()
+        _follow(driver, driver.find_element(By.LINK_TEXT, "Español"))
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
         assert "Tech Commons Kenya" in driver.find_element(By.CLASS_NAME, "orgs").text
         driver.save_screenshot(str(shots / "members-es.png"))

@@ -12,7 +12,7 @@ from html import unescape
 from pathlib import Path
 
 from dateutil.rrule import rrulestr
-from icalendar import Calendar
+from icalendar import Calendar, vDDDLists
 
 from natm_bot.config.content import load_content
 from natm_bot.config.paths import bundled
@@ -36,7 +36,8 @@ EVERY_ROUTE = [*PAGES, *(f"/{lang}{p.rstrip('/')}" for lang in LANGUAGES for p i
 
 
 def _get(url: str, language: str = "") -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url, headers={"Accept-Language": language} if language else {})
+    headers = {"Accept-Language": language} if language else {}
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()
@@ -121,8 +122,10 @@ def _feed_occurrences(ics: str, title: str, until: datetime) -> list[datetime]:
     (dateutil keeps the wall-clock time across DST), EXDATEs taken out."""
     event = next(e for e in Calendar.from_ical(ics).walk("VEVENT") if e["SUMMARY"] == title)
     start = event.decoded("DTSTART")
-    rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
-    skipped = {d.dt for d in event["EXDATE"].dts} if "EXDATE" in event else set()
+    text = event["RRULE"].to_ical()
+    rule = rrulestr(text.decode() if isinstance(text, bytes) else text, dtstart=start)
+    exdates = event.get("EXDATE")
+    skipped = {d.dt for d in exdates.dts} if isinstance(exdates, vDDDLists) else set()
     return [d.astimezone(UTC) for d in rule.between(start, until, inc=True) if d not in skipped]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from nio import RoomCreateResponse
 
+from natm_bot.storage.migrations import MIGRATIONS
 from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.conftest import BotFactory
 from tests.integration.people import BotProcess, Person
@@ -63,7 +64,7 @@ async def test_all_well_while_the_bot_runs(people: People, make_bot: BotFactory)
         f"ok config: {bot.config} and the content files are valid",
         "ok files: the database and the store are readable by their owner only",
         f"ok database: {bot.folder / 'bot.sqlite3'} passes the integrity check; "
-        "schema version 7 (current)",
+        f"schema version {len(MIGRATIONS)} (current)",
         f"ok login: the access token is valid for {bot.user_id}, device {device}",
         f"ok encryption: the store's identity keys match device {device} on the homeserver",
         f"ok room {lobby} (meetings): the bot is in it and may send",

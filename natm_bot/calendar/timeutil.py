@@ -63,14 +63,14 @@ def parse_local(text: str) -> datetime:
     """A naive wall-clock time from `YYYY-MM-DD HH:MM`, with clear errors for impossible dates."""
     match = _WHEN_RE.match(text)
     if not match:
-        text = _("Write the date and time as `{example}` (year-month-day hour:minute).")
-        raise UsageError(text.format(example=WHEN_EXAMPLE))
+        hint = _("Write the date and time as `{example}` (year-month-day hour:minute).")
+        raise UsageError(hint.format(example=WHEN_EXAMPLE))
     year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second)
-    except ValueError as exc:
-        unreal = _("{typed} is not a real date or time ({problem}).")
-        raise UsageError(unreal.format(typed=md_escape(text.strip()), problem=exc)) from None
+    except ValueError:
+        unreal = _("{typed} is not a real date or time.")
+        raise UsageError(unreal.format(typed=md_escape(text.strip()))) from None
 
 
 def to_utc(local: datetime, tz: ZoneInfo) -> datetime:

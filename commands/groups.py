@@ -13,36 +13,38 @@ from natm_bot.api import (
     Perm,
     Reply,
     Rest,
-    UsageError,
     UserId,
     command,
-    counting_number,
     md_escape,
 )
-from natm_bot.config.content import MAX_CAPACITY, GroupsFile
-from natm_bot.config.validation import ROOM_RE, FileProblems, validate_file
-from natm_bot.core.i18n import _, ngettext
+from natm_bot.config.content import GroupsFile
+from natm_bot.config.validation import FileProblems, validate_file
+from natm_bot.core.i18n import N_, _, ngettext, speaking
 from natm_bot.features.groups.arguments import GroupArg
+from natm_bot.features.groups.editing import edited
 from natm_bot.features.groups.export import write_signups_csv
-from natm_bot.features.groups.notices import announce_promotions, tell_coordinators
-from natm_bot.features.groups.service import (
-    CAPACITY_RULE,
-    Group,
-    GroupChange,
-)
+from natm_bot.features.groups.notices import Write, announce_promotions, tell_coordinators
+from natm_bot.features.groups.service import Group, GroupChange
 from natm_bot.features.groups.views import bold_name as _name
 from natm_bot.features.groups.views import describe_import, invitation
 
 
-def _tell(ctx: Context, group: Group, text: str) -> list[Reply]:
-    """Notices for the group's coordinators, where the config says they get them."""
-    return tell_coordinators(ctx.config.groups.notify_coordinators, group, text)
+async def _tell(ctx: Context, group: Group, write: Write) -> list[Reply]:
+    """Notices for the group's coordinators, where the config says they get them, each in
+    the language of whoever reads it."""
+    mode = ctx.config.groups.notify_coordinators
+    return await tell_coordinators(ctx.app.languages, mode, group, write)
+
+
+def _note(text: str, **values: object) -> Write:
+    """A notice written, when it is sent, in the language of whoever reads it."""
+    return lambda: _(text).format(**values)
 
 
 async def _promotions(ctx: Context, group: Group, promoted: tuple[str, ...]) -> list[Reply]:
     """Notices for people who moved up from the waitlist, and for the coordinators."""
     mode = ctx.config.groups.notify_coordinators
-    return await announce_promotions(ctx.app.groups, mode, group, promoted)
+    return await announce_promotions(ctx.app.groups, ctx.app.languages, mode, group, promoted)
 
 
 def _who(user: str) -> str:
@@ -145,16 +147,15 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
         ).format(
             group=_name(group), position=outcome.position, leave=f"{ctx.prefix}leave {group.id}"
         )
-        note = _("{person} joined the waitlist (number {position}).").format(
-            person=_who(sender), position=outcome.position
-        )
-        return [Reply(text), *_tell(ctx, group, note)]
+        waiting = N_("{person} joined the waitlist (number {position}).")
+        note = _note(waiting, person=_who(sender), position=outcome.position)
+        return [Reply(text), *await _tell(ctx, group, note)]
     invite = invitation(group, await ctx.app.groups.invite(group, sender))
     text = _("Welcome to {group}!{invite} (`{leave}` to leave.)").format(
         group=_name(group), invite=invite, leave=f"{ctx.prefix}leave {group.id}"
     )
-    note = _("{person} joined {group}.").format(person=_who(sender), group=_name(group))
-    return [Reply(text), *_tell(ctx, group, note)]
+    joined = _note(N_("{person} joined {group}."), person=_who(sender), group=_name(group))
+    return [Reply(text), *await _tell(ctx, group, joined)]
 
 
 @command("leave", aliases=("salir", "quitter", "sair"))
@@ -211,10 +212,15 @@ async def group_members(ctx: Context, group: GroupArg) -> Reply:
     signups = await ctx.app.groups.signups(group_id=group.id)
     members = [s for s in signups if not s.waiting]
     waiting = [s for s in signups if s.waiting]
-    lines = [f"**Members of {md_escape(group.name)}** ({len(members)})", ""]
-    lines += [f"- {_who(s.user_id)} (since {s.joined_at:%Y-%m-%d})" for s in members] or ["- none"]
+    title = _("**Members of {group}** ({count})")
+    lines = [title.format(group=md_escape(group.name), count=len(members)), ""]
+    since = _("{person} (since {date})")
+    lines += [
+        "- " + since.format(person=_who(s.user_id), date=f"{s.joined_at:%Y-%m-%d}")
+        for s in members
+    ] or ["- " + _("none")]
     if waiting:
-        lines += ["", f"**Waitlist** ({len(waiting)})", ""]
+        lines += ["", _("**Waitlist** ({count})").format(count=len(waiting)), ""]
         lines += [f"{s.position}. {_who(s.user_id)}" for s in waiting]
     return Reply("\n".join(lines), private=not group.public)
 
@@ -230,7 +236,8 @@ async def group_export(ctx: Context, group: GroupArg) -> Reply:
     write_signups_csv(buffer, signups)
     data = buffer.getvalue().encode()
     file = Attachment(f"{group.id}-signups.csv", "text/csv", data)
-    return Reply(f"Sign-ups of {_name(group)}: {len(signups)}.", private=True, attachment=file)
+    text = _("Sign-ups of {group}: {count}.").format(group=_name(group), count=len(signups))
+    return Reply(text, private=True, attachment=file)
 
 
 @command("group create", perm=Perm.ADMIN)
@@ -240,41 +247,17 @@ async def group_create(ctx: Context, name: str, description: Rest | None = None)
     Example: `!group create "Community Networks" Building local networks together.`
     """
     created = await ctx.app.groups.create(name, (description or "").strip())
+    text = _("Created {group} (`{id}`). Add a coordinator with `{command}`.")
     return Reply(
-        f"Created {_name(created)} (`{created.id}`). Add a coordinator with "
-        f"`{ctx.prefix}group addcoord {created.id} @someone:example.org`."
+        text.format(
+            group=_name(created),
+            id=created.id,
+            command=f"{ctx.prefix}group addcoord {created.id} @someone:example.org",
+        )
     )
 
 
 Field = Literal["name", "description", "room", "capacity", "members", "aliases"]
-
-
-def _edited(group: Group, field: str, value: str) -> Group:
-    if field == "name":
-        return replace(group, name=" ".join(value.split())[:80])
-    if field == "description":
-        return replace(group, description={**group.description, "en": value})
-    if field == "room":
-        if value.lower() == "none":
-            return replace(group, room=None)
-        if not ROOM_RE.match(value):
-            raise UsageError(
-                "The room must be a room id (!abc:example.org) or alias (#x:example.org)."
-            )
-        return replace(group, room=value)
-    if field == "capacity":
-        if value.lower() == "none":
-            return replace(group, capacity=None)
-        capacity = counting_number(value, MAX_CAPACITY)
-        if capacity is None:
-            raise UsageError(CAPACITY_RULE)
-        return replace(group, capacity=capacity)
-    if field == "members":
-        if value.lower() not in ("public", "coordinators"):
-            raise UsageError("Who may see the member list: `public` or `coordinators`.")
-        return replace(group, member_list=value.lower())
-    aliases = tuple(dict.fromkeys(a.strip().lower() for a in value.split(",") if a.strip()))
-    return replace(group, aliases=aliases)
 
 
 class _Edited:
@@ -287,7 +270,7 @@ class _Edited:
     async def convert(self, ctx: Context, text: str, bound: dict[str, Any]) -> GroupChange:
         """The group before and after."""
         group, field = bound["group"], bound["field"]
-        return GroupChange(group, _edited(group, field, text.strip()), field)
+        return GroupChange(group, edited(group, field, text.strip()), field)
 
 
 @command("group edit", perm=Perm.COORDINATOR)
@@ -302,7 +285,8 @@ async def group_edit(
     """
     updated = value.after
     promoted = await ctx.app.groups.update(updated)
-    replies = [Reply(f"Updated the {field} of {_name(updated)}.")]
+    text = _("Updated the {field} of {group}.").format(field=field, group=_name(updated))
+    replies = [Reply(text)]
     return replies + await _promotions(ctx, updated, promoted)
 
 
@@ -313,7 +297,7 @@ async def group_close(ctx: Context, group: GroupArg) -> Reply:
     Example: `!group close algo`
     """
     await ctx.app.groups.update(replace(group, open=False))
-    return Reply(f"{_name(group)} is now closed to new members.")
+    return Reply(_("{group} is now closed to new members.").format(group=_name(group)))
 
 
 @command("group reopen", perm=Perm.COORDINATOR)
@@ -323,7 +307,7 @@ async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
     Example: `!group reopen algo`
     """
     promoted = await ctx.app.groups.update(replace(group, open=True))
-    reopened = Reply(f"{_name(group)} is open to new members again.")
+    reopened = Reply(_("{group} is open to new members again.").format(group=_name(group)))
     return [reopened, *await _promotions(ctx, group, promoted)]
 
 
@@ -334,9 +318,11 @@ async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
     Example: `!group addcoord algo @amina:example.org`
     """
     if user in group.coordinators:
-        return Reply(f"{_who(user)} already coordinates {_name(group)}.")
+        text = _("{person} already coordinates {group}.")
+        return Reply(text.format(person=_who(user), group=_name(group)))
     await ctx.app.groups.update(replace(group, coordinators=(*group.coordinators, user)))
-    return Reply(f"{_who(user)} now coordinates {_name(group)}.")
+    text = _("{person} now coordinates {group}.")
+    return Reply(text.format(person=_who(user), group=_name(group)))
 
 
 @command("group rmcoord", perm=Perm.COORDINATOR)
@@ -346,10 +332,12 @@ async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
     Example: `!group rmcoord algo @amina:example.org`
     """
     if user not in group.coordinators:
-        raise CommandError(f"{_who(user)} does not coordinate {_name(group)}.")
+        text = _("{person} does not coordinate {group}.")
+        raise CommandError(text.format(person=_who(user), group=_name(group)))
     remaining = tuple(c for c in group.coordinators if c != user)
     await ctx.app.groups.update(replace(group, coordinators=remaining))
-    return Reply(f"{_who(user)} no longer coordinates {_name(group)}.")
+    text = _("{person} no longer coordinates {group}.")
+    return Reply(text.format(person=_who(user), group=_name(group)))
 
 
 @command("group remove", perm=Perm.COORDINATOR)
@@ -360,9 +348,12 @@ async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Repl
     """
     outcome = await ctx.app.groups.leave(group, user)
     if outcome.was is None:
-        raise CommandError(f"{_who(user)} is not in {_name(group)}, nor on its waitlist.")
-    told = Reply(f"A coordinator removed you from {_name(group)}.", to_user=user)
-    done = Reply(f"Removed {_who(user)} from {_name(group)}.")
+        text = _("{person} is not in {group}, nor on its waitlist.")
+        raise CommandError(text.format(person=_who(user), group=_name(group)))
+    with speaking(await ctx.app.languages.for_person(user)):  # the person removed reads it
+        removed = _("A coordinator removed you from {group}.").format(group=_name(group))
+    told = Reply(removed, to_user=user)
+    done = Reply(_("Removed {person} from {group}.").format(person=_who(user), group=_name(group)))
     return [done, told, *await _promotions(ctx, group, outcome.promoted)]
 
 
@@ -374,9 +365,8 @@ async def group_import(ctx: Context) -> Reply:
         seeds = validate_file(GroupsFile, path).groups
     except FileProblems as exc:
         problems = "\n".join(f"- {md_escape(p)}" for p in exc.problems[:10])
-        raise CommandError(
-            f"groups.yaml has problems; nothing was changed:\n\n{problems}"
-        ) from None
+        text = _("groups.yaml has problems; nothing was changed:\n\n{problems}")
+        raise CommandError(text.format(problems=problems)) from None
     outcome = await ctx.app.groups.import_seeds(seeds)
     first, *more = describe_import(outcome, lambda name: f"**{md_escape(name)}**")
     return Reply("\n\n".join([first, "\n".join(f"- {line}" for line in more)]).strip())

@@ -22,15 +22,15 @@ from natm_bot.api import (
 )
 from natm_bot.calendar.recurrence import describe_repeat
 from natm_bot.calendar.timeutil import full_time, span_text
-from natm_bot.core.i18n import _, ngettext
+from natm_bot.core.i18n import N_, _, ngettext, speaking
 from natm_bot.core.text import fold
 from natm_bot.features.meetings.announcement_texts import offset_text
 from natm_bot.features.meetings.changes import (
-    Edit,
     MeetingChange,
     by_occurrence,
     without_confirm,
 )
+from natm_bot.features.meetings.edit_texts import dropped_notice, edit_summary
 from natm_bot.features.meetings.failures import describe_failure
 from natm_bot.features.meetings.ical import calendar, calendar_domain
 from natm_bot.features.meetings.models import AnnouncementRecord, Answered, Meeting
@@ -38,7 +38,11 @@ from natm_bot.features.meetings.occurrences import schedule_of
 from natm_bot.features.meetings.service import parse_answer
 from natm_bot.features.meetings.views import heading, rooms_text, times
 
-ROOM_OUTCOMES = {"sent": "sent", "late": "sent late", "failed": "**failed**"}
+ROOM_OUTCOMES = {
+    "sent": N_("sent in {room}"),
+    "late": N_("sent late in {room}"),
+    "failed": N_("**failed** in {room} ({why})"),
+}
 
 
 class MeetingLookup:
@@ -49,11 +53,17 @@ class MeetingLookup:
         number = text.strip().lstrip("#")
         if not number.isdecimal():
             raise UsageError(
-                f"Meetings are numbered, like `#3`; “{md_escape(text[:20])}” is not a number."
+                _("Meetings are numbered, like `#3`; “{typed}” is not a number.").format(
+                    typed=md_escape(text[:20])
+                )
             )
         found = counting_number(number)
         if found is None:  # no row id is that large
-            raise NotFound(f"There is no meeting #{number}. `!meetings` lists them.")
+            raise NotFound(
+                _("There is no meeting #{number}. `{list}` lists them.").format(
+                    number=number, list=f"{ctx.prefix}meetings"
+                )
+            )
         return await ctx.app.meetings.get(found)
 
 
@@ -187,10 +197,13 @@ def _repeats(ctx: Context, meeting: Meeting) -> str:
     problem = schedule_of(meeting).problem
     if problem is None or meeting.rrule is None:
         return describe_repeat(meeting.rrule)
-    return (
-        f"once: its repeat rule “{md_escape((meeting.rrule or '')[:80])}” can no longer be used"
-        f" ({problem.rstrip('.')}); change it with"
-        f" `{ctx.prefix}meeting edit {meeting.id} repeat=…`"
+    return _(
+        "once: its repeat rule “{rule}” can no longer be used ({problem}); change it with"
+        " `{command}`"
+    ).format(
+        rule=md_escape((meeting.rrule or "")[:80]),
+        problem=problem.rstrip("."),
+        command=f"{ctx.prefix}meeting edit {meeting.id} repeat=…",
     )
 
 
@@ -202,7 +215,7 @@ async def _announcement_lines(ctx: Context, meeting: Meeting) -> list[str]:
     records = await ctx.app.meetings.recent_announcements(meeting)
     if not records:
         return []
-    lines = ["", "**Recent announcements** (shown to organisers)"]
+    lines = ["", _("**Recent announcements** (shown to organisers)")]
     for record in records:
         moment = datetime.fromtimestamp(record.occurrence, UTC)
         when = offset_text(record.offset_minutes)
@@ -213,12 +226,12 @@ async def _announcement_lines(ctx: Context, meeting: Meeting) -> list[str]:
 def _outcome(record: AnnouncementRecord) -> str:
     parts = []
     for room in record.rooms:
-        why = f" ({describe_failure(room.reason)})" if room.status == "failed" else ""
-        parts.append(f"{ROOM_OUTCOMES[room.status]} in {md_escape(room.room)}{why}")
+        why = describe_failure(room.reason) if room.status == "failed" else ""
+        parts.append(_(ROOM_OUTCOMES[room.status]).format(room=md_escape(room.room), why=why))
     if record.status is None:
-        parts.append("still being sent")
+        parts.append(_("still being sent"))
     elif record.status == "missed":
-        parts.append("missed: the bot was offline until the grace window had passed")
+        parts.append(_("missed: the bot was offline until the grace window had passed"))
     return " · ".join(parts) or str(record.status)
 
 
@@ -250,10 +263,15 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     service = ctx.app.meetings
     created = await service.add(fields.after)
     first = service.next_occurrences(created, _now(ctx), 1)
-    when = _times(ctx, first[0], created.timezone, await _asker_zone(ctx)) if first else "never"
+    when = _times(ctx, first[0], created.timezone, await _asker_zone(ctx)) if first else _("never")
+    text = _("Planned {meeting} ({repeat}). First: {when}. Announced in {rooms}.")
     return Reply(
-        f"Planned {heading(created)} ({describe_repeat(created.rrule)}). "
-        f"First: {when}. Announced in {rooms_text(created.rooms)}."
+        text.format(
+            meeting=heading(created),
+            repeat=describe_repeat(created.rrule),
+            when=when,
+            rooms=rooms_text(created.rooms),
+        )
     )
 
 
@@ -265,64 +283,20 @@ async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingAr
     `!meeting add`.
     """
     edit = await ctx.app.meetings.save_edit(fields)
-    return _edit_replies(ctx, number, edit)
-
-
-def _edit_replies(ctx: Context, before: Meeting, edit: Edit) -> list[Reply]:
-    """What an edit tells the organiser, and the people whose answer it dropped."""
-    title = heading(edit.meeting)
-    answers = by_occurrence(edit.lost)
-    gone = [f"the cancellation of {_on(before, k)}" for k in edit.carry.lost_dates]
-    gone += [f"{_answers(group)} for {_on(before, k)}" for k, group in answers.items()]
-    if not edit.saved:
-        listed = "\n".join(f"- {item}" for item in gone)
-        return [
-            Reply(
-                f"Changed like that, {title} would no longer take place on some days that "
-                f"were cancelled or answered for, and this would be dropped:\n\n{listed}\n\n"
-                "Nothing was changed. To change it anyway, send the same command again with "
-                "`confirm` at the end; people whose answer is dropped will be told."
-            )
-        ]
-    carry = edit.carry
-    kept = [_count(carry.kept_dates, "cancelled date"), _count(carry.kept_answers, "answer")]
-    text = f"Updated {title}."
-    if any(kept):
-        text += " Kept with their days: " + " and ".join(k for k in kept if k) + "."
-    if gone:
-        text += " Dropped: " + "; ".join(gone) + "."
     told = [
-        _told(ctx, before, title, k, answer)
-        for k, group in answers.items()
+        await _told(ctx, number, k, answer)
+        for k, group in by_occurrence(edit.lost).items()
         for answer in group
-        if answer.answer != "no"  # nobody needs telling that a "no" no longer counts
+        if edit.saved and answer.answer != "no"  # a "no" that no longer counts needs no notice
     ]
-    return [Reply(text), *told]
+    return [Reply(edit_summary(number, edit)), *told]
 
 
-def _on(meeting: Meeting, key: int) -> str:
-    """An occurrence as it was announced: in the meeting's zone before the edit."""
-    return full_time(datetime.fromtimestamp(key, UTC), meeting.timezone)
-
-
-def _told(ctx: Context, before: Meeting, heading: str, key: int, answer: Answered) -> Reply:
-    """A direct message to someone whose answer an edit dropped."""
-    return Reply(
-        f"Meeting {heading} was changed and no longer takes place on {_on(before, key)}, so "
-        f"your answer for that day was removed. `{ctx.prefix}meeting {before.id}` shows its "
-        f"dates; `{ctx.prefix}rsvp {before.id} yes` answers for the next one.",
-        to_user=UserId(answer.user_id),
-    )
-
-
-def _count(number: int, thing: str) -> str:
-    return "" if not number else f"{number} {thing}{'s' if number != 1 else ''}"
-
-
-def _answers(answers: list[Answered]) -> str:
-    reminders = sum(1 for a in answers if a.remind)
-    extra = f" ({reminders} with a reminder)" if reminders else ""
-    return _count(len(answers), "answer") + extra
+async def _told(ctx: Context, before: Meeting, key: int, answer: Answered) -> Reply:
+    """A direct message, in that person's language, to someone whose answer an edit dropped."""
+    with speaking(await ctx.app.languages.for_person(answer.user_id)):
+        text = dropped_notice(before, key, ctx.prefix)
+    return Reply(text, to_user=UserId(answer.user_id))
 
 
 @command("meeting cancel", perm=Perm.ORGANISER)
@@ -334,10 +308,13 @@ async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = Non
     service = ctx.app.meetings
     if day is None:
         await service.cancel(number)
-        return Reply(f"Cancelled {heading(number)} and all its future dates.")
+        return Reply(
+            _("Cancelled {meeting} and all its future dates.").format(meeting=heading(number))
+        )
     moment = await service.cancel_occurrence(number, day)
     when = _times(ctx, moment, number.timezone, None)
-    return Reply(f"Cancelled {heading(number)} on {when}. Other dates stay.")
+    text = _("Cancelled {meeting} on {when}. Other dates stay.")
+    return Reply(text.format(meeting=heading(number), when=when))
 
 
 @command("rsvp")
@@ -349,8 +326,13 @@ async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
     choice, remind = parse_answer(answer)
     moment = await ctx.app.meetings.rsvp(number, ctx.message.sender, choice, remind)
     when = _times(ctx, moment, number.timezone, await _asker_zone(ctx))
-    extra = " I'll remind you by direct message." if remind and choice == "yes" else ""
-    return Reply(f"Noted: {choice} for {heading(number)} on {when}.{extra}")
+    said = {"yes": _("yes"), "no": _("no"), "maybe": _("maybe")}.get(choice, choice)
+    text = _("Noted: {answer} for {meeting} on {when}.").format(
+        answer=said, meeting=heading(number), when=when
+    )
+    if remind and choice == "yes":
+        text += " " + _("I'll remind you by direct message.")
+    return Reply(text)
 
 
 @command("tz", aliases=("timezone", "zona", "fuseau", "fuso", "husohorario", "fuseauhoraire"))
@@ -363,10 +345,12 @@ async def tz(ctx: Context, name: Rest | None = None) -> Reply:
     if name is None or not name.strip():
         current = await service.timezone_of(ctx.message.sender)
         if current is None:
-            return Reply(f"You have not set a time zone. Example: `{ctx.prefix}tz Asia/Kolkata`.")
-        return Reply(f"Your time zone is {current}.")
+            text = _("You have not set a time zone. Example: `{example}`.")
+            return Reply(text.format(example=f"{ctx.prefix}tz Asia/Kolkata"))
+        return Reply(_("Your time zone is {zone}.").format(zone=current))
     if fold(name) in ("none", "off", "clear"):
         await service.set_timezone(ctx.message.sender, None)
-        return Reply("I have forgotten your time zone.")
+        return Reply(_("I have forgotten your time zone."))
     chosen = await service.set_timezone(ctx.message.sender, name)
-    return Reply(f"Your time zone is now {chosen}. Meeting times will include it.")
+    text = _("Your time zone is now {zone}. Meeting times will include it.")
+    return Reply(text.format(zone=chosen))

@@ -21,7 +21,9 @@ async def _promotions(ctx: Context, promotions: tuple[tuple[str, str], ...]) -> 
     mode = ctx.config.groups.notify_coordinators
     replies: list[Reply] = []
     for group_id, person in promotions:
-        replies += await announce_promotions(ctx.app.groups, mode, groups[group_id], (person,))
+        replies += await announce_promotions(
+            ctx.app.groups, ctx.app.languages, mode, groups[group_id], (person,)
+        )
     return replies
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from dateutil.rrule import rrule, rrulestr
 
 from natm_bot.calendar.rrules import (
@@ -24,6 +25,7 @@ from natm_bot.calendar.rrules import (
 )
 from natm_bot.calendar.timeutil import to_utc
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import N_, _, locale, ngettext
 from natm_bot.core.markdown import md_escape
 
 _ORDINALS = {
@@ -86,22 +88,37 @@ def parse_repeat(text: str) -> str | None:
 def describe_repeat(rule: str | None) -> str:
     """A short human description of an RRULE body."""
     if rule is None:
-        return "once"
-    known = {
-        "FREQ=DAILY": "every day",
-        "FREQ=WEEKLY": "every week",
-        "FREQ=MONTHLY": "every month, same date",
-    }
-    if rule in known:
-        return known[rule]
+        return _("once")
+    if rule in _KNOWN:
+        return _(_KNOWN[rule])
     if match := re.fullmatch(r"FREQ=WEEKLY;INTERVAL=(\d+)", rule):
-        return f"every {match.group(1)} weeks"
+        weeks = int(match.group(1))
+        return ngettext("every {count} week", "every {count} weeks", weeks).format(count=weeks)
     if match := re.fullmatch(r"FREQ=MONTHLY;BYDAY=([+-]\d)(\w\w)", rule):
-        names = {v: k for k, v in _DAYS.items()}
-        ordinal = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-        which = ordinal.get(int(match.group(1)), match.group(1))
-        return f"every {which} {names[match.group(2)].capitalize()} of the month"
+        which = _MONTHLY.get(int(match.group(1)))
+        if which is not None:
+            return _(which).format(weekday=_day_name(match.group(2)))
     return f"RRULE {rule}"
+
+
+_KNOWN = {
+    "FREQ=DAILY": N_("every day"),
+    "FREQ=WEEKLY": N_("every week"),
+    "FREQ=MONTHLY": N_("every month, same date"),
+}
+_MONTHLY = {
+    1: N_("every first {weekday} of the month"),
+    2: N_("every second {weekday} of the month"),
+    3: N_("every third {weekday} of the month"),
+    4: N_("every fourth {weekday} of the month"),
+    -1: N_("every last {weekday} of the month"),
+}
+_WEEKDAY_INDEX = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+
+
+def _day_name(code: str) -> str:
+    """A weekday's name in the reader's language (CLDR): `Tuesday`, `martes`, `mardi`."""
+    return str(get_day_names("wide", locale=locale())[_WEEKDAY_INDEX[code]])
 
 
 def date_kind(rule: str) -> str:

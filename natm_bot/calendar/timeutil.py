@@ -16,9 +16,9 @@ from babel.dates import (
 from babel.units import format_unit
 
 from natm_bot.calendar.zones import lookup
-from natm_bot.core.durations import DurationError, parse_seconds
+from natm_bot.core.durations import DurationError, DurationTooLong, parse_seconds
 from natm_bot.core.errors import UsageError
-from natm_bot.core.i18n import SOURCE_LANGUAGE, _, language, locale
+from natm_bot.core.i18n import SOURCE_LANGUAGE, _, language, locale, ngettext
 from natm_bot.core.markdown import md_escape
 
 _WHEN_RE = re.compile(
@@ -37,37 +37,40 @@ def zone(name: str) -> ZoneInfo:
     found = lookup(cleaned)
     if len(found) > 1:
         listed = ", ".join(f"`{key}`" for key in found[:_LISTED])
-        more = f" and {len(found) - _LISTED} more" if len(found) > _LISTED else ""
-        raise UsageError(
-            f"“{shown}” could be several time zones: which one? {listed}{more}. "
+        if len(found) > _LISTED:
+            rest = len(found) - _LISTED
+            more = ngettext("{listed} and {count} more", "{listed} and {count} more", rest)
+            listed = more.format(listed=listed, count=rest)
+        which = _(
+            "“{typed}” could be several time zones: which one? {zones}. "
             "Type its full name or the city's whole name."
         )
+        raise UsageError(which.format(typed=shown, zones=listed))
     try:
         if found:
             return ZoneInfo(found[0])
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    raise UsageError(
-        f"“{shown}” is not a time zone I know. Use a city's name like `Berlin` or "
+    unknown = _(
+        "“{typed}” is not a time zone I know. Use a city's name like `Berlin` or "
         "`Ciudad de México`, or an IANA name like `Europe/Berlin`, `America/Mexico_City`, "
         "`Africa/Nairobi` or `UTC`."
     )
+    raise UsageError(unknown.format(typed=shown))
 
 
 def parse_local(text: str) -> datetime:
     """A naive wall-clock time from `YYYY-MM-DD HH:MM`, with clear errors for impossible dates."""
     match = _WHEN_RE.match(text)
     if not match:
-        raise UsageError(
-            f"Write the date and time as `{WHEN_EXAMPLE}` (year-month-day hour:minute)."
-        )
+        hint = _("Write the date and time as `{example}` (year-month-day hour:minute).")
+        raise UsageError(hint.format(example=WHEN_EXAMPLE))
     year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
     try:
         return datetime(year, month, day, hour, minute, second)
-    except ValueError as exc:
-        raise UsageError(
-            f"{md_escape(text.strip())} is not a real date or time ({exc})."
-        ) from None
+    except ValueError:
+        unreal = _("{typed} is not a real date or time.")
+        raise UsageError(unreal.format(typed=md_escape(text.strip()))) from None
 
 
 def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
@@ -90,11 +93,15 @@ def parse_span(text: str, *, allow_zero: bool = False) -> int:
     try:
         seconds = parse_seconds(cleaned, bare="m")
     except DurationError as exc:
-        raise UsageError(f"“{shown}” {exc}; write e.g. `90m`, `1h30m` or `2d`.") from None
+        problem = _("“{typed}” is far too long a time; write e.g. `90m`, `1h30m` or `2d`.")
+        if not isinstance(exc, DurationTooLong):
+            problem = _("“{typed}” is not a length of time; write e.g. `90m`, `1h30m` or `2d`.")
+        raise UsageError(problem.format(typed=shown)) from None
     if seconds % 60:
-        raise UsageError(f"“{shown}” is not whole minutes; write e.g. `90m` or `1h30m`.")
+        text = _("“{typed}” is not whole minutes; write e.g. `90m` or `1h30m`.")
+        raise UsageError(text.format(typed=shown))
     if seconds == 0 and not allow_zero:
-        raise UsageError("A duration must be longer than zero, e.g. `60m`.")
+        raise UsageError(_("A duration must be longer than zero, e.g. `60m`."))
     return seconds // 60
 
 

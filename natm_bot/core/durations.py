@@ -18,6 +18,10 @@ class DurationError(ValueError):
     """Text that is not a length of time; the message says why, in plain words."""
 
 
+class DurationTooLong(DurationError):
+    """A length of time with a number of a million or more."""
+
+
 def parse_seconds(text: str, *, bare: str = "s") -> int:
     """Seconds in `text` (`90`, `90s`, `15m`, `1h30m`, `2d`, `1w`); never negative.
 
@@ -29,5 +33,5 @@ def parse_seconds(text: str, *, bare: str = "s") -> int:
     if not parts or "".join(n + u for n, u in parts) != cleaned:
         raise DurationError("is not a length of time")
     if any(len(number) > MAX_DIGITS for number, _ in parts):
-        raise DurationError("is far too long a time")
+        raise DurationTooLong("is far too long a time")
     return sum(int(number) * UNIT_SECONDS[unit] for number, unit in parts)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol
 
+from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message, RoomId, UserId
 from natm_bot.engine.gate import ALLOWED, REFUSED, Verdict
@@ -119,18 +120,19 @@ class Permissions:
         joins = before is None or after.group_id != before.group_id
         group = groups.get(after.group_id) if after.group_id else None
         if joins and group is not None and user not in group.coordinators:
-            return (
-                f"Sorry, only coordinators of **{md_escape(group.name)}** (and bot admins) can "
-                "put a meeting into that group."
+            only = _(
+                "Sorry, only coordinators of {group} (and bot admins) can put a meeting into "
+                "that group."
             )
-        states = [(before, "is"), (after, "would be")] if before != after else [(after, "is")]
-        for state, verb in states:
+            return only.format(group=f"**{md_escape(group.name)}**")
+        states = [(before, True), (after, False)] if before != after else [(after, True)]
+        for state, now in states:
             if state is None:
                 continue
             own = groups.get(state.group_id) if state.group_id else None
             foreign = [r for r in state.rooms if not self._yours(user, r, own)]
             if foreign or not state.rooms:
-                return _not_yours(state, verb, foreign, self._moderator_level)
+                return _not_yours(state, now, foreign, self._moderator_level)
         return None
 
     def _yours(self, user: str, room: str, group: Group | None) -> bool:
@@ -153,22 +155,42 @@ class Permissions:
             if room and room != change.before.room and not self.moderates(user, room):
                 return Verdict(
                     False,
-                    f"Sorry, you may set the room of a group only to a room where you are a "
-                    f"moderator, and you are not one in {md_escape(room)} (or I cannot see "
-                    "its power levels). A bot admin can set it.",
+                    _(
+                        "Sorry, you may set the room of a group only to a room where you are a "
+                        "moderator, and you are not one in {room} (or I cannot see its power "
+                        "levels). A bot admin can set it."
+                    ).format(room=md_escape(room)),
                 )
         return ALLOWED
 
 
-def _not_yours(meeting: Meeting, verb: str, foreign: list[str], level: int) -> str:
-    """Why a meeting is out of reach: the rooms that are not the sender's."""
-    what = f"meeting #{meeting.id}" if meeting.id else "this meeting"
+def _not_yours(meeting: Meeting, now: bool, foreign: list[str], level: int) -> str:
+    """Why a meeting is out of reach (as it is `now`, or as the change would leave it): the
+    rooms that are not the sender's."""
+    what = _("meeting #{number}").format(number=meeting.id) if meeting.id else _("this meeting")
     if not meeting.rooms:
-        return f"Sorry, {what} {verb} announced in no room; only bot admins can change it."
+        nowhere = (
+            _("Sorry, {meeting} is announced in no room; only bot admins can change it.")
+            if now
+            else _(
+                "Sorry, {meeting} would be announced in no room; only bot admins can change it."
+            )
+        )
+        return nowhere.format(meeting=what)
     rooms = ", ".join(md_escape(r) for r in foreign)
-    return (
-        f"Sorry, {what} {verb} announced in {rooms}, where as far as I can see you are not "
-        "a moderator. You can plan and change meetings announced only in rooms where you "
-        f"have power level {level} or more and, for a group you coordinate, in the group's "
-        "room."
+    where = (
+        _(
+            "Sorry, {meeting} is announced in {rooms}, where as far as I can see you are not "
+            "a moderator."
+        )
+        if now
+        else _(
+            "Sorry, {meeting} would be announced in {rooms}, where as far as I can see you are "
+            "not a moderator."
+        )
     )
+    rule = _(
+        "You can plan and change meetings announced only in rooms where you have power level "
+        "{level} or more and, for a group you coordinate, in the group's room."
+    )
+    return where.format(meeting=what, rooms=rooms) + " " + rule.format(level=level)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from natm_bot.config.content import GroupSeed
 from natm_bot.core.errors import CommandError
+from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.text import name_key as _key
 from natm_bot.storage.groups import Group
@@ -73,9 +74,12 @@ def refuse_clashes(groups: Mapping[str, Group]) -> None:
     for group in groups.values():
         for name in {_key(n) for n in (group.id, group.name, *group.aliases)}:
             if owner.setdefault(name, group.id) != group.id:
+                clash = _(
+                    "groups.yaml: “{name}” of `{group}` is already used by `{owner}`; "
+                    "nothing was changed."
+                )
                 raise CommandError(
-                    f"groups.yaml: “{md_escape(name)}” of `{group.id}` is already used by "
-                    f"`{owner[name]}`; nothing was changed."
+                    clash.format(name=md_escape(name), group=group.id, owner=owner[name])
                 )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from natm_bot.config.content import MAX_CAPACITY, GroupSeed
 from natm_bot.core.errors import NotFound, UsageError
+from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import RoomId, UserId
 from natm_bot.core.text import checked, name_key, one_line
@@ -78,7 +79,7 @@ class GroupService:
         wanted = name_key(text)
         groups = await self._store.all()
         if not wanted:
-            raise UsageError("Which group? " + listing(groups))
+            raise UsageError(_("Which group?") + " " + listing(groups))
         names = {g.id: [name_key(n) for n in (g.id, g.name, *g.aliases)] for g in groups}
         exact = [g for g in groups if wanted in names[g.id]]
         if exact:
@@ -88,8 +89,10 @@ class GroupService:
             return prefixed[0]
         shown = md_escape(text[:60])
         if prefixed:
-            raise UsageError(f"“{shown}” could be several groups. " + listing(prefixed))
-        raise NotFound(f"There is no group called “{shown}”. " + listing(groups))
+            several = _("“{typed}” could be several groups.").format(typed=shown)
+            raise UsageError(several + " " + listing(prefixed))
+        none = _("There is no group called “{typed}”.").format(typed=shown)
+        raise NotFound(none + " " + listing(groups))
 
     async def join(self, group: Group, user_id: str) -> JoinOutcome:
         """Sign a person up (or queue them when the group is full)."""
@@ -139,12 +142,13 @@ class GroupService:
         name = one_line(name, "The name")
         description = checked(description, "The description")
         if not 2 <= len(name) <= 80:
-            raise UsageError("A group name needs 2 to 80 characters.")
+            raise UsageError(_("A group name needs 2 to 80 characters."))
         existing = await self._store.all()
         group_id = slug(name)
         taken = {name_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
         if name_key(name) in taken or group_id in {g.id for g in existing}:
-            raise UsageError(f"There is already a group called “{md_escape(name)}”.")
+            taken_name = _("There is already a group called “{name}”.")
+            raise UsageError(taken_name.format(name=md_escape(name)))
         group = Group(id=group_id, name=name, description={"en": description or name})
         await self._store.save(group)
         return group
@@ -153,18 +157,22 @@ class GroupService:
         """Store changed fields (name, description, room, capacity, visibility, aliases…);
         who moved up from the waitlist because of a larger capacity."""
         if group.capacity is not None and not 1 <= group.capacity <= MAX_CAPACITY:
-            raise UsageError(CAPACITY_RULE)
+            raise UsageError(capacity_rule())
         every = await self._store.all()
         _check_texts(group, next((g for g in every if g.id == group.id), None))
         others = [g for g in every if g.id != group.id]
         taken = {name_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
         clashes = [n for n in (group.name, *group.aliases) if name_key(n) in taken]
         if clashes:
-            raise UsageError(f"“{md_escape(clashes[0])}” is already used by another group.")
+            used = _("“{name}” is already used by another group.")
+            raise UsageError(used.format(name=md_escape(clashes[0])))
         return await self._store.save(group)
 
 
-CAPACITY_RULE = f"The capacity must be a whole number from 1 to {MAX_CAPACITY}, or `none`."
+def capacity_rule() -> str:
+    """What a group's capacity may be, in the reader's language."""
+    rule = _("The capacity must be a whole number from 1 to {max}, or `none`.")
+    return rule.format(max=MAX_CAPACITY)
 
 
 def _check_texts(group: Group, stored: Group | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from natm_bot.core.i18n import _
+from natm_bot.core.i18n import _, ngettext
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.groups.importing import ImportOutcome
 from natm_bot.storage.groups import Group
@@ -41,15 +41,22 @@ def describe_import(outcome: ImportOutcome, show: Callable[[str], str] = str) ->
     def listed(entries: Sequence[tuple[str, tuple[str, ...]]]) -> str:
         return ", ".join(f"{show(name)} ({', '.join(fields)})" for name, fields in entries)
 
-    lines = [f"Imported {outcome.total} groups from groups.yaml; sign-ups were kept."]
+    imported = ngettext(
+        "Imported {count} group from groups.yaml; sign-ups were kept.",
+        "Imported {count} groups from groups.yaml; sign-ups were kept.",
+        outcome.total,
+    )
+    lines = [imported.format(count=outcome.total)]
     if outcome.added:
-        lines.append("New: " + ", ".join(show(name) for name in outcome.added) + ".")
+        added = ", ".join(show(name) for name in outcome.added)
+        lines.append(_("New: {groups}.").format(groups=added))
     if outcome.updated:
-        lines.append(f"Updated from the file: {listed(outcome.updated)}.")
+        lines.append(_("Updated from the file: {groups}.").format(groups=listed(outcome.updated)))
     if outcome.kept:
-        lines.append(
-            f"Kept as set in chat, where the file says otherwise: {listed(outcome.kept)}. "
-            "The file decides names, aliases and descriptions; coordinators, capacity, room, "
-            "member list and open or closed are run in chat once a group exists."
+        kept = _(
+            "Kept as set in chat, where the file says otherwise: {groups}. The file decides "
+            "names, aliases and descriptions; coordinators, capacity, room, member list and "
+            "open or closed are run in chat once a group exists."
         )
+        lines.append(kept.format(groups=listed(outcome.kept)))
     return lines

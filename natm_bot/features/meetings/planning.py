@@ -19,6 +19,7 @@ from natm_bot.calendar.timeutil import (
 from natm_bot.config.validation import ROOM_RE
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import _
 from natm_bot.core.text import multi_line, one_line, plain_url
 from natm_bot.engine.rendering import md_escape
 from natm_bot.features.meetings.occurrences import schedule_of
@@ -44,6 +45,11 @@ EXAMPLE = (
     "group=algo`"
 )
 
+
+def _example() -> str:
+    return _("Example: {example}").format(example=EXAMPLE)
+
+
 ResolveGroup = Callable[[str], Awaitable[Group]]
 """The working group meant by a name, id or alias (or UsageError)."""
 
@@ -67,14 +73,14 @@ class Planner:
             except UsageError as exc:
                 problems.append(str(exc))
         if problems:
-            raise UsageError(" ".join(problems) + f" Example: {EXAMPLE}")
+            raise UsageError(" ".join([*problems, _example()]))
         updated = replace(meeting, **changes)  # type: ignore[arg-type]
         if "when" in fields or "tz" in fields or creating:
             self._check_start(updated, zone(updated.timezone))
         if {"when", "tz", "repeat"} & fields.keys() or creating:
             self._check_repeat(updated)
         if not schedule_of(updated).next_after(self._clock.now()):
-            raise UsageError("With that repeat rule the meeting would never happen again.")
+            raise UsageError(_("With that repeat rule the meeting would never happen again."))
         return updated
 
     def _check_repeat(self, meeting: Meeting) -> None:
@@ -84,24 +90,26 @@ class Planner:
                 meeting.start_local, meeting.timezone, meeting.rrule, not_before=now_local
             )
         except UsageError as exc:
-            raise UsageError(f"{exc} Example: {EXAMPLE}") from None
+            raise UsageError(f"{exc} {_example()}") from None
 
     def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
         local = meeting.start_local
         now_local = self._clock.now().astimezone(tz).replace(tzinfo=None)
         if local > now_local + PLAN_AHEAD:  # also keeps year 9999 away from the arithmetic
-            raise UsageError(
-                f"{local:%Y-%m-%d} is too far ahead: meetings can be planned at most "
-                f"{PLAN_AHEAD.days // 365} years ahead. Example: {EXAMPLE}"
+            far = _(
+                "{date} is too far ahead: meetings can be planned at most {years} years ahead."
             )
+            years = PLAN_AHEAD.days // 365
+            raise UsageError(f"{far.format(date=f'{local:%Y-%m-%d}', years=years)} {_example()}")
         if local < now_local - timedelta(days=1):
             raise UsageError(_in_the_past(meeting))
         if not exists(local, tz):
             shown = to_utc(local, tz).astimezone(tz)
-            raise UsageError(
-                f"{local:%Y-%m-%d %H:%M} does not exist in {meeting.timezone}: the clocks jump "
-                f"forward that night. Did you mean {shown:%H:%M}? Example: {EXAMPLE}"
-            )
+            gap = _(
+                "{time} does not exist in {zone}: the clocks jump forward that night. "
+                "Did you mean {shown}?"
+            ).format(time=f"{local:%Y-%m-%d %H:%M}", zone=meeting.timezone, shown=f"{shown:%H:%M}")
+            raise UsageError(f"{gap} {_example()}")
         if to_utc(local, tz) <= self._clock.now():
             raise UsageError(_in_the_past(meeting))
 
@@ -114,23 +122,23 @@ class Planner:
 
 
 def _in_the_past(meeting: Meeting) -> str:
-    return (
-        f"{meeting.start_local:%Y-%m-%d %H:%M} ({meeting.timezone}) is in the past; meetings "
-        f"are planned ahead. Example: {EXAMPLE}"
+    past = _("{time} ({zone}) is in the past; meetings are planned ahead.").format(
+        time=f"{meeting.start_local:%Y-%m-%d %H:%M}", zone=meeting.timezone
     )
+    return f"{past} {_example()}"
 
 
 def _title(value: str) -> dict[str, object]:
     title = one_line(value, "The title")
     if not 1 <= len(title) <= 200:
-        raise UsageError("The title needs 1 to 200 characters.")
+        raise UsageError(_("The title needs 1 to 200 characters."))
     return {"title": title}
 
 
 def _duration(value: str) -> dict[str, object]:
     minutes = parse_span(value)
     if minutes > 24 * 60:
-        raise UsageError("A meeting can last at most 24 hours.")
+        raise UsageError(_("A meeting can last at most 24 hours."))
     return {"duration_minutes": minutes}
 
 
@@ -138,7 +146,7 @@ def _rooms(value: str) -> dict[str, object]:
     rooms = tuple(r.strip() for r in value.split(",") if r.strip())
     bad = [r for r in rooms if not ROOM_RE.match(r)]
     if bad or not rooms:
-        raise UsageError("Rooms are room ids or aliases separated by commas.")
+        raise UsageError(_("Rooms are room ids or aliases separated by commas."))
     return {"rooms": rooms}
 
 
@@ -147,7 +155,7 @@ def _reminders(value: str) -> dict[str, object]:
         return {"reminders": ()}
     spans = [parse_span(v, allow_zero=True) for v in value.split(",") if v.strip()]
     if len(set(spans)) != len(spans) or any(s > 30 * 1440 for s in spans):
-        raise UsageError("Reminders are distinct times before the start, e.g. `1d,1h,0`.")
+        raise UsageError(_("Reminders are distinct times before the start, e.g. `1d,1h,0`."))
     return {"reminders": tuple(sorted(spans, reverse=True))}
 
 
@@ -169,7 +177,7 @@ def meeting_link(text: str) -> str:
     try:
         return plain_url(text)
     except ValueError as exc:
+        bad = _("The link must be one plain web address like {example}: {problem}.")
         raise UsageError(
-            "The link must be one plain web address like https://meet.example.org/call: "
-            f"{md_escape(str(exc))}."
+            bad.format(example="https://meet.example.org/call", problem=md_escape(str(exc)))
         ) from None

@@ -11,6 +11,7 @@ from natm_bot.calendar.timeutil import to_utc, zone
 from natm_bot.config.settings import MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import NotFound, UsageError
+from natm_bot.core.i18n import _
 from natm_bot.core.text import name_key
 from natm_bot.engine.fields import parse_fields
 from natm_bot.features.meetings.changes import (
@@ -67,7 +68,8 @@ class MeetingService:
         """The meeting with this number, or a friendly error."""
         meeting = await self.store.get(meeting_id)
         if meeting is None or meeting.cancelled:
-            raise NotFound(f"There is no meeting #{meeting_id}. `!meetings` lists them.")
+            none = _("There is no meeting #{number}. `{list}` lists them.")
+            raise NotFound(none.format(number=meeting_id, list="!meetings"))
         return meeting
 
     async def active(self) -> list[Meeting]:
@@ -84,10 +86,11 @@ class MeetingService:
         if "tz" not in fields:
             mine = await self.store.timezone_of(asker)
             if mine is None:
-                raise UsageError(
+                which = _(
                     "Which time zone is `when` in? Add `tz=Area/City` (or set yours with "
-                    f"`!tz Area/City`). Example: {EXAMPLE}"
+                    "`!tz Area/City`). Example: {example}"
                 )
+                raise UsageError(which.format(example=EXAMPLE))
             fields["tz"] = mine
         draft = Meeting(
             id=0,
@@ -112,7 +115,8 @@ class MeetingService:
         """The meeting as some changed fields would leave it; nothing is saved yet."""
         fields = parse_fields(text, FIELDS)
         if not fields:
-            raise UsageError(f"Say what to change, e.g. `!meeting edit {meeting.id} duration=2h`.")
+            say = _("Say what to change, e.g. `{example}`.")
+            raise UsageError(say.format(example=f"!meeting edit {meeting.id} duration=2h"))
         return await self._planner.apply(meeting, fields, creating=False)
 
     async def save_edit(self, change: MeetingChange) -> Edit:
@@ -147,12 +151,14 @@ class MeetingService:
             wanted = datetime.strptime(day.strip(), "%Y-%m-%d").date()
         except ValueError:
             raise UsageError(
-                "Give the day to cancel as `YYYY-MM-DD`, e.g. `2026-12-15`."
+                _("Give the day to cancel as `YYYY-MM-DD`, e.g. `{example}`.").format(
+                    example="2026-12-15"
+                )
             ) from None
         moment = self._occurrence_on(meeting, wanted)
         if moment <= self._clock.now():
             raise UsageError(
-                "That occurrence has already started; only future ones can be cancelled."
+                _("That date has already started; only future ones can be cancelled.")
             )
         await self.store.cancel_occurrence(meeting.id, occurrence_key(moment))
         await self._changed(await self.get(meeting.id))
@@ -163,7 +169,8 @@ class MeetingService:
         today = self._clock.now().date()
         if not today - timedelta(days=1) <= wanted <= today + 2 * PLAN_AHEAD:
             # also keeps year 1 and year 9999 away from the date arithmetic below
-            raise NotFound(f"Meeting #{meeting.id} has no date on {wanted.isoformat()}.")
+            no_date = _("Meeting #{number} has no date on {date}.")
+            raise NotFound(no_date.format(number=meeting.id, date=wanted.isoformat()))
         tz = zone(meeting.timezone)
         start = to_utc(datetime.combine(wanted, datetime.min.time()), tz) - timedelta(hours=1)
         candidates = [
@@ -172,7 +179,8 @@ class MeetingService:
             if o.astimezone(tz).date() == wanted
         ]
         if not candidates:
-            raise NotFound(f"Meeting #{meeting.id} does not take place on {wanted:%Y-%m-%d}.")
+            not_then = _("Meeting #{number} does not take place on {date}.")
+            raise NotFound(not_then.format(number=meeting.id, date=f"{wanted:%Y-%m-%d}"))
         return candidates[0]
 
     async def upcoming(self, now: datetime, limit: int) -> list[tuple[Meeting, datetime]]:
@@ -213,7 +221,7 @@ class MeetingService:
         """Answer for the next occurrence; which occurrence that is."""
         upcoming = next_occurrences(meeting, self._clock.now(), 1)
         if not upcoming:
-            raise NotFound(f"Meeting #{meeting.id} has no upcoming occurrence.")
+            raise NotFound(_("Meeting #{number} has no upcoming date.").format(number=meeting.id))
         key = occurrence_key(upcoming[0])
         await self.store.rsvp(meeting.id, key, user, answer, remind and answer == "yes")
         return upcoming[0]
@@ -252,7 +260,9 @@ def parse_answer(text: str) -> tuple[Answer, bool]:
         key = key.removesuffix(f" {remind}")
     if key not in ANSWERS:
         raise UsageError(
-            "Answer `yes`, `no` or `maybe`; `yes remind` also sends you a direct message"
-            " shortly before it starts."
+            _(
+                "Answer `yes`, `no` or `maybe`; `yes remind` also sends you a direct message"
+                " shortly before it starts."
+            )
         )
     return ANSWERS[key], remind is not None

@@ -19,16 +19,21 @@ from natm_bot.api import (
     md_escape,
 )
 from natm_bot.config.validation import FileProblems
-from natm_bot.core.i18n import N_, _, locale, ngettext
+from natm_bot.core.i18n import _, locale, ngettext, speaking
 from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.features.members.directory import Search
 from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION
+from natm_bot.features.members.notices import (
+    APPLY_HELP,
+    application_note,
+    approved_note,
+    rejected_note,
+)
 from natm_bot.features.members.service import Application, MemberService
 from natm_bot.features.members.views import (
     bold,
     card,
     code,
-    country,
     found_title,
     line,
     navigation,
@@ -38,24 +43,6 @@ from natm_bot.features.members.views import (
 )
 
 _PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
-
-APPLY_HELP = N_(
-    """Fields (values with spaces go in double quotes):
-- `name`: the organisation's name (2 to 120 characters)
-- `category`: {categories}
-- `country`: a two-letter ISO 3166 code like `KE`, or the country's name
-- `website`: its web address, starting with https:// or http://
-- `description`: one paragraph, at most {max} characters
-- `languages` (optional): ISO 639-1 codes separated by commas, like `en,sw`
-- `contact` (optional): a Matrix room or user people can write to; it is shown publicly
-
-Example: `!members apply name="Example Community Network" category=civil-society country=KE \
-website=https://example.org languages=en,sw description="Community-owned internet for our \
-town."`
-
-An admin decides, and I tell you the outcome by direct message. Until then your Matrix id \
-is kept with the application; it is erased once the application is decided."""
-)
 
 
 def _split_page(text: str) -> tuple[str, int]:
@@ -186,21 +173,14 @@ def _fields(text: str, allowed: tuple[str, ...]) -> dict[str, str]:
         raise UsageError(f"{exc} {hint}") from None
 
 
-def _application_notes(ctx: Context, application: Application) -> list[Reply]:
-    service = ctx.app.members
-    info = application.info
-    text = _(
-        "New member application #{number}: **{name}** ({country}, {category}). "
-        "`{pending}` lists the applications."
-    ).format(
-        number=application.id,
-        name=md_escape(info.name),
-        country=md_escape(country(info.country)),
-        category=md_escape(service.category_name(info.category)),
-        pending=f"{ctx.prefix}members pending",
-    )
-    admins = [a for a in ctx.config.bot.admins if a != ctx.message.sender]
-    return [Reply(text, to_user=UserId(admin)) for admin in admins]
+async def _application_notes(ctx: Context, application: Application) -> list[Reply]:
+    """A note for each other admin, in that admin's language."""
+    notes = []
+    for admin in (a for a in ctx.config.bot.admins if a != ctx.message.sender):
+        with speaking(await ctx.app.languages.for_person(admin)):
+            text = application_note(ctx.app.members, application, ctx.prefix)
+        notes.append(Reply(text, to_user=UserId(admin)))
+    return notes
 
 
 @command(
@@ -230,7 +210,7 @@ async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]
             "is kept with the application only until then."
         ).format(name=md_escape(application.info.name), number=application.id)
     )
-    return [thanks, *_application_notes(ctx, application)]
+    return [thanks, *await _application_notes(ctx, application)]
 
 
 @command("members pending", perm=Perm.ADMIN, usage="[page N]")
@@ -263,17 +243,9 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
 async def members_approve(ctx: Context, number: int) -> list[Reply]:
     """List the organisation of an application and tell the applicant: !members approve 4"""
     application, org = await ctx.app.members.approve(number)
-    told = Reply(
-        _(
-            "Good news: **{name}** is now listed as a member organisation of the {movement}. "
-            "Its card: `{card}`."
-        ).format(
-            name=md_escape(org.info.name),
-            movement=md_escape(ctx.content.about.name),
-            card=f"{ctx.prefix}member {org.id}",
-        ),
-        to_user=UserId(application.applicant),
-    )
+    with speaking(await ctx.app.languages.for_person(application.applicant)):
+        text = approved_note(org, ctx.content.about.name, ctx.prefix)
+    told = Reply(text, to_user=UserId(application.applicant))
     done = Reply(_("{org} is now listed; I've told the applicant.").format(org=bold(org)))
     return [done, told]
 
@@ -283,18 +255,9 @@ async def members_reject(ctx: Context, number: int, reason: Rest | None = None) 
     """Turn down an application and tell the applicant why: !members reject 4 No website yet"""
     application = await ctx.app.members.reject(number)
     name = md_escape(application.info.name)
-    if reason and reason.strip():
-        why = _("The reason given: {reason}").format(reason=md_escape(reason))
-    else:
-        why = _("No reason was given; an admin of this room can tell you more.")
-    told = Reply(
-        _(
-            "Your application for **{name}** to be listed as a member organisation was not "
-            "accepted."
-        ).format(name=name)
-        + f" {why}",
-        to_user=UserId(application.applicant),
-    )
+    with speaking(await ctx.app.languages.for_person(application.applicant)):
+        text = rejected_note(application, reason)
+    told = Reply(text, to_user=UserId(application.applicant))
     done = Reply(
         _("Rejected application {number} (**{name}**); I've told the applicant.").format(
             number=number, name=name

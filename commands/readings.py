@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+
+from babel.dates import format_skeleton
 
 from natm_bot.api import Context, Reply, Rest, command, md_escape
 from natm_bot.config.content import Reading
-from natm_bot.core.i18n import _
+from natm_bot.core.i18n import _, locale
 from natm_bot.core.text import search_words, word_match
+
+
+def _when(reading: Reading) -> str:
+    """`June 2020` in the reader's language (`junio de 2020`); other dates as written."""
+    if not reading.date:
+        return str(reading.year)
+    try:
+        month = datetime.strptime(reading.date, "%B %Y")
+    except ValueError:
+        return reading.date
+    return format_skeleton("yMMMM", month, locale=locale())
 
 
 def _line(ctx: Context, reading: Reading) -> str:
@@ -17,9 +31,7 @@ def _line(ctx: Context, reading: Reading) -> str:
     if reading.link:
         title = f"[{title}]({reading.link})"
     where = ", ".join(
-        md_escape(part)
-        for part in (reading.venue, reading.details, reading.date or str(reading.year))
-        if part
+        md_escape(part) for part in (reading.venue, reading.details, _when(reading)) if part
     )
     return f"{title}: {authors}. {where}."
 

@@ -15,7 +15,7 @@ from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId, UserId
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.commands.test_languages import START, english_left
-from tests.commands.test_members import GOOD_APPLICATION, ORGS, _import
+from tests.commands.test_members import GOOD_APPLICATION, ORGS, SEED, _data_dir, _import
 from tests.conftest import ADMIN, ALICE
 
 
@@ -197,3 +197,31 @@ async def test_readings_about_and_the_glossary_speak_the_readers_language(
     assert f"openDemocracy, {reader.june}." in answers["!readings intro"]
     assert answers["!glossary fediverso"].startswith(reader.fediverse)
     assert reader.fediverse.split(":")[0] in answers["!glossary"]
+
+
+BAD_ENTRY = """  - name: "Second"
+    category: sports
+    country: ZZ
+    website: nowhere
+    description: "Bad."
+    colour: blue
+"""
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "pt"])
+async def test_importing_members_yaml_speaks_the_admins_language(
+    tmp_path: Path, lang: str
+) -> None:
+    config = make_config(tmp_path, admins=[ADMIN])
+    data = _data_dir(tmp_path, "members: []\n")
+    paths = config.paths.model_copy(update={"data_dir": data})
+    async with ChatHarness(config.model_copy(update={"paths": paths})) as bot:
+        await bot.ask(f"!lang {lang}", sender=ADMIN)
+        (data / "members.yaml").write_text(SEED + BAD_ENTRY, encoding="utf-8")
+        refused = await bot.ask("!members import", sender=ADMIN)
+        (data / "members.yaml").write_text(SEED, encoding="utf-8")
+        imported = await bot.ask("!members import", sender=ADMIN)
+    for body in (refused, imported):
+        assert english_left(body, lang) == [], body
+    assert "unknown field" not in refused and "entry 2" not in refused
+    assert imported.startswith("members.yaml") and "1 " in imported

@@ -196,13 +196,15 @@ class MemberRules:
         seen: dict[str, str] = {}
         for label, row in rows:
             unknown = sorted(set(row) - set(EDITABLE))
-            problems += [f"{filename}: {label}: {key}: unknown field" for key in unknown]
+            unknown_field = _("unknown field")
+            problems += [f"{filename}: {label}: {key}: {unknown_field}" for key in unknown]
             values, found = self.check({k: _text(v) for k, v in row.items() if k in EDITABLE})
             problems += [f"{filename}: {label}: {p.field}: {p.message}" for p in found]
             if "name" in values:
                 key = name_key(values["name"])
                 if key in seen:
-                    problems.append(f"{filename}: {label}: name: repeats {seen[key]}")
+                    repeats = _("repeats {label}").format(label=seen[key])
+                    problems.append(f"{filename}: {label}: name: {repeats}")
                 seen.setdefault(key, label)
             if not found and not unknown:
                 joined = values.pop("joined", None)

@@ -42,7 +42,10 @@ from natm_bot.features.members.views import (
     where,
 )
 
-_PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
+# `page 2`, `p2`, or in Spanish and Portuguese `página 2`.
+_PAGE_RE = re.compile(
+    r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p[aá]gina\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S
+)
 
 
 def _split_page(text: str) -> tuple[str, int]:

@@ -130,6 +130,8 @@ async def test_the_directory_and_supporters_speak_the_readers_language(
     _all_in(reader, answers)
     assert f"{reader.learning}: 2 (!members learning)" in answers["!members"]
     assert answers["!members learning"].startswith(f"{reader.learning}: 2 ")
+    paged = await bot.ask("!members learning página 1", sender=ALICE)
+    assert paged == answers["!members learning"]
     assert answers["!members KE"].startswith(f"{reader.kenya}: 2 ")
     assert f"{reader.kenya} (KE)" in answers["!member 4"]
     assert reader.learning in answers["!member 4"]

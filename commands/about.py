@@ -6,6 +6,7 @@ import difflib
 
 from natm_bot.api import Context, NotFound, Reply, Rest, command, md_escape
 from natm_bot.config.content import Term
+from natm_bot.core.i18n import _
 from natm_bot.core.text import name_key
 
 
@@ -14,20 +15,21 @@ async def about(ctx: Context) -> Reply:
     """What NATM is and how to get involved"""
     info = ctx.content.about
     email = ctx.config.movement.email_list
+    p = ctx.prefix
     ways = [
-        f"Read the principles: `{ctx.prefix}principles`",
-        f"See the working groups and join one: `{ctx.prefix}groups`",
-        f"Start reading: `{ctx.prefix}readings intro`",
-        f"Community forum: {info.forum}",
-        f"Website: {info.website}",
+        _("Read the principles: `{command}`").format(command=f"{p}principles"),
+        _("See the working groups and join one: `{command}`").format(command=f"{p}groups"),
+        _("Start reading: `{command}`").format(command=f"{p}readings intro"),
+        _("Community forum: {link}").format(link=info.forum),
+        _("Website: {link}").format(link=info.website),
     ]
     if email:
-        ways.append(f"Email list: {md_escape(email)}")
-    ways.append(f"On social media: {md_escape(info.hashtag)}")
+        ways.append(_("Email list: {address}").format(address=md_escape(email)))
+    ways.append(_("On social media: {hashtag}").format(hashtag=md_escape(info.hashtag)))
     parts = [
         f"**{md_escape(info.name)} ({md_escape(info.short_name)})**",
         ctx.t(info.summary),
-        "**How to get involved**",
+        "**" + _("How to get involved") + "**",
         ctx.t(info.get_involved),
         "\n".join(f"- {way}" for way in ways),
     ]
@@ -56,18 +58,19 @@ async def glossary(ctx: Context, term: Rest | None = None) -> Reply:
     terms = ctx.content.terms
     if not term or not term.strip():
         listing = "\n".join(f"- {ctx.t(t.term)}" for t in terms)
-        return Reply(f"**Glossary**\n\n{listing}\n\nAsk about one: `{ctx.prefix}glossary <term>`")
+        ask = _("Ask about one: `{command}`").format(command=ctx.prefix + _("glossary <term>"))
+        return Reply("**" + _("Glossary") + f"**\n\n{listing}\n\n{ask}")
     found = _find(ctx, term)
     if found is None:
         every = [n for t in terms for n in _names(ctx, t)]
         close = difflib.get_close_matches(name_key(term), every, n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise NotFound(
-            f"“{md_escape(term[:60])}” is not in the glossary.{md_escape(hint)} "
-            f"`{ctx.prefix}glossary` lists every term."
-        )
+        hint = _("Did you mean: {names}?").format(names=", ".join(close)) if close else ""
+        missing = _("“{typed}” is not in the glossary.").format(typed=md_escape(term[:60]))
+        lists = _("`{command}` lists every term.").format(command=f"{ctx.prefix}glossary")
+        return_hint = f" {md_escape(hint)}" if hint else ""
+        raise NotFound(f"{missing}{return_hint} {lists}")
     see = [t for t in terms if t.id in found.see_also]
     text = f"**{ctx.t(found.term)}**: {ctx.t(found.definition)}"
     if see:
-        text += "\n\nSee also: " + ", ".join(ctx.t(t.term) for t in see)
+        text += "\n\n" + _("See also: {terms}").format(terms=", ".join(ctx.t(t.term) for t in see))
     return Reply(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from babel.lists import format_list
+
 from natm_bot.api import (
     CommandError,
     Context,
@@ -16,11 +18,17 @@ from natm_bot.api import (
     command,
     md_escape,
 )
-from natm_bot.config.countries import country_name
 from natm_bot.config.validation import FileProblems
-from natm_bot.engine.fields import parse_fields
+from natm_bot.core.i18n import _, locale, ngettext, speaking
+from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.features.members.directory import Search
 from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION
+from natm_bot.features.members.notices import (
+    APPLY_HELP,
+    application_note,
+    approved_note,
+    rejected_note,
+)
 from natm_bot.features.members.service import Application, MemberService
 from natm_bot.features.members.views import (
     bold,
@@ -34,23 +42,10 @@ from natm_bot.features.members.views import (
     where,
 )
 
-_PAGE_RE = re.compile(r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S)
-
-APPLY_HELP = f"""Fields (values with spaces go in double quotes):
-- `name`: the organisation's name (2 to 120 characters)
-- `category`: {{categories}}
-- `country`: a two-letter ISO 3166 code like `KE`, or the country's name
-- `website`: its web address, starting with https:// or http://
-- `description`: one paragraph, at most {MAX_DESCRIPTION} characters
-- `languages` (optional): ISO 639-1 codes separated by commas, like `en,sw`
-- `contact` (optional): a Matrix room or user people can write to; it is shown publicly
-
-Example: `!members apply name="Example Community Network" category=civil-society country=KE \
-website=https://example.org languages=en,sw description="Community-owned internet for our \
-town."`
-
-An admin decides, and I tell you the outcome by direct message. Until then your Matrix id \
-is kept with the application; it is erased once the application is decided."""
+# `page 2`, `p2`, or in Spanish and Portuguese `página 2`.
+_PAGE_RE = re.compile(
+    r"^(?P<rest>.*?)(?:^|\s+)(?:page\s*|p[aá]gina\s*|p)(?P<page>[0-9]{1,6})\s*$", re.I | re.S
+)
 
 
 def _split_page(text: str) -> tuple[str, int]:
@@ -60,19 +55,20 @@ def _split_page(text: str) -> tuple[str, int]:
         return text.strip(), 1
     page = int(match.group("page"))
     if page < 1:
-        raise UsageError("Pages are numbered from 1.")
+        raise UsageError(_("Pages are numbered from 1."))
     return match.group("rest").strip(), page
 
 
 def _none_found(ctx: Context, service: MemberService, result: Search) -> Reply:
     if result.kind != "words":
-        return Reply(f"No member organisations in {found_title(service, result)} yet.")
+        title = found_title(service, result)
+        return Reply(_("No member organisations in {title} yet.").format(title=title))
     ids = ", ".join(f"`{c.id}`" for c in service.categories)
-    return Reply(
-        f"No member organisation matches “{md_escape(result.value)}”. Search by category "
-        f"({ids}), by country (`KE` or `Kenya`) or with other words; `{ctx.prefix}members` "
-        "shows them all by category."
+    text = _(
+        "No member organisation matches “{typed}”. Search by category ({ids}), by country "
+        "(`KE` or `Kenya`) or with other words; `{all}` shows them all by category."
     )
+    return Reply(text.format(typed=md_escape(result.value), ids=ids, all=f"{ctx.prefix}members"))
 
 
 async def _overview(ctx: Context) -> Reply:
@@ -80,24 +76,34 @@ async def _overview(ctx: Context) -> Reply:
     overview = await service.overview()
     p = ctx.prefix
     short = md_escape(ctx.content.about.short_name)
-    hints = (
-        f"Search: `{p}members <category | country | words>` · one organisation: "
-        f"`{p}member <name>` · list yours: `{p}members apply` · individuals: `{p}support`"
+    hints = _(
+        "Search: `{search}` · one organisation: `{one}` · list yours: `{apply}` · "
+        "individuals: `{support}`"
+    ).format(
+        search=p + _("members <category | country | words>"),
+        one=p + _("member <name>"),
+        apply=f"{p}members apply",
+        support=f"{p}support",
     )
     if not overview.total:
-        return Reply(f"No member organisations are listed yet.\n\n{hints}")
+        return Reply(_("No member organisations are listed yet.") + f"\n\n{hints}")
     counts = [
         f"- {ctx.t(category.name)}: {count} (`{p}members {category.id}`)"
         for category, count in overview.counts
     ]
     newest = [
-        f"- {bold(org)}, {where(service, org)}, joined {org.joined.isoformat()}"
+        _("- {org}, {where}, joined {date}").format(
+            org=bold(org), where=where(service, org), date=org.joined.isoformat()
+        )
         for org in overview.newest
     ]
     return Reply(
-        f"**{short}'s member organisations: {overview.total}**\n\n"
+        _("**{short}'s member organisations: {total}**").format(short=short, total=overview.total)
+        + "\n\n"
         + "\n".join(counts)
-        + "\n\n**Newest members**\n\n"
+        + "\n\n**"
+        + _("Newest members")
+        + "**\n\n"
         + "\n".join(newest)
         + f"\n\n{hints}"
     )
@@ -121,11 +127,15 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
         return _none_found(ctx, service, result)
     command_text = f"members {code(result.value)}"
     if not result.items:
+        last = f"{ctx.prefix}{command_text} page {result.pages}"
         raise CommandError(
-            f"There is no page {page}: the results fill {result.pages}. "
-            f"The last one: `{ctx.prefix}{command_text} page {result.pages}`"
+            _("There is no page {page}: the results fill {pages}. The last one: `{last}`").format(
+                page=page, pages=result.pages, last=last
+            )
         )
-    count = f"{result.total} member organisation{'s' if result.total != 1 else ''}"
+    count = ngettext(
+        "{count} member organisation", "{count} member organisations", result.total
+    ).format(count=result.total)
     lines = "\n".join(line(service, org) for org in result.items)
     more = navigation(ctx.prefix, command_text, page, result.pages)
     return Reply(f"{found_title(service, result)}: {count}\n\n{lines}{more}")
@@ -141,39 +151,39 @@ async def member(ctx: Context, name: Rest) -> Reply:
     shown = md_escape(name[:80])
     if not found:
         raise NotFound(
-            f"No member organisation is called “{shown}”. Search names and descriptions with "
-            f"`{ctx.prefix}members {code(name)}`."
+            _(
+                "No member organisation is called “{typed}”. Search names and descriptions "
+                "with `{search}`."
+            ).format(typed=shown, search=f"{ctx.prefix}members {code(name)}")
         )
     lines = "\n".join(f"- {bold(org)}, {where(service, org)}" for org in found[:10])
-    more = "\n- … and more: add words to narrow it down" if len(found) > 10 else ""
-    return Reply(
-        f"Several member organisations match “{shown}”:\n\n{lines}{more}\n\n"
-        f"Choose one by number, e.g. `{ctx.prefix}member {found[0].id}`."
+    more = "\n- " + _("… and more: add words to narrow it down") if len(found) > 10 else ""
+    intro = _("Several member organisations match “{typed}”:").format(typed=shown)
+    choose = _("Choose one by number, e.g. `{example}`.").format(
+        example=f"{ctx.prefix}member {found[0].id}"
     )
+    return Reply(f"{intro}\n\n{lines}{more}\n\n{choose}")
 
 
 def _fields(text: str, allowed: tuple[str, ...]) -> dict[str, str]:
     """`key=value` pairs, with a reminder about quotes when some text was not a field."""
     try:
         return parse_fields(text, allowed)
-    except UsageError as exc:
-        if "is not a field" not in str(exc):
+    except FieldsError as exc:
+        if not exc.stray:
             raise
-        hint = 'Values with spaces go in double quotes: `name="Radio Libre"`.'
+        hint = _('Values with spaces go in double quotes: `name="Radio Libre"`.')
         raise UsageError(f"{exc} {hint}") from None
 
 
-def _application_notes(ctx: Context, application: Application) -> list[Reply]:
-    service = ctx.app.members
-    info = application.info
-    text = (
-        f"New member application #{application.id}: **{md_escape(info.name)}** "
-        f"({md_escape(country_name(info.country))}, "
-        f"{md_escape(service.category_name(info.category))}). "
-        f"`{ctx.prefix}members pending` lists the applications."
-    )
-    admins = [a for a in ctx.config.bot.admins if a != ctx.message.sender]
-    return [Reply(text, to_user=UserId(admin)) for admin in admins]
+async def _application_notes(ctx: Context, application: Application) -> list[Reply]:
+    """A note for each other admin, in that admin's language."""
+    notes = []
+    for admin in (a for a in ctx.config.bot.admins if a != ctx.message.sender):
+        with speaking(await ctx.app.languages.for_person(admin)):
+            text = application_note(ctx.app.members, application, ctx.prefix)
+        notes.append(Reply(text, to_user=UserId(admin)))
+    return notes
 
 
 @command(
@@ -190,17 +200,20 @@ async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]
     """
     if not fields or not fields.strip():
         ids = [f"`{c.id}`" for c in ctx.app.members.categories]
-        categories = " or ".join([", ".join(ids[:-1]), ids[-1]] if len(ids) > 1 else ids)
-        text = APPLY_HELP.format(categories=categories)
-        return [Reply(f"**Applying for your organisation to be listed**\n\n{text}")]
+        categories = format_list(ids, style="or", locale=locale())
+        text = _(APPLY_HELP).format(categories=categories, max=MAX_DESCRIPTION)
+        title = _("Applying for your organisation to be listed")
+        return [Reply(f"**{title}**\n\n{text}")]
     values = _fields(fields, FIELDS)
     application = await ctx.app.members.apply(values, ctx.message.sender)
     thanks = Reply(
-        f"Thank you! The application for **{md_escape(application.info.name)}** is queued as "
-        f"number {application.id}. An admin will look at it and I'll tell you the outcome in a "
-        "direct message. Your Matrix id is kept with the application only until then."
+        _(
+            "Thank you! The application for **{name}** is queued as number {number}. An admin "
+            "will look at it and I'll tell you the outcome in a direct message. Your Matrix id "
+            "is kept with the application only until then."
+        ).format(name=md_escape(application.info.name), number=application.id)
     )
-    return [thanks, *_application_notes(ctx, application)]
+    return [thanks, *await _application_notes(ctx, application)]
 
 
 @command("members pending", perm=Perm.ADMIN, usage="[page N]")
@@ -208,32 +221,35 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
     """The applications waiting for a decision (sent by direct message)"""
     rest, number = _split_page(page or "")
     if rest:
-        raise UsageError(f"I did not expect “{md_escape(rest[:40])}” here.")
+        raise UsageError(_("I did not expect “{text}” here.").format(text=md_escape(rest[:40])))
     service = ctx.app.members
     pending = await service.pending(number)
     if not pending.total:
-        return Reply("No applications are waiting.", private=True)
+        return Reply(_("No applications are waiting."), private=True)
     if not pending.items:
-        raise CommandError(f"There is no page {number}: the applications fill {pending.pages}.")
+        raise CommandError(
+            _("There is no page {page}: the applications fill {pages}.").format(
+                page=number, pages=pending.pages
+            )
+        )
     lines = "\n".join(pending_line(service, a) for a in pending.items)
     p = ctx.prefix
-    decide = f"Decide: `{p}members approve <number>` or `{p}members reject <number> [reason]`"
-    more = navigation(ctx.prefix, "members pending", number, pending.pages)
-    return Reply(
-        f"**Applications waiting: {pending.total}**\n\n{lines}\n\n{decide}{more}", private=True
+    decide = _("Decide: `{approve}` or `{reject}`").format(
+        approve=p + _("members approve <number>"), reject=p + _("members reject <number> [reason]")
     )
+    more = navigation(ctx.prefix, "members pending", number, pending.pages)
+    title = _("Applications waiting: {count}").format(count=pending.total)
+    return Reply(f"**{title}**\n\n{lines}\n\n{decide}{more}", private=True)
 
 
 @command("members approve", perm=Perm.ADMIN)
 async def members_approve(ctx: Context, number: int) -> list[Reply]:
     """List the organisation of an application and tell the applicant: !members approve 4"""
     application, org = await ctx.app.members.approve(number)
-    told = Reply(
-        f"Good news: **{md_escape(org.info.name)}** is now listed as a member organisation of "
-        f"the {md_escape(ctx.content.about.name)}. Its card: `{ctx.prefix}member {org.id}`.",
-        to_user=UserId(application.applicant),
-    )
-    done = Reply(f"{bold(org)} is now listed; I've told the applicant.")
+    with speaking(await ctx.app.languages.for_person(application.applicant)):
+        text = approved_note(org, ctx.content.about.name, ctx.prefix)
+    told = Reply(text, to_user=UserId(application.applicant))
+    done = Reply(_("{org} is now listed; I've told the applicant.").format(org=bold(org)))
     return [done, told]
 
 
@@ -242,13 +258,14 @@ async def members_reject(ctx: Context, number: int, reason: Rest | None = None) 
     """Turn down an application and tell the applicant why: !members reject 4 No website yet"""
     application = await ctx.app.members.reject(number)
     name = md_escape(application.info.name)
-    why = f"The reason given: {md_escape(reason)}" if reason and reason.strip() else ""
-    told = Reply(
-        f"Your application for **{name}** to be listed as a member organisation was not "
-        f"accepted. {why or 'No reason was given; an admin of this room can tell you more.'}",
-        to_user=UserId(application.applicant),
+    with speaking(await ctx.app.languages.for_person(application.applicant)):
+        text = rejected_note(application, reason)
+    told = Reply(text, to_user=UserId(application.applicant))
+    done = Reply(
+        _("Rejected application {number} (**{name}**); I've told the applicant.").format(
+            number=number, name=name
+        )
     )
-    done = Reply(f"Rejected application {number} (**{name}**); I've told the applicant.")
     return [done, told]
 
 
@@ -262,17 +279,17 @@ async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
     """
     values = _fields(fields, EDITABLE)
     if not values:
-        raise UsageError("Which fields? Write them as field=value.")
+        raise UsageError(_("Which fields? Write them as field=value."))
     org = await ctx.app.members.edit(number, values)
     changed = ", ".join(f"`{field}`" for field in values)
-    return Reply(f"Updated {changed} of {bold(org)}.")
+    return Reply(_("Updated {fields} of {org}.").format(fields=changed, org=bold(org)))
 
 
 @command("members remove", perm=Perm.ADMIN)
 async def members_remove(ctx: Context, number: int) -> Reply:
     """Take an organisation off the directory: !members remove 12"""
     org = await ctx.app.members.remove(number)
-    return Reply(f"Removed {bold(org)} from the directory.")
+    return Reply(_("Removed {org} from the directory.").format(org=bold(org)))
 
 
 @command("members import", perm=Perm.ADMIN)
@@ -283,12 +300,17 @@ async def members_import(ctx: Context) -> Reply:
         outcome = await ctx.app.members.import_file(path)
     except FileProblems as exc:
         problems = "\n".join(f"- {md_escape(p)}" for p in exc.problems[:10])
-        more = f"\n- … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
-        raise CommandError(
-            f"members.yaml has problems; nothing was changed:\n\n{problems}{more}"
-        ) from None
+        extra = len(exc.problems) - 10
+        more = "\n- " + _("… and {count} more").format(count=extra) if extra > 0 else ""
+        intro = _("members.yaml has problems; nothing was changed:")
+        raise CommandError(f"{intro}\n\n{problems}{more}") from None
+    added = ngettext(
+        "{count} organisation added", "{count} organisations added", outcome.added
+    ).format(count=outcome.added)
     return Reply(
-        f"Imported members.yaml: {outcome.added} organisations added, {outcome.updated} updated."
+        _("Imported members.yaml: {added}, {updated} updated.").format(
+            added=added, updated=outcome.updated
+        )
     )
 
 
@@ -299,12 +321,22 @@ async def support(ctx: Context) -> Reply:
     added = await service.support(ctx.message.sender)
     count = supporter_count(await service.supporter_count())
     if not added:
-        return Reply(f"You already support the movement: thank you! It now has {count}.")
-    name = md_escape(ctx.content.about.name)
+        return Reply(
+            _("You already support the movement: thank you! It now has {count}.").format(
+                count=count
+            )
+        )
+    text = _(
+        "Thank you for supporting the {movement}! It now has {count}. Supporters are never "
+        "listed: I keep only a keyed fingerprint of your Matrix id, from which no one can read "
+        "it back. `{withdraw}` undoes it."
+    )
     return Reply(
-        f"Thank you for supporting the {name}! It now has {count}. Supporters are never listed: "
-        "I keep only a keyed fingerprint of your Matrix id, from which no one can read it back. "
-        f"`{ctx.prefix}support withdraw` undoes it."
+        text.format(
+            movement=md_escape(ctx.content.about.name),
+            count=count,
+            withdraw=f"{ctx.prefix}support withdraw",
+        )
     )
 
 
@@ -312,8 +344,8 @@ async def support(ctx: Context) -> Reply:
 async def support_withdraw(ctx: Context) -> Reply:
     """Stop being counted as a supporter"""
     if await ctx.app.members.withdraw_support(ctx.message.sender):
-        return Reply("Done: you are no longer counted as a supporter.")
-    return Reply("You were not counted as a supporter, so there was nothing to withdraw.")
+        return Reply(_("Done: you are no longer counted as a supporter."))
+    return Reply(_("You were not counted as a supporter, so there was nothing to withdraw."))
 
 
 @command("supporters", aliases=("simpatizantes", "soutiens", "apoiadores"))
@@ -321,4 +353,8 @@ async def supporters(ctx: Context) -> Reply:
     """How many people have declared their support"""
     count = await ctx.app.members.supporter_count()
     short = md_escape(ctx.content.about.short_name)
-    return Reply(f"{short} has {supporter_count(count)}. Join them: `{ctx.prefix}support`")
+    return Reply(
+        _("{short} has {count}. Join them: `{support}`").format(
+            short=short, count=supporter_count(count), support=f"{ctx.prefix}support"
+        )
+    )

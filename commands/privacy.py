@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from natm_bot.api import Context, Perm, Reply, command, md_escape
-from natm_bot.core.i18n import _
+from natm_bot.core.i18n import _, ngettext
 from natm_bot.features.groups.notices import announce_promotions
 from natm_bot.features.privacy.views import render_report
 
@@ -70,12 +70,13 @@ async def audit(ctx: Context, count: int | None = None) -> Reply:
     wanted = max(1, min(count or 20, 100))
     entries = await ctx.app.privacy.recent_actions(wanted)
     if not entries:
-        return Reply("The audit log is empty.", private=True)
+        return Reply(_("The audit log is empty."), private=True)
     lines = [
         f"- {e.at:%Y-%m-%d %H:%M} UTC · {md_escape(e.actor)} · `{ctx.prefix}{e.command}` "
         f"{md_escape(e.detail[:120])}"
         for e in entries
     ]
-    return Reply(
-        f"**The last {len(entries)} privileged actions**\n\n" + "\n".join(lines), private=True
-    )
+    title = ngettext(
+        "The last privileged action", "The last {count} privileged actions", len(entries)
+    ).format(count=len(entries))
+    return Reply(f"**{title}**\n\n" + "\n".join(lines), private=True)

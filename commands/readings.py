@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+
+from babel.dates import format_skeleton
 
 from natm_bot.api import Context, Reply, Rest, command, md_escape
 from natm_bot.config.content import Reading
+from natm_bot.core.i18n import _, locale
 from natm_bot.core.text import search_words, word_match
+
+
+def _when(reading: Reading) -> str:
+    """`June 2020` in the reader's language (`junio de 2020`); other dates as written."""
+    if not reading.date:
+        return str(reading.year)
+    try:
+        month = datetime.strptime(reading.date, "%B %Y")
+    except ValueError:
+        return reading.date
+    return format_skeleton("yMMMM", month, locale=locale())
 
 
 def _line(ctx: Context, reading: Reading) -> str:
@@ -16,9 +31,7 @@ def _line(ctx: Context, reading: Reading) -> str:
     if reading.link:
         title = f"[{title}]({reading.link})"
     where = ", ".join(
-        md_escape(part)
-        for part in (reading.venue, reading.details, reading.date or str(reading.year))
-        if part
+        md_escape(part) for part in (reading.venue, reading.details, _when(reading)) if part
     )
     return f"{title}: {authors}. {where}."
 
@@ -48,18 +61,23 @@ async def readings(ctx: Context, words: Rest | None = None) -> Reply:
     wanted = search_words(words)
     if wanted == ["intro"]:
         found = [r for r in all_readings if r.intro]
-        heading = "**Start here: two short introductions**"
+        heading = "**" + _("Start here: two short introductions") + "**"
     elif words.strip():
         found = _search(all_readings, wanted)
         shown = md_escape(words[:100])
-        heading = f"**Readings matching “{shown}”**"
+        heading = "**" + _("Readings matching “{typed}”").format(typed=shown) + "**"
         if not found:
             return Reply(
-                f"No reading matches “{shown}”. Try one word from a title or an author's "
-                f"name, or `{ctx.prefix}readings` for the whole list."
+                _(
+                    "No reading matches “{typed}”. Try one word from a title or an author's "
+                    "name, or `{all}` for the whole list."
+                ).format(typed=shown, all=f"{ctx.prefix}readings")
             )
     else:
         found = list(all_readings)
-        heading = f"**Suggested readings** ({len(found)}; introductions first)"
+        title = _("Suggested readings")
+        heading = (
+            f"**{title}** (" + _("{count}; introductions first").format(count=len(found)) + ")"
+        )
     lines = [f"{i}. {_line(ctx, r)}" for i, r in enumerate(found, 1)]
     return Reply(heading + "\n\n" + "\n".join(lines))

@@ -73,7 +73,6 @@ class App:
         self.members = MemberService(
             self.db,
             self.content.about.member_categories,
-            config.bot.language,
             clock=self.clock,
         )
         meetings = self._meetings()

@@ -23,17 +23,18 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import N_, _
 
 _BIDI = {
-    "\u202a": "left-to-right embedding",
-    "\u202b": "right-to-left embedding",
-    "\u202c": "pop directional formatting",
-    "\u202d": "left-to-right override",
-    "\u202e": "right-to-left override",
-    "\u2066": "left-to-right isolate",
-    "\u2067": "right-to-left isolate",
-    "\u2068": "first strong isolate",
-    "\u2069": "pop directional isolate",
+    "\u202a": N_("left-to-right embedding"),
+    "\u202b": N_("right-to-left embedding"),
+    "\u202c": N_("pop directional formatting"),
+    "\u202d": N_("left-to-right override"),
+    "\u202e": N_("right-to-left override"),
+    "\u2066": N_("left-to-right isolate"),
+    "\u2067": N_("right-to-left isolate"),
+    "\u2068": N_("first strong isolate"),
+    "\u2069": N_("pop directional isolate"),
 }
 _UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 REPLACEMENT = "\ufffd"
@@ -53,9 +54,10 @@ def find_unsafe(text: str) -> tuple[int, str] | None:
     char = match.group()
     code = f"U+{ord(char):04X}"
     if char in _BIDI:
-        what = f"an invisible {_BIDI[char]} ({code}), which can make text look other than it is"
+        what = _("an invisible {kind} ({code}), which can make text look other than it is")
+        what = what.format(kind=_(_BIDI[char]), code=code)
     else:
-        what = f"a control character ({code}), which cannot be shown"
+        what = _("a control character ({code}), which cannot be shown").format(code=code)
     return match.start(), what
 
 
@@ -63,7 +65,11 @@ def checked(text: str, what: str = "") -> str:
     """`text` unchanged, or UnsafeText naming `what` and the character to remove."""
     found = find_unsafe(text)
     if found is not None:
-        raise UnsafeText(f"{what} contains {found[1]}; please remove it.".lstrip())
+        if what:
+            text = _("{what} contains {character}; please remove it.")
+        else:
+            text = _("contains {character}; please remove it.")
+        raise UnsafeText(text.format(what=what, character=found[1]))
     return text
 
 
@@ -148,9 +154,9 @@ def _url_char(char: str) -> bool:
 
 def _shown(char: str) -> str:
     if char.isspace():
-        return "a space or line break"
+        return _("a space or line break")
     if not char.isprintable():
-        return f"an invisible character (U+{ord(char):04X})"
+        return _("an invisible character ({code})").format(code=f"U+{ord(char):04X}")
     return f"“{char}”"
 
 
@@ -169,24 +175,26 @@ def plain_url(text: str, *, max_length: int = 500) -> str:
     """One plain http(s) web address, or ValueError saying what is wrong with it."""
     url = text.strip()
     if not url.lower().startswith(("http://", "https://")):
-        raise ValueError("it must start with https:// or http://")
+        raise ValueError(_("it must start with https:// or http://"))
     bad = next((char for char in url if not _url_char(char)), None)
     if bad is not None:
-        raise ValueError(f"{_shown(bad)} cannot be part of a web address")
+        raise ValueError(
+            _("{character} cannot be part of a web address").format(character=_shown(bad))
+        )
     if len(url) > max_length:
-        raise ValueError(f"it is longer than {max_length} characters")
+        raise ValueError(_("it is longer than {count} characters").format(count=max_length))
     try:
         parts = urlsplit(url)
     except ValueError:  # a host that NFKC-normalises into "/", "?", "#" or "@"
-        raise ValueError("its host name is not valid") from None
+        raise ValueError(_("its host name is not valid")) from None
     if "@" in parts.netloc:  # https://official.example.org@evil.example/ goes to evil.example
-        raise ValueError("a name and “@” before the host hide where it really goes")
+        raise ValueError(_("a name and “@” before the host hide where it really goes"))
     try:
         parts.port  # noqa: B018 (reading it checks it)
     except ValueError:
-        raise ValueError("its port is not a number from 0 to 65535") from None
+        raise ValueError(_("its port is not a number from 0 to 65535")) from None
     if not _real_host(parts.hostname or ""):
-        raise ValueError("it needs a real host name, like meet.example.org")
+        raise ValueError(_("it needs a real host name, like meet.example.org"))
     return url
 
 

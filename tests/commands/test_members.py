@@ -448,7 +448,7 @@ async def test_members_yaml_seeds_the_first_start_only(tmp_path: Path) -> None:
     async with ChatHarness(config) as bot:  # removed stays removed
         assert await _names(bot) == []
         imported = await bot.ask("!members import", sender=ADMIN)
-        assert imported == "Imported members.yaml: 1 organisations added, 0 updated."
+        assert imported == "Imported members.yaml: 1 organisation added, 0 updated."
         again = await bot.ask("!members import", sender=ADMIN)
         assert again == "Imported members.yaml: 0 organisations added, 1 updated."
 
@@ -487,7 +487,7 @@ async def test_import_with_a_bad_entry_changes_nothing(tmp_path: Path) -> None:
 async def test_apply_alone_explains_and_unquoted_spaces_get_a_hint(bot: ChatHarness) -> None:
     explained = await bot.ask("!members apply")
     assert explained.startswith("Applying for your organisation to be listed")
-    assert "category: civil-society, learning or geographic" in explained
+    assert "category: civil-society, learning, or geographic" in explained
     hint = await bot.ask("!members apply name=Radio Libre category=learning")
     assert "“Libre” is not a field" in hint
     assert 'Values with spaces go in double quotes: name="Radio Libre".' in hint

@@ -15,7 +15,7 @@ from natm_bot.calendar.zones import city_names, iana_names, lookup
 from natm_bot.config.paths import bundled
 from natm_bot.core.errors import UsageError
 from natm_bot.core.messages import Reply
-from natm_bot.core.text import fold, search_words, word_match
+from natm_bot.core.text import fold, name_key, search_words, word_match
 from natm_bot.engine.registry import Registry, command, spec_of
 from natm_bot.features.meetings.service import ANSWERS, REMIND, parse_answer
 
@@ -96,7 +96,8 @@ def test_any_text_is_a_zone_or_a_plain_refusal(text: str) -> None:
 def test_every_iana_name_in_any_case(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(iana_names().values())))
     typed = "".join(c.upper() if data.draw(st.booleans()) else c.lower() for c in name)
-    assert zone(typed).key == name
+    # An old one-word alias that is also a place (`Singapore`) gives that place's zone today.
+    assert zone(typed).key in (name, *city_names().get(name_key(name), ()))
 
 
 @settings(max_examples=300)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from natm_bot.core.errors import CommandError, NotFound
+from natm_bot.core.i18n import _
 from natm_bot.features.members.directory import PAGE_SIZE, pages_for, storable
 from natm_bot.features.members.errors import InvalidFields, name_problem
 from natm_bot.features.members.fields import MemberRules
@@ -48,8 +49,10 @@ class Applications:
         """Check every field and queue the application; InvalidFields lists each problem."""
         if await self._store.pending_by(applicant) >= MAX_PENDING_PER_PERSON:
             raise CommandError(
-                f"You already have {MAX_PENDING_PER_PERSON} applications waiting; please wait"
-                " until an admin has decided on them."
+                _(
+                    "You already have {count} applications waiting; please wait until an admin "
+                    "has decided on them."
+                ).format(count=MAX_PENDING_PER_PERSON)
             )
         values, problems = self._rules.check(fields)
         if "name" in values and (used := await self._store.name_used(values["name"])):
@@ -69,16 +72,22 @@ class Applications:
     async def approve(self, number: int) -> tuple[Application, Organisation]:
         """List the organisation of an application, joined today; the application is erased."""
         if not storable(number):
-            raise NotFound(f"There is no pending application number {number}.")
+            raise NotFound(
+                _("There is no pending application number {number}.").format(number=number)
+            )
         try:
             done = await self._store.approve(number, self._rules.today())
         except NameTaken:
             raise CommandError(
-                f"An organisation with the name of application {number} is already listed;"
-                " reject the application instead."
+                _(
+                    "An organisation with the name of application {number} is already listed; "
+                    "reject the application instead."
+                ).format(number=number)
             ) from None
         if done is None:
-            raise NotFound(f"There is no pending application number {number}.")
+            raise NotFound(
+                _("There is no pending application number {number}.").format(number=number)
+            )
         await self._checkpoint()  # so the applicant's id leaves the WAL file as well
         return done
 
@@ -86,6 +95,8 @@ class Applications:
         """Erase an application (and with it the applicant's id); what it was."""
         application = await self._store.reject(number) if storable(number) else None
         if application is None:
-            raise NotFound(f"There is no pending application number {number}.")
+            raise NotFound(
+                _("There is no pending application number {number}.").format(number=number)
+            )
         await self._checkpoint()
         return application

@@ -10,6 +10,7 @@ from typing import Literal
 from natm_bot.config.content import MemberCategory
 from natm_bot.config.countries import country_code
 from natm_bot.core.errors import NotFound
+from natm_bot.core.i18n import _
 from natm_bot.features.members.errors import InvalidFields, name_problem
 from natm_bot.features.members.fields import MemberRules, one_line
 from natm_bot.storage.members import Found, MemberStore, NameTaken, Organisation
@@ -100,7 +101,9 @@ class Directory:
         """One organisation by number, or NotFound."""
         found = await self._store.get(number) if storable(number) else None
         if found is None:
-            raise NotFound(f"There is no member organisation number {number}.")
+            raise NotFound(
+                _("There is no member organisation number {number}.").format(number=number)
+            )
         return found
 
     async def edit(self, number: int, fields: Mapping[str, str]) -> Organisation:
@@ -115,14 +118,18 @@ class Directory:
         except NameTaken:
             raise InvalidFields([name_problem(values["name"], "listed")]) from None
         if updated is None:
-            raise NotFound(f"There is no member organisation number {number}.")
+            raise NotFound(
+                _("There is no member organisation number {number}.").format(number=number)
+            )
         return updated
 
     async def remove(self, number: int) -> Organisation:
         """Take an organisation off the directory; what it was."""
         removed = await self._store.remove(number) if storable(number) else None
         if removed is None:
-            raise NotFound(f"There is no member organisation number {number}.")
+            raise NotFound(
+                _("There is no member organisation number {number}.").format(number=number)
+            )
         return removed
 
 

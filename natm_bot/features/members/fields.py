@@ -12,6 +12,7 @@ from typing import Any
 from natm_bot.config.content import MemberCategory, localized
 from natm_bot.config.countries import country_code, is_language
 from natm_bot.config.validation import MXID_RE, ROOM_RE, FileProblems
+from natm_bot.core.i18n import _, language
 from natm_bot.core.text import checked, name_key, plain_url
 from natm_bot.storage.members import OrgInfo
 
@@ -38,7 +39,9 @@ def one_line(text: str) -> str:
 def _name(text: str) -> str:
     name = one_line(text)
     if not 2 <= len(name) <= 120:
-        raise ValueError(f"needs 2 to 120 characters; this one has {len(name)}.")
+        raise ValueError(
+            _("needs 2 to 120 characters; this one has {count}.").format(count=len(name))
+        )
     return name
 
 
@@ -46,8 +49,10 @@ def _country(text: str) -> str:
     code = country_code(text)
     if code is None:
         raise ValueError(
-            f"“{text[:60]}” is not a country: use a two-letter ISO 3166 code like KE for Kenya,"
-            " or the country's name."
+            _(
+                "“{typed}” is not a country: use a two-letter ISO 3166 code like KE for Kenya, "
+                "or the country's name."
+            ).format(typed=text[:60])
         )
     return code
 
@@ -57,11 +62,13 @@ def _languages(text: str) -> tuple[str, ...]:
     wrong = [code for code in codes if not is_language(code)]
     if wrong:
         raise ValueError(
-            f"“{', '.join(wrong)[:60]}” is not a language code: use two-letter ISO 639-1 codes"
-            " separated by commas, like en,sw."
+            _(
+                "“{typed}” is not a language code: use two-letter ISO 639-1 codes separated by "
+                "commas, like en,sw."
+            ).format(typed=", ".join(wrong)[:60])
         )
     if len(codes) > 20:
-        raise ValueError("list at most 20 languages.")
+        raise ValueError(_("list at most 20 languages."))
     return tuple(dict.fromkeys(codes))
 
 
@@ -70,18 +77,22 @@ def _website(text: str) -> str:
         return plain_url(text, max_length=300)
     except ValueError as exc:
         raise ValueError(
-            "must be a web address starting with http:// or https://, like https://example.org"
-            f" ({exc})."
+            _(
+                "must be a web address starting with http:// or https://, like "
+                "https://example.org ({problem})."
+            ).format(problem=exc)
         ) from None
 
 
 def _description(text: str) -> str:
     description = one_line(text)  # one paragraph: line breaks become spaces
     if not description:
-        raise ValueError("must not be empty.")
+        raise ValueError(_("must not be empty."))
     if len(description) > MAX_DESCRIPTION:
         raise ValueError(
-            f"is {len(description)} characters long; at most {MAX_DESCRIPTION} are allowed."
+            _("is {count} characters long; at most {max} are allowed.").format(
+                count=len(description), max=MAX_DESCRIPTION
+            )
         )
     return description
 
@@ -92,7 +103,7 @@ def _contact(text: str) -> str | None:
         return None
     if not (MXID_RE.match(contact) or ROOM_RE.match(contact)) or len(contact) > 255:
         raise ValueError(
-            "must be a Matrix room (#room:example.org) or user (@name:example.org), or none."
+            _("must be a Matrix room (#room:example.org) or user (@name:example.org), or none.")
         )
     return contact
 
@@ -105,11 +116,9 @@ class MemberRules:
         self,
         categories: Sequence[MemberCategory],
         today: Callable[[], date],
-        lang: str = "en",
     ) -> None:
         self.categories = tuple(categories)
         self.today = today
-        self.lang = lang
 
     def category(self, text: str) -> MemberCategory | None:
         """The category meant by its id or its name, case-insensitively."""
@@ -122,13 +131,17 @@ class MemberRules:
     def category_name(self, category_id: str) -> str:
         """A category's name in the reply language (its id if it is no longer declared)."""
         found = next((c for c in self.categories if c.id == category_id), None)
-        return localized(found.name, self.lang) if found else category_id
+        return localized(found.name, language()) if found else category_id
 
     def _category(self, text: str) -> str:
         found = self.category(text)
         if found is None:
             ids = ", ".join(c.id for c in self.categories)
-            raise ValueError(f"“{text[:60]}” is not a member category: use one of {ids}.")
+            raise ValueError(
+                _("“{typed}” is not a member category: use one of {ids}.").format(
+                    typed=text[:60], ids=ids
+                )
+            )
         return found.id
 
     def _joined(self, text: str) -> date:
@@ -137,7 +150,7 @@ class MemberRules:
         except ValueError:
             day = None
         if day is None or day > self.today():
-            raise ValueError("must be a date like 2024-05-01, not in the future.")
+            raise ValueError(_("must be a date like 2024-05-01, not in the future."))
         return day
 
     def _checkers(self) -> dict[str, Callable[[str], Any]]:
@@ -158,11 +171,11 @@ class MemberRules:
         """Each given field checked and cleaned; every problem, one per field."""
         checkers = self._checkers()
         values: dict[str, Any] = {}
-        problems = [Problem(f, "is missing.") for f in required if f not in fields]
+        problems = [Problem(f, _("is missing.")) for f in required if f not in fields]
         for field, text in fields.items():
             if not str(text).strip() and field in (*REQUIRED, "joined"):
                 if field != "joined":  # no joined date: today, or the one already kept
-                    problems.append(Problem(field, "must not be empty."))
+                    problems.append(Problem(field, _("must not be empty.")))
                 continue
             try:
                 values[field] = checkers[field](checked(str(text)))
@@ -183,13 +196,15 @@ class MemberRules:
         seen: dict[str, str] = {}
         for label, row in rows:
             unknown = sorted(set(row) - set(EDITABLE))
-            problems += [f"{filename}: {label}: {key}: unknown field" for key in unknown]
+            unknown_field = _("unknown field")
+            problems += [f"{filename}: {label}: {key}: {unknown_field}" for key in unknown]
             values, found = self.check({k: _text(v) for k, v in row.items() if k in EDITABLE})
             problems += [f"{filename}: {label}: {p.field}: {p.message}" for p in found]
             if "name" in values:
                 key = name_key(values["name"])
                 if key in seen:
-                    problems.append(f"{filename}: {label}: name: repeats {seen[key]}")
+                    repeats = _("repeats {label}").format(label=seen[key])
+                    problems.append(f"{filename}: {label}: name: {repeats}")
                 seen.setdefault(key, label)
             if not found and not unknown:
                 joined = values.pop("joined", None)

@@ -13,6 +13,7 @@ from typing import Any
 
 from natm_bot.config.content import MemberCategory
 from natm_bot.config.validation import FileProblems, Loc, parse_yaml
+from natm_bot.core.i18n import _
 from natm_bot.core.text import csv_value
 from natm_bot.features.members.fields import MemberRules
 from natm_bot.storage.members import MemberStore
@@ -109,21 +110,27 @@ def read_rows(path: Path, filename: str | None = None) -> tuple[Rows, list[str]]
     data, repeated = parse_yaml(path)
     members = data.get("members") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(members, list | None):
-        raise FileProblems([f"{name}: must hold a list under the key `members:`"])
+        raise FileProblems([name + ": " + _("must hold a list under the key `members:`")])
     problems = [f"{name}: {_label(loc)}: {message}" for loc, message in repeated]
     rows: Rows = []
     for number, entry in enumerate(members or [], start=1):
         if isinstance(entry, dict):
-            rows.append((f"entry {number}", {str(k).lower(): v for k, v in entry.items()}))
+            rows.append((_entry(number), {str(k).lower(): v for k, v in entry.items()}))
         else:
-            problems.append(f"{name}: entry {number}: must be a mapping of fields")
+            mapping = _("must be a mapping of fields")
+            problems.append(f"{name}: {_entry(number)}: {mapping}")
     return rows, problems
+
+
+def _entry(number: int) -> str:
+    """`entry 3`: an organisation of a YAML file, numbered from 1."""
+    return _("entry {number}").format(number=number)
 
 
 def _label(loc: Loc) -> str:
     """`members.2.name` as the rows are named: `entry 3: name`."""
     if len(loc) > 1 and loc[0] == "members" and isinstance(loc[1], int):
-        return ": ".join([f"entry {loc[1] + 1}", *(str(part) for part in loc[2:])])
+        return ": ".join([_entry(loc[1] + 1), *(str(part) for part in loc[2:])])
     return ".".join(str(part) for part in loc)
 
 
@@ -137,8 +144,12 @@ def _csv_rows(path: Path, name: str) -> Rows:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             return [
-                (f"row {number}", {str(k).strip().lower(): _cell(v) for k, v in row.items() if k})
+                (
+                    _("row {number}").format(number=number),
+                    {str(k).strip().lower(): _cell(v) for k, v in row.items() if k},
+                )
                 for number, row in enumerate(reader, start=2)
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise FileProblems([f"{name}: cannot be read as CSV: {exc}"]) from None
+        unreadable = _("cannot be read as CSV: {problem}").format(problem=exc)
+        raise FileProblems([f"{name}: {unreadable}"]) from None

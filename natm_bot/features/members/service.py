@@ -38,11 +38,10 @@ class MemberService:
         self,
         db: Database,
         categories: Sequence[MemberCategory],
-        lang: str = "en",
         *,
         clock: Clock,
     ) -> None:
-        self.rules = MemberRules(categories, lambda: clock.now().date(), lang)
+        self.rules = MemberRules(categories, lambda: clock.now().date())
         self.store = MemberStore(db, clock)
         state = State(db)
         self.directory = Directory(self.store, self.rules)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from natm_bot.config.countries import country_name, language_name
+from natm_bot.core.i18n import _, locale, ngettext
 from natm_bot.engine.rendering import md_escape
 from natm_bot.features.members.directory import Search
 from natm_bot.storage.members import Application, Organisation
@@ -29,10 +30,20 @@ def bold(org: Organisation) -> str:
     return f"**{md_escape(org.info.name)}** (#{org.id})"
 
 
+def country(code: str) -> str:
+    """A country's name in the reply language, from its ISO 3166 code."""
+    return str(locale().territories.get(code.upper()) or country_name(code))
+
+
+def spoken(code: str) -> str:
+    """A language's name in the reply language, from its ISO 639-1 code."""
+    return str(locale().languages.get(code) or language_name(code) or code)
+
+
 def where(names: CategoryNames, org: Organisation) -> str:
     """Country · category."""
     category = names.category_name(org.info.category)
-    return f"{md_escape(country_name(org.info.country))} · {md_escape(category)}"
+    return f"{md_escape(country(org.info.country))} · {md_escape(category)}"
 
 
 def snippet(text: str) -> str:
@@ -51,9 +62,11 @@ def navigation(prefix: str, command_text: str, page: int, pages: int) -> str:
     if pages <= 1:
         return ""
     base = f"{prefix}{command_text}"
-    links = [f"next: `{base} page {page + 1}`"] if page < pages else []
-    links += [f"previous: `{base} page {page - 1}`"] if page > 1 else []
-    return f"\n\nPage {page} of {pages} · " + " · ".join(links)
+    links = [_("next: `{page}`").format(page=f"{base} page {page + 1}")] if page < pages else []
+    if page > 1:
+        links.append(_("previous: `{page}`").format(page=f"{base} page {page - 1}"))
+    where = _("Page {page} of {pages}").format(page=page, pages=pages)
+    return f"\n\n{where} · " + " · ".join(links)
 
 
 def found_title(names: CategoryNames, result: Search) -> str:
@@ -61,24 +74,27 @@ def found_title(names: CategoryNames, result: Search) -> str:
     if result.kind == "category":
         return f"**{md_escape(names.category_name(result.value))}**"
     if result.kind == "country":
-        return f"**{md_escape(country_name(result.value))}**"
+        return f"**{md_escape(country(result.value))}**"
     return f"**“{md_escape(result.value)}”**"
 
 
 def card(names: CategoryNames, org: Organisation) -> str:
     """Everything listed about one organisation."""
     info = org.info
+    category = md_escape(names.category_name(info.category))
     lines = [
-        f"- Category: {md_escape(names.category_name(info.category))}",
-        f"- Country: {md_escape(country_name(info.country))} ({info.country})",
+        "- " + _("Category: {category}").format(category=category),
+        "- "
+        + _("Country: {country}").format(country=md_escape(country(info.country)))
+        + f" ({info.country})",
     ]
     if info.languages:
-        languages = [language_name(c) or c for c in info.languages]
-        lines.append(f"- Languages: {md_escape(', '.join(languages))}")
-    lines.append(f"- Website: {md_escape(info.website)}")
+        languages = ", ".join(spoken(c) for c in info.languages)
+        lines.append("- " + _("Languages: {languages}").format(languages=md_escape(languages)))
+    lines.append("- " + _("Website: {website}").format(website=md_escape(info.website)))
     if info.contact:
-        lines.append(f"- On Matrix: {md_escape(info.contact)}")
-    lines.append(f"- Member since {org.joined.isoformat()}")
+        lines.append("- " + _("On Matrix: {contact}").format(contact=md_escape(info.contact)))
+    lines.append("- " + _("Member since {date}").format(date=org.joined.isoformat()))
     return f"{bold(org)}\n\n{md_escape(info.description)}\n\n" + "\n".join(lines)
 
 
@@ -87,18 +103,20 @@ def pending_line(names: CategoryNames, application: Application) -> str:
     info = application.info
     extras = [md_escape(info.website)]
     if info.languages:
-        extras.append("languages " + ", ".join(info.languages))
+        extras.append(_("languages {codes}").format(codes=", ".join(info.languages)))
     if info.contact:
-        extras.append(f"contact {md_escape(info.contact)}")
+        extras.append(_("contact {contact}").format(contact=md_escape(info.contact)))
+    sender = _("from {applicant} on {date}").format(
+        applicant=md_escape(application.applicant), date=f"{application.applied_at:%Y-%m-%d}"
+    )
     return (
         f"- **#{application.id}: {md_escape(info.name)}**, "
-        f"{md_escape(country_name(info.country))} · "
+        f"{md_escape(country(info.country))} · "
         f"{md_escape(names.category_name(info.category))} · {' · '.join(extras)}; "
-        f"from {md_escape(application.applicant)} on {application.applied_at:%Y-%m-%d}: "
-        f"{md_escape(info.description)}"
+        f"{sender}: {md_escape(info.description)}"
     )
 
 
 def supporter_count(count: int) -> str:
     """`1 supporter`, `3 supporters`."""
-    return f"{count} supporter{'s' if count != 1 else ''}"
+    return ngettext("{count} supporter", "{count} supporters", count).format(count=count)

@@ -50,6 +50,12 @@ def _english_forms() -> Iterator[str]:
             yield from message.id if isinstance(message.id, tuple | list) else (message.id,)
 
 
+# A text that starts and ends with a placeholder needs this many letters of its own to be
+# looked for as a whole line (`{first} and {second}` would match any line with " and ").
+MIN_LITERAL = 10
+_NEVER = re.compile(r"(?!)")
+
+
 @cache
 def _leftover_checks(lang: str) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
     """For each English text whose translation differs: a pattern for a whole line of it,
@@ -64,7 +70,14 @@ def _leftover_checks(lang: str) -> tuple[tuple[str, re.Pattern[str], tuple[str, 
         pieces = [p.strip() for p in _PLACEHOLDER.split(plain)]
         mine = render(own).body
         long = tuple(p for p in pieces if len(p) >= 16 and p not in mine)
-        pattern = ".+".join(re.escape(p) for p in _PLACEHOLDER.split(plain.split("\n")[0]))
+        first_line = _PLACEHOLDER.split(plain.split("\n")[0])
+        open_ended = len(first_line) > 1 and not first_line[0] and not first_line[-1]
+        if open_ended and len("".join(first_line).strip()) < MIN_LITERAL:
+            # A joiner such as "{first} and {second}" would match any English title or
+            # description a person wrote; such texts are checked by the replies they build.
+            checks.append((english, _NEVER, long))
+            continue
+        pattern = ".+".join(re.escape(p) for p in first_line)
         checks.append((english, re.compile(pattern), long))
     return tuple(checks)
 

@@ -94,3 +94,14 @@ def make_bot(
 def bot_process(make_bot: BotFactory) -> BotProcess:
     """A logged-in bot (not started) that accepts invites from this server; killed at the end."""
     return make_bot()
+
+
+@pytest.fixture
+def own_synapse(tmp_path: Path) -> Iterator[LocalSynapse]:
+    """A Synapse of this test alone, which the test may stop and start at will."""
+    server = LocalSynapse(tmp_path / "synapse")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop(timeout=10)

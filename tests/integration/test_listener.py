@@ -10,7 +10,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -125,17 +125,6 @@ async def test_nothing_listens_unless_configured(bot_process: BotProcess) -> Non
     await bot_process.wait_log("connected to")
     assert "health and metrics on" not in bot_process.log_text()
     assert _listening_sockets(bot_process.process.pid) == 0
-
-
-@pytest.fixture
-def own_synapse(tmp_path: Path) -> Iterator[LocalSynapse]:
-    """A Synapse of this test alone, which the test may stop and start."""
-    server = LocalSynapse(tmp_path / "synapse")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop(timeout=10)
 
 
 async def test_readyz_follows_the_homeserver(own_synapse: LocalSynapse, tmp_path: Path) -> None:

@@ -28,17 +28,6 @@ ProxyTo = Callable[[str], CountingProxy]
 
 
 @pytest.fixture
-def own_synapse(tmp_path: Path) -> Iterator[LocalSynapse]:
-    """A Synapse of this test alone, which the test may stop and start at will."""
-    server = LocalSynapse(tmp_path / "synapse")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop(timeout=10)
-
-
-@pytest.fixture
 def proxy_to() -> Iterator[ProxyTo]:
     """A factory of counting proxies in front of a homeserver; all stopped at the end."""
     started: list[CountingProxy] = []

@@ -47,6 +47,7 @@ from bench.scale import generated_meetings
 from natm_bot.app import App
 from natm_bot.config.settings import load_config
 from natm_bot.core.clock import SystemClock
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import Outgoing
 from natm_bot.features.meetings.delivery import txn_id_for
 from natm_bot.features.meetings.occurrences import occurrence_key
@@ -123,7 +124,7 @@ async def ledger_statuses(app: App, ids: dict[int, int]) -> Counter[str]:
     or `extra` for any row beyond the one expected)."""
     found: Counter[str] = Counter()
     for meeting_id in ids:
-        rows = await app.announcer.ledger.statuses(f"m:{meeting_id}")
+        rows = await app.announcer.ledger.statuses(AnnouncementSource.meeting(meeting_id))
         found[rows[0][3] if rows else "none"] += 1
         found["extra"] += max(0, len(rows) - 1)
         found["wrong key"] += sum(
@@ -198,7 +199,7 @@ def _expected(ids: dict[int, int], plan: Plan) -> dict[str, float]:
     expected: dict[str, float] = {}
     for meeting_id, index in ids.items():
         due = plan.due[index]
-        key = LedgerKey(f"m:{meeting_id}", occurrence_key(due), 0, "rooms")
+        key = LedgerKey(AnnouncementSource.meeting(meeting_id), occurrence_key(due), 0, "rooms")
         expected[txn_id_for(key, plan.rooms[index])] = due.timestamp()
     return expected
 

@@ -34,7 +34,11 @@ from natm_bot.features.meetings.edit_texts import dropped_notice, edit_summary
 from natm_bot.features.meetings.failures import describe_failure
 from natm_bot.features.meetings.ical import calendar, calendar_domain
 from natm_bot.features.meetings.models import AnnouncementRecord, Answered, Meeting
-from natm_bot.features.meetings.occurrences import schedule_of
+from natm_bot.features.meetings.occurrences import (
+    on_last_day,
+    schedule_of,
+    short_months_skipped,
+)
 from natm_bot.features.meetings.service import parse_answer
 from natm_bot.features.meetings.views import heading, rooms_text, times
 
@@ -249,30 +253,41 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
       one of its dates
     - `tz`: an IANA zone like `Europe/Berlin`; defaults to yours from `!tz`
     - `duration`: e.g. `90m` or `2h`, at most 24 hours
-    - `repeat`: `weekly`, `every 2 weeks`, `monthly` (same date), `first tuesday` (or second,
-      third, fourth, last + a weekday), `daily`, or an RRULE such as `FREQ=WEEKLY;BYDAY=MO,TH`:
+    - `repeat`: `weekly`, `every 2 weeks`, `monthly` (same date), `monthly on the last day`,
+      `first tuesday` (or second, third, fourth, last + a weekday), `daily`, or an RRULE such
+      as `FREQ=WEEKLY;BYDAY=MO,TH`:
       at most once a day and at least once a year, `COUNT` up to 1000 or `UNTIL` up to 10
       years after the start
     - `link`: the call's address, starting with https:// (or http://)
     - `description`: a few words on what it is about
     - `group`: a working group; the meeting is announced in its room
     - `rooms`: where to announce it, room ids or aliases separated by commas
-    - `reminders`: when to announce it before the start, e.g. `1d,1h,0` (`0` is "starting
-      now", with the link)
+    - `reminders`: when to announce it before the start, at most 30 days before, e.g.
+      `1d,1h,0` (`0` is "starting now", with the link)
     """
     service = ctx.app.meetings
     created = await service.add(fields.after)
     first = service.next_occurrences(created, _now(ctx), 1)
     when = _times(ctx, first[0], created.timezone, await _asker_zone(ctx)) if first else _("never")
-    text = _("Planned {meeting} ({repeat}). First: {when}. Announced in {rooms}.")
-    return Reply(
-        text.format(
-            meeting=heading(created),
-            repeat=describe_repeat(created.rrule),
-            when=when,
-            rooms=rooms_text(created.rooms),
-        )
+    text = _("Planned {meeting} ({repeat}). First: {when}. Announced in {rooms}.").format(
+        meeting=heading(created),
+        repeat=describe_repeat(created.rrule),
+        when=when,
+        rooms=rooms_text(created.rooms),
     )
+    return Reply(" ".join([text, *_short_months(ctx, created)]))
+
+
+def _short_months(ctx: Context, meeting: Meeting) -> list[str]:
+    """Say that shorter months are skipped, and offer the last day of each month."""
+    day = short_months_skipped(meeting)
+    if day is None:
+        return []
+    said = [_("Months without a day {day} have no meeting.").format(day=day)]
+    if on_last_day(meeting) and meeting.rrule == "FREQ=MONTHLY":
+        command = f'`{ctx.prefix}meeting edit {meeting.id} repeat="monthly on the last day"`'
+        said.append(_("To meet on the last day of every month: {command}").format(command=command))
+    return said
 
 
 @command("meeting edit", perm=Perm.ORGANISER, usage="<number> field=value…")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -12,11 +12,13 @@ from natm_bot.config.settings import Config
 from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.core.i18n import _, speaking
+from natm_bot.core.jobs import Every
 from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
+from natm_bot.engine.scheduler import Scheduler
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.assembly import Meetings, build_meetings
@@ -68,6 +70,7 @@ class App:
         self.registry = Registry()
         self.registry.load_folder(config.folder("commands"))
         self.db = Database(config.resolve(config.paths.database), observer=observer)
+        self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
         self.members = MemberService(
@@ -77,8 +80,8 @@ class App:
         )
         meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer
-        self.scheduler = meetings.scheduler
         self.privacy = self._privacy()
+        self._housekeeping()
         bot, safety = config.bot, config.safety
         self.permissions = Permissions(
             bot.admins, bot.moderator_power_level, transport.power_level, self.groups
@@ -105,7 +108,7 @@ class App:
             self.transport,
             self.config,
             resolve_group=self.groups.resolve,
-            maintenance=self.maintain,
+            jobs=self.jobs,
             observer=self.observer,
             languages=self.languages,
         )
@@ -136,11 +139,16 @@ class App:
         if listed:
             log.info("listed %d member organisations from data/members.yaml", listed)
 
-    async def maintain(self) -> None:
-        """Housekeeping: drop records older than the retention, fold the WAL into the file."""
-        events, ledger = await self.privacy.prune(self.config.privacy.retention)
-        if events or ledger:
-            log.info("pruned %d handled-message ids and %d announcement records", events, ledger)
+    def _housekeeping(self) -> None:
+        """Retention pruning (the privacy feature's job) and the WAL checkpoint (storage's),
+        every `housekeeping.interval`."""
+        every = timedelta(seconds=self.config.housekeeping.interval)
+        retention = self.config.privacy.retention
+        self.privacy.schedule(self.jobs, retention_seconds=retention, every=every)
+        self.jobs.register("wal-checkpoint", Every(every), self.checkpoint)
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the database file and truncate it."""
         in_wal, folded = await self.db.checkpoint()
         log.debug("checkpoint folded %d of %d WAL pages into the database", folded, in_wal)
 
@@ -153,12 +161,12 @@ class App:
         await self.privacy.checkpoint_if_due()
 
     async def start_scheduler(self) -> None:
-        """Start announcing meetings (once the transport can send)."""
-        await self.scheduler.start()
+        """Start the timed work, announcements first due (once the transport can send)."""
+        await self.jobs.start()
 
     async def close(self) -> None:
-        """Stop the scheduler and release the database."""
-        self.scheduler.stop()
+        """Stop the timed work and release the database."""
+        self.jobs.stop()
         await self.announcer.close()
         await self.db.close()
 

@@ -37,6 +37,10 @@ _DAYS = {
     "friday": "FR", "saturday": "SA", "sunday": "SU",
 }  # fmt: skip
 _EVERY_RE = re.compile(r"^every\s+(\d+)\s+weeks?$")
+_LAST_DAY_RE = re.compile(
+    r"^(?:monthly\s+|every\s+)?(?:on\s+)?(?:the\s+)?last\s+day(?:\s+of\s+(?:the|each|every)\s+month)?$"
+)
+LAST_DAY_RULE = "FREQ=MONTHLY;BYMONTHDAY=-1"
 _NTH_RE = re.compile(
     r"^(?:monthly\s+(?:on\s+)?)?(?:the\s+)?(\w+)\s+(\w+?)s?(?:\s+of\s+the\s+month)?$"
 )
@@ -61,6 +65,8 @@ def parse_repeat(text: str) -> str | None:
     simple = {"daily": "FREQ=DAILY", "weekly": "FREQ=WEEKLY", "monthly": "FREQ=MONTHLY"}
     if cleaned in simple:
         return simple[cleaned]
+    if _LAST_DAY_RE.match(cleaned):
+        return LAST_DAY_RULE
     if cleaned in ("biweekly", "fortnightly"):
         return "FREQ=WEEKLY;INTERVAL=2"
     if match := _EVERY_RE.match(cleaned):
@@ -105,6 +111,7 @@ _KNOWN = {
     "FREQ=DAILY": N_("every day"),
     "FREQ=WEEKLY": N_("every week"),
     "FREQ=MONTHLY": N_("every month, same date"),
+    LAST_DAY_RULE: N_("every month, on its last day"),
 }
 _MONTHLY = {
     1: N_("every first {weekday} of the month"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from natm_bot.core.clock import Clock
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.storage.database import Database
 
 Status = Literal["sent", "late", "missed", "failed"]
@@ -16,17 +17,18 @@ RoomStatus = Literal["sent", "late", "failed"]
 
 @dataclass(frozen=True)
 class LedgerKey:
-    """What makes an announcement unique: what, which occurrence, how long before, where."""
+    """What makes an announcement unique (its idempotency key): what, which occurrence, how
+    long before, where."""
 
-    source: str
+    source: AnnouncementSource
     occurrence: int
     offset_minutes: int
     channel: str
 
     @property
     def columns(self) -> tuple[str, int, int, str]:
-        """The key as the ledger's first four columns."""
-        return (self.source, self.occurrence, self.offset_minutes, self.channel)
+        """The key as the ledger's first four columns (the source in its stored form)."""
+        return (self.source.format(), self.occurrence, self.offset_minutes, self.channel)
 
 
 @dataclass(frozen=True)
@@ -102,16 +104,18 @@ class AnnouncementLedger:
 
         await self._db.run(work)
 
-    async def statuses(self, source: str) -> list[tuple[int, int, str, str]]:
+    async def statuses(self, source: AnnouncementSource) -> list[tuple[int, int, str, str]]:
         """(occurrence, offset, channel, status) rows of one source, oldest first."""
         rows = await self._db.fetchall(
             "SELECT occurrence, offset_minutes, channel, status FROM announcements"
             " WHERE source = ? ORDER BY occurrence, offset_minutes DESC",
-            (source,),
+            (source.format(),),
         )
         return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    async def recent(self, source: str, channel: str, limit: int) -> list[AnnouncementRecord]:
+    async def recent(
+        self, source: AnnouncementSource, channel: str, limit: int
+    ) -> list[AnnouncementRecord]:
         """The latest `limit` announcements of one source and channel with their rooms,
         newest first (those still being sent included)."""
         rows = await self._db.fetchall(
@@ -121,7 +125,7 @@ class AnnouncementLedger:
             " SELECT occurrence - 60 * offset_minutes, occurrence, offset_minutes, channel,"
             " room, status, reason FROM announcement_rooms WHERE source = ? AND channel = ?"
             " ORDER BY due DESC, room LIMIT ?",
-            (source, channel, source, channel, limit * 50),
+            (source.format(), channel, source.format(), channel, limit * 50),
         )
         found: dict[tuple[int, int, str], AnnouncementRecord] = {}
         for _, occurrence, offset, channel, room, status, reason in rows:

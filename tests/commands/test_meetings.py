@@ -18,12 +18,14 @@ from icalendar import Calendar
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import ManualClock
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import RoomId
 from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+MEETING_1 = AnnouncementSource.meeting(1)
 
 
 @pytest.fixture
@@ -215,7 +217,7 @@ async def test_restart_across_an_announcement_sends_it_once_marked_late(config: 
         "(Late: I was offline when this was due.) 📣 Call is starting now!"
     ]
     async with ChatHarness(config, clock) as last:
-        rows = await last.app.meetings.ledger.statuses("m:1")
+        rows = await last.app.meetings.ledger.statuses(MEETING_1)
     assert [r[3] for r in rows] == ["late"]
 
 
@@ -232,7 +234,7 @@ async def test_beyond_the_grace_window_it_is_recorded_missed_not_sent(
                 assert await again.advance(seconds=1) == []
     assert "missed by" in caplog.text
     async with ChatHarness(config, clock) as last:
-        assert [r[3] for r in await last.app.meetings.ledger.statuses("m:1")] == ["missed"]
+        assert [r[3] for r in await last.app.meetings.ledger.statuses(MEETING_1)] == ["missed"]
 
 
 async def test_fixed_announcements_from_the_config(tmp_path: Path) -> None:
@@ -319,7 +321,7 @@ async def test_a_room_that_refuses_is_recorded_failed_and_the_others_still_get_i
     )
     assert "Mon 1 Mar 2027, 12:00 (UTC), 1 hour before: sent in !a:localhost · failed" in report
     assert "failed" not in await bot.ask("!meeting 1", sender=ALICE)  # organisers only
-    rows = await bot.app.meetings.ledger.statuses("m:1")
+    rows = await bot.app.meetings.ledger.statuses(MEETING_1)
     assert [r[3] for r in rows if r[2] == "rooms"] == ["failed"] * 2
 
 
@@ -371,7 +373,7 @@ async def test_a_locked_database_during_a_sweep_loses_no_announcement(
     await bot.advance(minutes=5)  # the next sweep tries it again
     announced = [o for o in bot.transport.sent if "is starting now" in o.reply.markdown]
     assert [o.room_id for o in announced] == [LOBBY]  # once, txn ids de-duplicate the retry
-    rows = await bot.app.meetings.ledger.statuses("m:1")
+    rows = await bot.app.meetings.ledger.statuses(MEETING_1)
     assert [r[3] for r in rows if r[2] == "rooms"] == ["sent"]
     report = await bot.ask("!meeting 1", sender=ADMIN)
     assert "Mon 1 Mar 2027, 12:00 (UTC), at the start: sent in !lobby:localhost" in report
@@ -405,4 +407,5 @@ async def test_finished_meetings_leave_nothing_behind_in_the_announcer(bot: Chat
     await _plan(bot, 'title="Weekly" when="2027-03-02 12:00" tz=UTC repeat="FREQ=WEEKLY"')
     seen = await bot.advance(days=60)
     assert len(_starting(seen)) > 40  # the one-offs and the weekly meeting were announced
-    assert bot.app.announcer.queue.sources == ["m:41"]  # only the weekly one is still due
+    # only the weekly one is still due
+    assert bot.app.announcer.queue.sources == [AnnouncementSource.meeting(41)]

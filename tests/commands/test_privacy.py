@@ -214,7 +214,7 @@ async def test_old_records_are_pruned_after_the_retention(bot: ChatHarness) -> N
         " recorded_at) VALUES ('m:1', ?, 0, 'rooms', 'sent', ?)",
         [(1, old), (2, new)],
     )
-    await bot.app.maintain()
+    assert await bot.app.jobs.run("privacy-prune")
     events = [r[0] for r in await bot.app.db.fetchall("SELECT event_id FROM processed_events")]
     ledger = [r[0] for r in await bot.app.db.fetchall("SELECT occurrence FROM announcements")]
     assert events == ["$new"] and ledger == [2]

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from natm_bot.core.clock import SystemClock
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.storage import Database
 from natm_bot.storage.announcements import AnnouncementLedger, LedgerKey, RoomOutcome
 from natm_bot.storage.migrations import MIGRATIONS
 
-KEY = LedgerKey("m:1", 100_000, 60, "rooms")
+MEETING_1 = AnnouncementSource.meeting(1)
+KEY = LedgerKey(MEETING_1, 100_000, 60, "rooms")
 
 
 async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: Path) -> None:
@@ -33,14 +35,14 @@ async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: 
     await db.open()
     try:
         ledger = AnnouncementLedger(db, SystemClock())
-        assert await ledger.statuses("m:1") == [(50, 0, "rooms", "late")]
+        assert await ledger.statuses(MEETING_1) == [(50, 0, "rooms", "late")]
         sent, refused = RoomOutcome("!a:x", "sent"), RoomOutcome("!b:x", "failed", "M_FORBIDDEN")
         await ledger.settle(KEY, [sent])
         progress = await ledger.progress(KEY)
         assert not progress.done and progress.rooms == {"!a:x": "sent"}
         await ledger.settle(KEY, [refused, RoomOutcome("!a:x", "failed")], "failed")
         assert (await ledger.progress(KEY)).rooms == {"!a:x": "sent", "!b:x": "failed"}
-        [latest, older] = await ledger.recent("m:1", "rooms", 5)
+        [latest, older] = await ledger.recent(MEETING_1, "rooms", 5)
         assert (latest.status, latest.rooms) == ("failed", (sent, refused))
         assert (older.occurrence, older.status, older.rooms) == (50, "late", ())
         with pytest.raises(sqlite3.IntegrityError):

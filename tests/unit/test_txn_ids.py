@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from natm_bot.app import txn_id_for
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import txn_id
 from natm_bot.features.meetings.delivery import txn_id_for as announcement_txn_id
 from natm_bot.storage.announcements import LedgerKey
+
+MEETING_1 = AnnouncementSource.meeting(1)
 
 
 def test_reply_ids_are_those_of_earlier_versions() -> None:
@@ -15,14 +18,14 @@ def test_reply_ids_are_those_of_earlier_versions() -> None:
 
 
 def test_announcement_ids_are_those_of_earlier_versions() -> None:
-    key = LedgerKey("m:1", 100_000, 60, "rooms")
+    key = LedgerKey(MEETING_1, 100_000, 60, "rooms")
     parts = (key.source, key.occurrence, key.offset_minutes, key.channel)
     assert (
         txn_id("natm-a-", *parts, "!room:localhost", sep="|")
         == "natm-a-f87f909b5645e13a0f1225a24300ab2f"
         == announcement_txn_id(key, "!room:localhost")
     )
-    person = LedgerKey("m:1", 100_000, 60, "people")
+    person = LedgerKey(MEETING_1, 100_000, 60, "people")
     assert (
         txn_id("natm-a-", "m:1", 100_000, 60, person.channel, "@alice:localhost", sep="|")
         == "natm-a-ecf0dc4571e410ae69487fa5c97c4600"

@@ -42,8 +42,8 @@ def reminder(
 
 def what(due: Due) -> str:
     """What an announcement is about, for the log."""
-    kind, _, name = due.source.partition(":")
-    return f"meeting #{name}" if kind == "m" else f"announcement {name!r}"
+    number = due.source.meeting_id
+    return f"meeting #{number}" if number is not None else f"announcement {due.source.id!r}"
 
 
 def offset_text(offset: int) -> str:

@@ -18,6 +18,7 @@ from typing import Protocol
 from natm_bot.config.settings import BotSection, FixedAnnouncement, MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.i18n import speaking
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import Reply
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings import announcement_texts as texts
@@ -91,7 +92,7 @@ class Announcer:
         self._clock = clock
         self._settings = settings
         self._bot = bot
-        self._fixed = {f"c:{f.id}": f for f in fixed}
+        self._fixed = {AnnouncementSource.fixed(f.id): f for f in fixed}
         self._grace = timedelta(seconds=settings.grace)
         self._observer = observer
         self._delivery = Delivery(transport, ledger, clock, self._grace, observer)
@@ -124,7 +125,7 @@ class Announcer:
     async def reschedule(self, meeting: Meeting) -> None:
         """A meeting was added, changed or cancelled: restart its stream from now."""
         if meeting.cancelled:
-            self.queue.drop(f"m:{meeting.id}")
+            self.queue.drop(AnnouncementSource.meeting(meeting.id))
         elif self.loaded:
             dm_minutes = self._settings.dm_reminder // 60
             self.queue.install(meeting_source(meeting, self._clock.now(), dm_minutes))
@@ -273,7 +274,7 @@ class Announcer:
     async def _plan(self, due: Due, late: bool, retried: bool = False) -> Plan | None:
         """What to say and to whom; None when there is nothing to announce any more (for a
         retried one, also when its meeting was moved meanwhile)."""
-        if due.source.startswith("c:"):
+        if due.source.meeting_id is None:
             fixed = self._fixed.get(due.source)
             if fixed is None:
                 return None
@@ -282,7 +283,7 @@ class Announcer:
                 return fixed.text
 
             return await self._written(due, tuple(fixed.rooms), fixed_text, late)
-        meeting = await self._store.get(int(due.source[2:]))
+        meeting = await self._store.get(due.source.meeting_id)
         if (
             meeting is None
             or meeting.cancelled

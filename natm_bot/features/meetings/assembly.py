@@ -1,18 +1,17 @@
-"""The meetings feature put together: its service, its announcer and the scheduler that
-wakes the announcer, over one meetings store and one announcement ledger."""
+"""The meetings feature put together: its service and its announcer over one meetings store
+and one announcement ledger, the announcer's sweep registered as a timed job."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
+from natm_bot.core.jobs import JobRegistry, WhenDue
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcer import Announcer, Languages
 from natm_bot.features.meetings.planning import ResolveGroup
-from natm_bot.features.meetings.scheduler import Scheduler
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.storage import Database
 from natm_bot.storage.announcements import AnnouncementLedger
@@ -27,7 +26,6 @@ class Meetings:
 
     service: MeetingService
     announcer: Announcer
-    scheduler: Scheduler
 
 
 def build_meetings(
@@ -37,12 +35,12 @@ def build_meetings(
     config: Config,
     *,
     resolve_group: ResolveGroup,
-    maintenance: Callable[[], Awaitable[None]],
+    jobs: JobRegistry,
     languages: Languages,
     observer: Observer = SILENT,
 ) -> Meetings:
-    """The service, announcer and scheduler, wired so that every change to a meeting
-    reschedules its announcements and re-arms the wake-up."""
+    """The service and the announcer, wired so that every change to a meeting reschedules
+    its announcements and re-arms the announcer's wake-up in `jobs`."""
     store = MeetingStore(db, clock)
     ledger = AnnouncementLedger(db, clock)
     announcer = Announcer(
@@ -65,24 +63,8 @@ def build_meetings(
         resolve_group=resolve_group,
         on_change=announcer.reschedule,
     )
-    scheduler = _scheduler(announcer, clock, config, maintenance)
-    announcer.on_change = scheduler.arm
-    return Meetings(service, announcer, scheduler)
-
-
-def _scheduler(
-    announcer: Announcer,
-    clock: Clock,
-    config: Config,
-    maintenance: Callable[[], Awaitable[None]],
-) -> Scheduler:
-    """The alarm clock that wakes the announcer's sweep and runs the housekeeping."""
-    timers = config.housekeeping
-    return Scheduler(
-        announcer.wake,
-        announcer.next_due,
-        clock,
-        maintenance,
-        safety_sweep=timedelta(seconds=timers.safety_sweep),
-        maintenance_every=timedelta(seconds=timers.interval),
+    safety = timedelta(seconds=config.housekeeping.safety_sweep)
+    announcer.on_change = jobs.register(
+        "announcer", WhenDue(announcer.next_due, safety), announcer.wake
     )
+    return Meetings(service, announcer)

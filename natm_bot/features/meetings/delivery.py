@@ -50,7 +50,7 @@ class Plan:
 
 def txn_id_for(key: LedgerKey, target: str) -> str:
     """A transaction id per announcement and room, so a resend after a crash is a no-op."""
-    parts = (key.source, key.occurrence, key.offset_minutes, key.channel, target)
+    parts = (key.source.format(), key.occurrence, key.offset_minutes, key.channel, target)
     return txn_id("natm-a-", *parts, sep="|")
 
 

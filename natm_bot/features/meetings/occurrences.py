@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from natm_bot.calendar.recurrence import Schedule
 from natm_bot.storage.meetings import Meeting, Timing
@@ -16,6 +16,24 @@ def schedule_of(meeting: Meeting) -> Schedule:
 def occurrence_key(moment: datetime) -> int:
     """How an occurrence is stored and keyed: its UTC start in whole seconds."""
     return int(moment.timestamp())
+
+
+def short_months_skipped(meeting: Meeting) -> int | None:
+    """The day (29 to 31) a monthly meeting keeps to when shorter months, which lack it, have
+    no meeting at all; None when every month has one."""
+    if meeting.rrule is None:
+        return None
+    parts = dict(part.partition("=")[::2] for part in meeting.rrule.split(";"))
+    if parts.get("FREQ") != "MONTHLY" or "BYDAY" in parts or "BYSETPOS" in parts:
+        return None
+    listed = parts.get("BYMONTHDAY")
+    days = [int(day) for day in listed.split(",")] if listed else [meeting.start_local.day]
+    return max(days) if max(days) >= 29 else None
+
+
+def on_last_day(meeting: Meeting) -> bool:
+    """Whether the meeting starts on the last day of its month."""
+    return (meeting.start_local + timedelta(days=1)).month != meeting.start_local.month
 
 
 def next_occurrences(meeting: Meeting, now: datetime, count: int) -> list[datetime]:

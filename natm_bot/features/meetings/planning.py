@@ -39,6 +39,7 @@ FIELDS = (
     "reminders",
 )
 PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
+MAX_REMINDER = 30 * 1440  # minutes: the longest a reminder can come before the start
 EXAMPLE = (
     f'`!meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
     'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
@@ -154,7 +155,9 @@ def _reminders(value: str) -> dict[str, object]:
     if value.lower() == "none":
         return {"reminders": ()}
     spans = [parse_span(v, allow_zero=True) for v in value.split(",") if v.strip()]
-    if len(set(spans)) != len(spans) or any(s > 30 * 1440 for s in spans):
+    if any(span > MAX_REMINDER for span in spans):
+        raise UsageError(_("A reminder can come at most 30 days before the start."))
+    if len(set(spans)) != len(spans):
         raise UsageError(_("Reminders are distinct times before the start, e.g. `1d,1h,0`."))
     return {"reminders": tuple(sorted(spans, reverse=True))}
 

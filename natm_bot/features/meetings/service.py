@@ -12,6 +12,7 @@ from natm_bot.config.settings import MeetingsSection
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import NotFound, UsageError
 from natm_bot.core.i18n import _
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.text import name_key
 from natm_bot.engine.fields import parse_fields
 from natm_bot.features.meetings.changes import (
@@ -215,7 +216,8 @@ class MeetingService:
     async def recent_announcements(self, meeting: Meeting) -> list[AnnouncementRecord]:
         """How the meeting's latest announcements in its rooms went, room by room, newest
         first."""
-        return await self.ledger.recent(f"m:{meeting.id}", "rooms", RECENT_ANNOUNCEMENTS)
+        source = AnnouncementSource.meeting(meeting.id)
+        return await self.ledger.recent(source, "rooms", RECENT_ANNOUNCEMENTS)
 
     async def rsvp(self, meeting: Meeting, user: str, answer: Answer, remind: bool) -> datetime:
         """Answer for the next occurrence; which occurrence that is."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from natm_bot.calendar.recurrence import Schedule, parse_repeat
 from natm_bot.calendar.timeutil import parse_local
 from natm_bot.config.settings import FixedAnnouncement
+from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.features.meetings.occurrences import occurrence_key, schedule_of
 from natm_bot.storage.announcements import LedgerKey
 from natm_bot.storage.meetings import Meeting
@@ -25,7 +26,7 @@ class Due:
     """One announcement to make at `at`."""
 
     at: datetime
-    source: str = field(compare=False)
+    source: AnnouncementSource = field(compare=False)
     occurrence: datetime = field(compare=False)
     offset: int = field(compare=False)  # minutes before the occurrence
     channel: str = field(compare=False)  # "rooms" or "dm"
@@ -36,23 +37,23 @@ class Due:
         return LedgerKey(self.source, occurrence_key(self.occurrence), self.offset, self.channel)
 
 
-Source = tuple[str, Iterator[Due]]
+Stream = tuple[AnnouncementSource, Iterator[Due]]
 
 
-def meeting_source(meeting: Meeting, after: datetime, dm_minutes: int) -> Source:
+def meeting_source(meeting: Meeting, after: datetime, dm_minutes: int) -> Stream:
     """A meeting's announcements after `after`: its reminders in its rooms, and the direct
     messages to those who asked (when `dm_minutes` is not 0)."""
     offsets = [(minutes, "rooms") for minutes in meeting.reminders]
     if dm_minutes:
         offsets.append((dm_minutes, "dm"))
-    source = f"m:{meeting.id}"
+    source = AnnouncementSource.meeting(meeting.id)
     return source, _stream(schedule_of(meeting), after, offsets, source)
 
 
-def fixed_source(fixed: FixedAnnouncement, after: datetime) -> Source:
+def fixed_source(fixed: FixedAnnouncement, after: datetime) -> Stream:
     """A fixed announcement's dates after `after`."""
     schedule = Schedule(parse_local(fixed.start), fixed.timezone, parse_repeat(fixed.repeat or ""))
-    source = f"c:{fixed.id}"
+    source = AnnouncementSource.fixed(fixed.id)
     return source, _stream(schedule, after, [(0, "rooms")], source)
 
 
@@ -68,7 +69,10 @@ def _occurrences(schedule: Schedule, after: datetime) -> Iterator[datetime]:
 
 
 def _stream(
-    schedule: Schedule, after: datetime, offsets: list[tuple[int, str]], source: str
+    schedule: Schedule,
+    after: datetime,
+    offsets: list[tuple[int, str]],
+    source: AnnouncementSource,
 ) -> Iterator[Due]:
     """Every announcement due after `after`, in time order, from one walk over the
     occurrences that all offsets share."""
@@ -92,18 +96,18 @@ class DueQueue:
     """The next due item of every stream, and the items put back to retry, by time."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[datetime, int, str]] = []
-        self._streams: dict[str, tuple[int, Iterator[Due], Due | None]] = {}
+        self._heap: list[tuple[datetime, int, AnnouncementSource]] = []
+        self._streams: dict[AnnouncementSource, tuple[int, Iterator[Due], Due | None]] = {}
         self._generation = itertools.count()
         self._retry: list[tuple[datetime, int, int, Due]] = []  # (when, tie, attempt, due)
         self._tie = itertools.count()
 
     @property
-    def sources(self) -> list[str]:
+    def sources(self) -> list[AnnouncementSource]:
         """The sources that still have something due."""
         return list(self._streams)
 
-    def install(self, item: Source) -> None:
+    def install(self, item: Stream) -> None:
         """Start (or restart) a source's stream, replacing the one it had."""
         source, stream = item
         generation = next(self._generation)
@@ -112,7 +116,7 @@ class DueQueue:
         if head is not None:
             heapq.heappush(self._heap, (head.at, generation, source))
 
-    def drop(self, source: str) -> None:
+    def drop(self, source: AnnouncementSource) -> None:
         """Forget a source's stream (its meeting was cancelled)."""
         self._streams.pop(source, None)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from natm_bot.core.jobs import Every, JobRegistry
 from natm_bot.storage.privacy import AuditEntry, AuditLog, PersonalData, PrivacyStore
 
+log = logging.getLogger(__name__)
+
 CONFIRM_WINDOW = timedelta(minutes=10)
+PRUNE_JOB = "privacy-prune"
 
 
 class Memberships(Protocol):
@@ -114,4 +119,15 @@ class PrivacyService:
     async def prune(self, retention_seconds: int) -> tuple[int, int]:
         """Drop handled-message ids and announcement records older than the retention; how
         many of each."""
-        return await self._store.prune(retention_seconds)
+        events, ledger = await self._store.prune(retention_seconds)
+        if events or ledger:
+            log.info("pruned %d handled-message ids and %d announcement records", events, ledger)
+        return events, ledger
+
+    def schedule(self, jobs: JobRegistry, *, retention_seconds: int, every: timedelta) -> None:
+        """Register the retention pruning as a periodic job."""
+
+        async def prune() -> None:
+            await self.prune(retention_seconds)
+
+        jobs.register(PRUNE_JOB, Every(every), prune)

@@ -20,6 +20,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from natm_bot.config.yaml_loader import Loader, TooLarge, read_bounded
+from natm_bot.config.yaml_loader import Loc as Loc
+from natm_bot.config.yaml_loader import Problem as Problem
 from natm_bot.core.text import find_unsafe, neutralise
 
 MXID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d{1,5})?$")
@@ -28,11 +31,6 @@ SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$")
 ROOM_RE = re.compile(
     r"^(![^:\s]+(:[A-Za-z0-9.\-]+(:\d{1,5})?)?|#[^:\s]+:[A-Za-z0-9.\-]+(:\d{1,5})?)$"
 )
-
-
-# Where a problem is, as pydantic gives it: keys and list indices from the top of the file.
-Loc = tuple[str | int, ...]
-Problem = tuple[Loc, str]
 
 
 class Strict(BaseModel):
@@ -211,65 +209,24 @@ def line(filename: str, loc: Loc, message: str) -> str:
 M = TypeVar("M", bound=BaseModel)
 
 
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, which notes every mapping key given twice (where safe_load keeps
-    the last one silently), with its path and both lines."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.repeated: list[Problem] = []
-
-    def document(self) -> Any:
-        """The file's single document (None when empty), every repeated key noted."""
-        node = self.get_single_node()
-        if node is None:
-            return None
-        self._walk(node, (), set())
-        return self.construct_document(node)
-
-    def _walk(self, node: yaml.Node, loc: Loc, done: set[int]) -> None:
-        if id(node) in done:  # an alias of a node already walked (and no endless loops)
-            return
-        done.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self._walk(item, (*loc, index), done)
-        elif isinstance(node, yaml.MappingNode):
-            self._walk_mapping(node, loc, done)
-
-    def _walk_mapping(self, node: yaml.MappingNode, loc: Loc, done: set[int]) -> None:
-        first: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            # `<<:` merges defaults that the keys beside it may override; a list or mapping
-            # as a key is refused when the data is built.
-            if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
-                continue
-            # The built key, so that `1` and `1.0` are one key, as they are in the data.
-            key = self.construct_object(key_node)
-            at = key_node.start_mark.line + 1
-            if key in first:
-                message = f"given twice, on lines {first[key]} and {at}: keep one"
-                self.repeated.append(((*loc, str(key)), message))
-            first.setdefault(key, at)
-            self._walk(value_node, (*loc, str(key)), done)
-
-
 def parse_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """A YAML file's data and a problem for each repeated key; FileProblems when it cannot be
-    read or is not YAML."""
+    read, is not YAML, or is beyond the loader's limits (size, nesting, values after
+    aliases)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path)
     except OSError as exc:
         raise FileProblems([f"{path}: cannot be read: {exc.strerror}"]) from None
     except UnicodeDecodeError:
         raise FileProblems([f"{path}: cannot be read: it is not UTF-8 text"]) from None
-    loader: _Loader | None = None
+    except TooLarge as exc:
+        raise FileProblems([f"{path}: {exc}"]) from None
+    loader: Loader | None = None
     try:
-        loader = _Loader(text)  # refuses control characters at once
+        loader = Loader(text)  # refuses control characters at once
         return loader.document(), loader.repeated
+    except TooLarge as exc:
+        raise FileProblems([f"{path}: {exc}"]) from None
     except yaml.YAMLError as exc:
         raise FileProblems([f"{path}: not valid YAML{_where(exc)}"]) from None
     except (ValueError, OverflowError) as exc:

@@ -16,9 +16,10 @@ from natm_bot.config.settings import Config, folders_of, load_config
 from natm_bot.config.validation import FileProblems
 from natm_bot.core.clock import SystemClock
 from natm_bot.engine.registry import Registry
-from natm_bot.storage import StorageError
+from natm_bot.storage import DatabaseUnusable, StorageError
 
 EXIT_CONFIG = 2
+EXIT_DATABASE = 4  # damaged or newer than this code: a restart cannot mend it
 EXIT_BROKEN_PIPE = 128 + 13  # as if ended by SIGPIPE
 
 
@@ -149,13 +150,13 @@ def _checked(path: Path) -> Config:
 
 def _keep(config: Config, args: argparse.Namespace) -> int:
     """`backup` or `restore`."""
-    from natm_bot.frontends import backup
+    from natm_bot.frontends import backup, restore
 
     os.umask(PRIVATE_UMASK)
     now = SystemClock().now()
     try:
         if args.action == "restore":
-            backup.restore(config, args.file, args.force, sys.stdout)
+            restore.restore(config, args.file, args.force, sys.stdout)
             return 0
         target = args.output or backup.default_name(now)
         credentials = backup.backup(config, args.config, target, now)
@@ -172,11 +173,11 @@ def _without_config(args: argparse.Namespace) -> int:
         from natm_bot.frontends.doctor import run_doctor
 
         _logging("WARNING")
-        return _guarded(lambda: run_doctor(args.config, _checked, sys.stdout))
+        return _guarded(lambda: run_doctor(args.config, _checked, sys.stdout), args.config)
     _logging("INFO")
     from natm_bot.frontends.demo import run_demo
 
-    return _guarded(lambda: asyncio.run(run_demo(args.dir, args.port)))
+    return _guarded(lambda: asyncio.run(run_demo(args.dir, args.port)), Path("bot.yaml"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,16 +208,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.action in ("console", "backup", "restore")
     _logging("WARNING" if quiet else config.bot.log_level, config.bot.log_format)
     if args.action in ("backup", "restore"):
-        return _guarded(lambda: _keep(config, args))
+        return _guarded(lambda: _keep(config, args), args.config)
     if args.action == "console":
         from natm_bot.frontends.console import run_console
 
-        return _guarded(lambda: asyncio.run(run_console(config)) or 0)
+        return _guarded(lambda: asyncio.run(run_console(config)) or 0, args.config)
     if args.action in ("export", "import"):
-        return _guarded(lambda: asyncio.run(_offline(config, args)))
+        return _guarded(lambda: asyncio.run(_offline(config, args)), args.config)
     if args.action == "login":
-        return _guarded(lambda: _login(config, args.password_env))
-    return _guarded(lambda: asyncio.run(_run(config)))
+        return _guarded(lambda: _login(config, args.password_env), args.config)
+    return _guarded(lambda: asyncio.run(_run(config)), args.config)
 
 
 def _check_combination(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -277,7 +278,7 @@ def _logging(level: str, form: Literal["text", "json"] = "text") -> None:
     configure(level, form)
 
 
-def _guarded(action: Callable[[], int]) -> int:
+def _guarded(action: Callable[[], int], config: Path) -> int:
     """Run an action, turning known failures into a message and an exit code."""
     from natm_bot.matrix.session import SessionError
     from natm_bot.web.listener import ListenerError
@@ -286,6 +287,9 @@ def _guarded(action: Callable[[], int]) -> int:
         code = action()
         sys.stdout.flush()  # a reader that went away shows here rather than at exit
         return code
+    except DatabaseUnusable as exc:
+        print(f"natm-bot: {exc}{'' if exc.newer else _restore_hint(config)}", file=sys.stderr)
+        return EXIT_DATABASE
     except (StorageError, SessionError, ListenerError) as exc:
         print(f"natm-bot: {exc}", file=sys.stderr)
         return 1
@@ -297,6 +301,13 @@ def _guarded(action: Callable[[], int]) -> int:
         # goes nowhere, so that Python's own flush at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def _restore_hint(config: Path) -> str:
+    return (
+        ": stop the bot and restore the latest backup "
+        f"(`natm-bot restore --force -c {config} BACKUP.tar.gz`)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import os
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,8 +35,30 @@ def write_config(folder: Path, homeserver: str, bot_user: str, person: str) -> P
     return path
 
 
+EXIT_MISSING = 1
+INSTALL = (
+    "natm-bot: the demo runs a local Synapse homeserver, which is not installed here: "
+    "install it with `pip install 'natm-bot[demo]'` (in a checkout: `.venv/bin/pip install "
+    "-e '.[demo]'`), then run `natm-bot demo` again"
+)
+
+
+def synapse_installed() -> bool:
+    """Whether Synapse can be started (found without importing it: that starts a reactor)."""
+    try:
+        return importlib.util.find_spec("synapse") is not None
+    except ValueError:  # listed in sys.modules as None: blocked, so not there
+        return False
+
+
 async def run_demo(folder: Path | None, port: int | None) -> int:
     """Start everything, print how to connect, and run the bot until Ctrl-C."""
+    if not synapse_installed():
+        print(INSTALL, file=sys.stderr)
+        return EXIT_MISSING
+    # As `natm-bot run` and `login` do: the database, credentials and encryption keys are
+    # created readable by their owner only (nio creates its store with the process's umask).
+    os.umask(0o077)
     base = folder or Path(tempfile.mkdtemp(prefix="natm-demo-"))
     base.mkdir(parents=True, exist_ok=True)
     server = LocalSynapse(base / "synapse", port=port)

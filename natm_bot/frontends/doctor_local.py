@@ -63,7 +63,8 @@ def database(config: Config) -> tuple[list[Finding], RoomsInUse | None]:
         result = health(path)
         rooms = rooms_in_use(path) if result.version == result.known else None
     except InspectionError as exc:
-        return [Finding(False, "database", f"{exc}: restore the latest backup")], None
+        fix = "stop the bot and restore the latest backup (`natm-bot restore --force`)"
+        return [Finding(False, "database", f"{exc}: {fix}")], None
     if result.problems:
         first = result.problems[0]
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from aiohttp import ClientError
 from nio import AsyncClient, AsyncClientConfig, LoginResponse
+from nio.store import DefaultStore
 
 from natm_bot.config.settings import Config, MatrixSection
 
@@ -119,6 +120,26 @@ def make_client(config: Config, pickle_key: str, device_id: str | None = None) -
 def crypto_store_file(config: Config, device_id: str) -> Path:
     """The file nio keeps the device's keys in (named after user and device)."""
     return store_dir(config) / f"{matrix_section(config).user_id}_{device_id}.db"
+
+
+def crypto_store_problem(folder: Path, credentials: Credentials) -> str | None:
+    """Why the encryption store of the credentials' device in `folder` cannot be used (it is
+    missing, holds no keys for the device, or the pickle key does not open them), or None."""
+    name = f"{credentials.user_id}_{credentials.device_id}.db"
+    if not (folder / name).is_file():
+        return f"the encryption store {name} of device {credentials.device_id} is missing"
+    store = DefaultStore(
+        credentials.user_id, credentials.device_id, str(folder), credentials.pickle_key
+    )
+    try:
+        account = store.load_account()
+    except Exception as exc:  # nio's store reports a bad file or key in several ways
+        return f"the encryption store {name} does not open: {exc}"
+    finally:
+        store.database.close()
+    if account is None:
+        return f"the encryption store {name} holds no keys for device {credentials.device_id}"
+    return None
 
 
 async def login(config: Config, password: str) -> Credentials:

@@ -18,6 +18,7 @@ import aiosqlite
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.storage.errors import StorageError, StorageUnavailable, unavailable
 from natm_bot.storage.migrations import MIGRATIONS
+from natm_bot.storage.soundness import check_sound, too_new, unusable
 
 __all__ = ["Database", "StorageError", "StorageUnavailable", "Transaction", "unavailable"]
 
@@ -114,19 +115,22 @@ class Database:
         self._busy_timeout: int | None = None  # the value set on the connection now
 
     async def open(self) -> None:
-        """Connect, set the pragmas and bring the schema up to date. On a read-only
-        filesystem, open it for reading only; writing is tried again at every write."""
-        if not _writable_folder(self.path):
-            await self._open_read_only()
-            return
-        self._create_private()
-        await self._connect(str(self.path))
+        """Connect, check the file is a sound database (else DatabaseUnusable), set the pragmas,
+        migrate. On a read-only filesystem, open it read-only; writes try again every time."""
         try:
+            if not _writable_folder(self.path):
+                await self._open_read_only()
+                return
+            self._create_private()
+            await self._connect(str(self.path))
             await self._call(self._configure)
             await self._migrate()
-        except BaseException:
+        except BaseException as error:
             await self.close()
-            raise
+            damaged = unusable(self.path, error)
+            if damaged is None or damaged is error:
+                raise
+            raise damaged from None
 
     async def _connect(self, target: str) -> None:
         try:
@@ -180,6 +184,7 @@ class Database:
             _rows(raw, f"PRAGMA {pragma}", ())
         _rows(raw, "PRAGMA secure_delete=ON", ())
         self._set_synchronous(raw, durable=True)
+        check_sound(raw, self.path)
 
     def _create_private(self) -> None:
         """A new database (and so its -wal and -shm, which SQLite creates with the same mode)
@@ -260,10 +265,7 @@ class Database:
         current = await self.version()
         latest = len(self._migrations)
         if current > latest:
-            raise StorageError(
-                f"database {self.path} has schema version {current}, but this natm-bot only "
-                f"knows up to {latest}: upgrade natm-bot or restore a matching backup"
-            )
+            raise too_new(self.path, current, latest)
         for number in range(current + 1, latest + 1):
             async with self.transaction() as conn:
                 for statement in self._migrations[number - 1]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from natm_bot.storage.migrations import MIGRATIONS
+from natm_bot.storage.soundness import check_sound, unusable
 
 # How long a read waits for the running bot's write to finish.
 BUSY_TIMEOUT_S = 10.0
@@ -60,7 +61,7 @@ def health(path: Path) -> Health:
         raise InspectionError(f"cannot read {path}: {exc}") from None
     finally:
         conn.close()
-    problems = tuple(str(row[0]) for row in rows if str(row[0]) != "ok")
+    problems = tuple(" ".join(str(row[0]).split()) for row in rows if str(row[0]) != "ok")
     return Health(problems=problems, version=version, known=len(MIGRATIONS))
 
 
@@ -84,7 +85,8 @@ def rooms_in_use(path: Path) -> RoomsInUse:
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy of the SQLite file `source` at `target` (created 0600), through
     SQLite's online backup API: writers may go on meanwhile, and the copy holds every
-    committed transaction up to one moment, the write-ahead log folded in."""
+    committed transaction up to one moment, the write-ahead log folded in. DatabaseUnusable
+    when the copy is not sound."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     origin = _read_only(source)
@@ -93,10 +95,11 @@ def copy_database(source: Path, target: Path) -> None:
         try:
             origin.backup(copy, pages=BACKUP_PAGES_PER_STEP)
             copy.execute("PRAGMA journal_mode=DELETE").fetchall()  # one self-contained file
+            check_sound(copy, source)  # a damaged page is copied as it is
         finally:
             copy.close()
     except sqlite3.Error as exc:
-        raise InspectionError(f"cannot copy {source}: {exc}") from None
+        raise unusable(source, exc) or InspectionError(f"cannot copy {source}: {exc}") from None
     finally:
         origin.close()
 

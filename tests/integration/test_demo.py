@@ -14,6 +14,9 @@ from pathlib import Path
 import yaml
 from nio import RoomMessageNotice
 
+from natm_bot.config.settings import load_config
+from natm_bot.frontends.doctor_local import private_files
+from natm_bot.matrix.session import store_dir
 from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import Person
 
@@ -114,6 +117,11 @@ async def test_demo_answers_the_person_it_prints(tmp_path: Path) -> None:
         assert isinstance(reply, RoomMessageNotice), type(reply)
         assert reply.source["content"]["msgtype"] == "m.notice"
         assert PRINCIPLE_1 in reply.source["content"]["body"]
+        # What `natm-bot doctor` says of the demo's files: the store and database are private.
+        config = load_config(folder / "bot.yaml")
+        assert [str(f) for f in private_files(config, store_dir(config))] == [
+            "ok files: the database and the store are readable by their owner only"
+        ]
         await person.stop()
         person = None
 

@@ -77,7 +77,7 @@ def test_the_unit_says_what_readme_promises() -> None:
     assert unit["ConfigurationDirectory"] == ["natm-bot"]
     assert unit["WorkingDirectory"] == ["/var/lib/natm-bot"]
     assert unit["Restart"] == ["on-failure"]
-    assert unit["RestartPreventExitStatus"] == ["2 3"]
+    assert unit["RestartPreventExitStatus"] == ["2 3 4"]
     assert unit["KillSignal"] == ["SIGTERM"]
     assert unit["UMask"] == ["0077"]
     for key, value in {

@@ -119,7 +119,7 @@ def test_keys_that_only_look_alike_are_not_repeats(tmp_path: Path) -> None:
     [
         ("bot: {prefix: 2024-13-45}\n", "not valid YAML: month must be in 1..12"),
         ("bot: {prefix: !!int many}\n", "not valid YAML: invalid literal for int()"),
-        ("bot: " + "[" * 2000 + "]" * 2000, "not valid YAML: nested too deeply"),
+        ("bot: " + "[" * 2000 + "]" * 2000, "lists and mappings are nested more than 64 deep"),
         ("bot: {prefix: '\x07'}\n", "not valid YAML: character #x0007 is not allowed"),
     ],
 )

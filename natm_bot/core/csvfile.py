@@ -33,9 +33,10 @@ ENCODINGS = {
     "cp1252": "Windows-1252",
 }
 
-# A character no text table holds: NUL and the other C0 controls but tab and line breaks,
-# DEL, and the C1 controls (which a file in another encoding read as Latin-1 turns into).
-_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The control characters (all but tab and line breaks; DEL; the C1 set). A few in a cell are
+# refused with their row and field by whoever checks the cells; a NUL, or many, mean the
+# file is no text at all.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A well-formed UTF-8 sequence for a character beyond ASCII: in a file that is not UTF-8 as
 # a whole, it means two encodings are mixed (cp1252 text almost never has one by chance).
 _UTF8_SEQUENCE = re.compile(
@@ -82,18 +83,18 @@ def read_table(data: bytes) -> Table:
     text, encoding = _decoded(data)
     if not text.strip():
         raise UnreadableTable(_("it is empty"))
-    found = _BINARY.search(text)
-    if found is not None:
-        raise UnreadableTable(
-            _("it is not a text file (it holds the control character U+{code:04X})").format(
-                code=ord(found.group())
-            )
-        )
+    if _binary(text):
+        raise UnreadableTable(_("it is not a text file (a spreadsheet's own format?)"))
     separator = _separator(text)
     rows = _rows(text, separator)
     if not any(cell.strip() for row in rows for cell in row):
         raise UnreadableTable(_("it is empty"))
     return Table(rows, separator, encoding)
+
+
+def _binary(text: str) -> bool:
+    """Whether decoded text is really binary: a NUL, or one character in 20 a control."""
+    return "\x00" in text or len(_CONTROL.findall(text)) * 20 > len(text)
 
 
 def _decoded(data: bytes) -> tuple[str, str]:

@@ -185,6 +185,7 @@ def test_csv_files_as_excel_saves_them_in_each_language(
         (b"\xef\xbb\xbf \r\n;;;\r\n", "it is empty"),
         (b"PK\x03\x04\x14\x00\x06\x00", "it is a spreadsheet workbook, not CSV"),
         (b"name,category\x00\x01\x02", "it is not a text file"),
+        (b"\x01\x02\x03\x04name\r\n", "it is not a text file"),
         ("name\r\nÑandú\r\n".encode() + "Été\r\n".encode("cp1252"), "it mixes UTF-8 with"),
         (b"\xff\xfe" + b"n\x00\x00\xd8", "it starts as UTF-16 text but is not UTF-16"),
     ],

@@ -1,16 +1,15 @@
-"""!readings: the suggested readings, searchable by words in title or author."""
+"""!readings: the suggested readings, searchable by title, author, topic, venue or note."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from babel.dates import format_skeleton
 
 from natm_bot.api import Context, Reply, Rest, command, md_escape
-from natm_bot.config.content import Reading
-from natm_bot.core.i18n import _, locale
-from natm_bot.core.text import search_words, word_match
+from natm_bot.config.content import Reading, localized
+from natm_bot.core.i18n import _, language, locale
+from natm_bot.features.readings import parse_query, search, topic_counts
 
 
 def _when(reading: Reading) -> str:
@@ -36,42 +35,50 @@ def _line(ctx: Context, reading: Reading) -> str:
     return f"{title}: {authors}. {where}."
 
 
-def _search(readings: Iterable[Reading], wanted: list[str]) -> list[Reading]:
-    """The readings whose title, authors or venue hold each word, whole or as a word's
-    start (folded: `mejías` finds Mejias); whole-word matches first."""
-    scored = []
-    for reading in readings:
-        text = " ".join([reading.title, *reading.authors, reading.venue or ""])
-        score = word_match(wanted, search_words(text))
-        if score:
-            scored.append((score, reading))
-    return [reading for score, reading in sorted(scored, key=lambda pair: -pair[0])]
+def _topics(ctx: Context) -> Reply:
+    """The topics in the reader's language, each with its number of readings."""
+    counted = topic_counts(ctx.content.readings, ctx.content.topics)
+    if not counted:
+        return Reply(_("The readings have no topics yet."))
+    lines = [
+        f"- {md_escape(localized(topic.name, language()))} ({count})" for topic, count in counted
+    ]
+    heading = "**" + _("Topics of the readings") + "** "
+    hint = _("(`{example}` lists a topic's readings)").format(
+        example=f"{ctx.prefix}readings {localized(counted[0][0].name, language())}"
+    )
+    return Reply(heading + hint + "\n\n" + "\n".join(lines))
 
 
 @command("readings", aliases=("reading", "lecturas", "lectures", "leituras"))
 async def readings(ctx: Context, words: Rest | None = None) -> Reply:
-    """Suggested readings, searchable by words in a title or an author's name
+    """Suggested readings, searchable by title, author, topic, venue or note
 
     `!readings intro` gives the two short introductions to start with.
-    `!readings colonial` finds readings with a word starting “colonial” in the title or an
-    author's name; case and accents do not matter (`!readings mejías`).
+    `!readings topics` lists the topics, with how many readings each has.
+    `!readings colonial` finds readings with a word starting “colonial” in the title, an
+    author's name, a topic or the note; titles first. Case and accents do not matter
+    (`!readings mejías`, `!readings soberania digital`).
     """
     all_readings = ctx.content.readings
-    words = words or Rest("")
-    wanted = search_words(words)
-    if wanted == ["intro"]:
+    query = parse_query(words or "")
+    if query.kind == "topics":
+        return _topics(ctx)
+    if query.kind == "intro":
         found = [r for r in all_readings if r.intro]
         heading = "**" + _("Start here: two short introductions") + "**"
-    elif words.strip():
-        found = _search(all_readings, wanted)
-        shown = md_escape(words[:100])
+    elif query.kind == "search":
+        found = search(all_readings, ctx.content.topics, query.words)
+        shown = md_escape((words or "")[:100])
         heading = "**" + _("Readings matching “{typed}”").format(typed=shown) + "**"
         if not found:
             return Reply(
                 _(
-                    "No reading matches “{typed}”. Try one word from a title or an author's "
-                    "name, or `{all}` for the whole list."
-                ).format(typed=shown, all=f"{ctx.prefix}readings")
+                    "No reading matches “{typed}”. Try a word from a title, an author's name "
+                    "or a topic (`{topics}`), or `{all}` for the whole list."
+                ).format(
+                    typed=shown, topics=f"{ctx.prefix}readings topics", all=f"{ctx.prefix}readings"
+                )
             )
     else:
         found = list(all_readings)

@@ -55,6 +55,13 @@ class PrinciplesFile(Strict):
                 yield ("principles", index, "number"), message
 
 
+class Topic(Strict):
+    """A topic readings are tagged with, named in each language (`!readings topics`)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: LocalText
+
+
 class Reading(Strict):
     """A suggested reading."""
 
@@ -70,11 +77,13 @@ class Reading(Strict):
     url: Url | None = None
     details: str | None = None
     note: LocalText | None = None
+    topics: list[str] = Field(default_factory=list)
 
     @classmethod
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
-        """Each author once."""
+        """Each author and each topic once."""
         yield from listed_twice(raw, "authors")
+        yield from listed_twice(raw, "topics")
 
     @property
     def link(self) -> str | None:
@@ -85,15 +94,26 @@ class Reading(Strict):
 class ReadingsFile(Strict):
     """data/readings.yaml"""
 
+    topics: list[Topic] = Field(default_factory=list)
     readings: list[Reading] = Field(min_length=1)
 
     @classmethod
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
-        """Each reading once: by its id, and by its DOI (which names one work)."""
+        """Each reading once: by its id, and by its DOI (which names one work); each topic
+        name leads to one topic (as `!readings` compares them), and a reading's topics are
+        topics of the file."""
         yield from repeated_ids(raw, "readings", "reading")
         dois = [e.get("doi") if isinstance(e, Mapping) else None for e in entries(raw, "readings")]
         for index, doi in repeats(dois, text_key(str.casefold)):
             yield ("readings", index, "doi"), f"{doi!r} is already the DOI of another reading"
+        yield from name_clashes(raw, "topics", "topic", _names_in("name"), name_key)
+        known = {str(t.get("id")) for t in entries(raw, "topics") if isinstance(t, Mapping)}
+        for index, reading in enumerate(entries(raw, "readings")):
+            tags = entries(reading, "topics") if isinstance(reading, Mapping) else []
+            for at, tag in enumerate(tags):
+                if isinstance(tag, str) and tag not in known:
+                    where = ("readings", index, "topics", at)
+                    yield where, f"{tag!r} is not the id of any topic under `topics:`"
 
 
 class Term(Strict):
@@ -262,6 +282,7 @@ class Content:
         self.principles = principles.principles
         self.principles_source = principles.source
         self.readings = readings.readings
+        self.topics = readings.topics
         self.terms = glossary.terms
         self.about = about
         self.groups = groups.groups

@@ -124,11 +124,13 @@ def repeated_ids(raw: Mapping[str, Any], field: str, what: str) -> Iterator[Prob
 
 
 class FileProblems(Exception):
-    """A file failed validation; `problems` holds one line per problem, file and key named."""
+    """A file failed validation; `problems` holds one line per problem, file and key named,
+    and `note` how the file was read when that can explain them (a CSV file's separator)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], note: str = "") -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.note = note
 
 
 def _mxid(value: str) -> str:

@@ -94,12 +94,16 @@ async def import_members(config: Config, path: Path, out: TextIO, err: TextIO) -
         try:
             outcome = await app.members.import_file(path)
         except FileProblems as exc:
+            if exc.note:
+                print(f"Read {path.name} as {exc.note}.", file=err)
             for line in exc.problems:
                 print(line, file=err)
             count = len(exc.problems)
             plural = "s" if count != 1 else ""
             print(f"{count} problem{plural} found; nothing was imported.", file=err)
             return 1
+    if outcome.read_as:
+        out.write(f"Read {path.name} as {outcome.read_as}.\n")
     out.write(
         f"Imported {path.name}: {outcome.added} organisations added, {outcome.updated} updated.\n"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -9,23 +10,20 @@ from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from natm_bot.config.settings import HttpSection
+from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.web.health import Readiness
 from natm_bot.web.metrics import Metrics
+from natm_bot.web.refusals import (
+    MAX_HEADER_LINE,
+    MAX_HEADERS,
+    MAX_REQUEST_LINE,
+    SECURITY_HEADERS,
+    RefusalLog,
+    Refusing,
+)
 from natm_bot.web.site import PublicSite
 
 log = logging.getLogger(__name__)
-
-
-# Sent with every answer: nothing may be loaded from elsewhere, framed, or told where the
-# reader came from; the one script is our own file.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 @web.middleware
@@ -53,6 +51,7 @@ class Listener:
         metrics: Metrics,
         readiness: Readiness,
         site: PublicSite | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.section = section
         self._metrics = metrics
@@ -65,6 +64,8 @@ class Listener:
         self.app.router.add_get("/readyz", self._readyz)
         self.app.router.add_get("/metrics", self._metrics_page)
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._refusals = RefusalLog(clock or SystemClock())
 
     async def start(self) -> None:
         """Listen; ListenerError when the address cannot be used."""
@@ -72,9 +73,10 @@ class Listener:
         # would drown what matters.
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.section.host, self.section.port)
         try:
-            await site.start()
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: self._protocol(runner), self.section.host, self.section.port
+            )
         except OSError as exc:
             await runner.cleanup()
             raise ListenerError(f"cannot listen on {self.section.listen}: {exc}") from None
@@ -84,21 +86,40 @@ class Listener:
             if self._public:
                 log.info("public page and calendar feeds on %s/", url)
 
+    def _protocol(self, runner: web.AppRunner) -> Refusing:
+        """aiohttp's protocol for one connection, with our limits and our answer to what its
+        parser refuses (the runner's own sites would use aiohttp's bare 400)."""
+        assert runner.server is not None
+        return Refusing(
+            runner.server,
+            self._refusals,
+            loop=asyncio.get_running_loop(),
+            access_log=None,
+            max_line_size=MAX_REQUEST_LINE,
+            max_field_size=MAX_HEADER_LINE,
+            max_headers=MAX_HEADERS,
+        )
+
     @property
     def urls(self) -> list[str]:
         """Where the listener can be reached (`http://127.0.0.1:9090`), once started."""
         found = []
-        for address in self._runner.addresses if self._runner else []:
-            host, port = address[0], address[1]
+        for socket in self._server.sockets if self._server else []:
+            host, port = socket.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
             found.append(f"http://{shown}:{port}")
         return found
 
     async def stop(self) -> None:
         """Stop listening."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if server is not None:
+            await server.wait_closed()
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from natm_bot.testing.harness import ChatHarness
+from natm_bot.testing.harness import ChatHarness, make_config
 from tests.conftest import ADMIN
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
@@ -164,3 +164,51 @@ async def test_replies_answer_the_command_in_its_room(bot: ChatHarness) -> None:
     [reply] = await bot.send("!about", room="!other:localhost", event_id="$e1")
     assert reply.room_id == "!other:localhost"
     assert reply.in_reply_to == "$e1"
+
+
+async def test_readings_search_topics_and_notes_titles_first(bot: ChatHarness) -> None:
+    colonial = _numbered(await bot.ask("!readings colonial"))
+    assert any("The Costs of Connection" in line for line in colonial), colonial
+    colonialism = _numbered(await bot.ask("!readings colonialism"))
+    in_title = [
+        n for n, line in enumerate(colonialism) if re.search(r"\bcolonialism\b", _title(line))
+    ]
+    costs = next(n for n, line in enumerate(colonialism) if "Costs of Connection" in line)
+    assert in_title == list(range(len(in_title))) and len(in_title) == 6, colonialism
+    assert costs >= len(in_title)
+    # A topic by its name in any language, accents aside; and a word only the note holds.
+    for typed in ("soberanía digital", "SOBERANIA digital", "souveraineté numérique"):
+        found = _numbered(await bot.ask(f"!readings {typed}"))
+        assert len(found) == 2, (typed, found)
+        assert "digital non-aligned movement" in found[0] or "Digital Sovereignty" in found[0]
+    big_tech = _numbered(await bot.ask("!readings big tech"))
+    assert any("Digital colonialism: US empire" in line for line in big_tech), big_tech
+    primer = _numbered(await bot.ask("!readings primer"))  # a word of its note only
+    assert len(primer) == 1 and "A Brief Introduction to Decolonial Computing" in primer[0]
+
+
+async def test_readings_topics_lists_them_with_counts_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path, admins=[ADMIN], prefix="?")
+    async with ChatHarness(config) as bot:
+        topics = await bot.ask("?readings topics")
+        assert "• data colonialism (7)" in topics, topics
+        assert "• human rights (1)" in topics
+        assert "(?readings data colonialism lists" in topics
+        assert "!readings" not in topics
+        missing = await bot.ask("?readings basket weaving")
+        assert "(?readings topics)" in missing and "!readings" not in missing
+        await bot.send("?lang es")
+        temas = await bot.ask("?lecturas temas")
+        assert "• colonialismo de datos (7)" in temas, temas
+        assert "• derechos humanos (1)" in temas
+
+
+def _numbered(body: str) -> list[str]:
+    return re.findall(r"^\d+\. (.*)$", body, flags=re.M)
+
+
+def _title(line: str) -> str:
+    """The title of a listed reading, folded to lower case."""
+    return line.split("”", 1)[0].split("_:", 1)[0].casefold()

@@ -107,7 +107,8 @@ def test_a_bad_csv_reports_every_problem_by_row_and_imports_nothing(
     )
     assert main(["import", "members", str(source), "-c", config]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert "members.csv: row 3: category: “sports” is not a member category" in err[0]
+    assert err[0] == "Read members.csv as comma-separated, UTF-8."
+    assert "members.csv: row 3: category: “sports” is not a member category" in err[1]
     for field in ("country", "languages", "website", "description", "contact", "joined"):
         assert any(line.startswith(f"members.csv: row 3: {field}: ") for line in err), field
     assert "members.csv: row 4: name: repeats row 2" in err
@@ -134,3 +135,83 @@ def test_unreadable_files_and_wrong_options(
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
         assert exit_info.value.code == 2, argv
+
+
+# The same two organisations as Excel saves them: Spanish, French and Portuguese Excel write
+# semicolons in the Windows code page, "Unicode text" is UTF-16 with tabs, and "CSV UTF-8"
+# starts with a byte order mark.
+EXCEL_ROWS = [
+    ["name", "category", "country", "languages", "website", "description"],
+    ["Asociación Ñandú", "civil-society", "PE", "es", "https://nandu.example.org", "Educación"],
+    ["Réseau Été", "learning", "SN", "fr", "https://ete.example.org", "Ça marche, à Dakar"],
+]
+
+
+def _excel(separator: str) -> str:
+    return "".join(separator.join(row) + "\r\n" for row in EXCEL_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("data", "read_as"),
+    [
+        (_excel(";").encode("cp1252"), "semicolon-separated, Windows-1252"),
+        (b"\xff\xfe" + _excel("\t").encode("utf-16-le"), "tab-separated, UTF-16"),
+        (b"\xfe\xff" + _excel("\t").encode("utf-16-be"), "tab-separated, UTF-16"),
+        (
+            b"\xef\xbb\xbf" + _excel(";").encode("utf-8"),
+            "semicolon-separated, UTF-8 with a byte order mark",
+        ),
+        (_excel(",").replace("Ça marche, à", "Ça marche à").encode(), "comma-separated, UTF-8"),
+    ],
+)
+def test_csv_files_as_excel_saves_them_in_each_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, read_as: str
+) -> None:
+    config = _config(tmp_path)
+    source = tmp_path / "members.csv"
+    source.write_bytes(data)
+    assert main(["import", "members", str(source), "-c", config]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.splitlines() == [
+        f"Read members.csv as {read_as}.",
+        "Imported members.csv: 2 organisations added, 0 updated.",
+    ]
+    assert sorted(_names(config)) == ["Asociación Ñandú", "Réseau Été"]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"", "it is empty"),
+        (b"\xef\xbb\xbf \r\n;;;\r\n", "it is empty"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "it is a spreadsheet workbook, not CSV"),
+        (b"name,category\x00\x01\x02", "it is not a text file"),
+        (b"\x01\x02\x03\x04name\r\n", "it is not a text file"),
+        ("name\r\nÑandú\r\n".encode() + "Été\r\n".encode("cp1252"), "it mixes UTF-8 with"),
+        (b"\xff\xfe" + b"n\x00\x00\xd8", "it starts as UTF-16 text but is not UTF-16"),
+    ],
+)
+def test_what_cannot_be_read_is_refused_in_one_plain_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, why: str
+) -> None:
+    config = _config(tmp_path)
+    source = tmp_path / "members.csv"
+    source.write_bytes(data)
+    assert main(["import", "members", str(source), "-c", config]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"members.csv: cannot be read as CSV: {why}"), err
+    assert err[1:] == ["1 problem found; nothing was imported."]
+    assert "codec" not in err[0]
+
+
+def test_problems_of_a_semicolon_file_say_how_it_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    source = tmp_path / "members.csv"
+    rows = [*EXCEL_ROWS, ["Mala", "sports", "PE", "es", "https://mala.example.org", "x"]]
+    source.write_bytes("".join(";".join(row) + "\r\n" for row in rows).encode("cp1252"))
+    assert main(["import", "members", str(source), "-c", config]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "Read members.csv as semicolon-separated, Windows-1252."
+    assert err[1].startswith("members.csv: row 4: category: “sports”"), err
+    assert err[2:] == ["1 problem found; nothing was imported."]

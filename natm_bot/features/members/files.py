@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from natm_bot.config.content import MemberCategory
 from natm_bot.config.validation import FileProblems, Loc, parse_yaml
+from natm_bot.core.csvfile import UnreadableTable, read_table
 from natm_bot.core.i18n import _
 from natm_bot.core.text import csv_value
 from natm_bot.features.members.fields import MemberRules
@@ -26,10 +26,22 @@ Rows = list[tuple[str, Mapping[str, Any]]]
 
 @dataclass(frozen=True)
 class Imported:
-    """What an import did."""
+    """What an import did, and how its file was read (`semicolon-separated, Windows-1252`
+    for a CSV file, empty otherwise)."""
 
     added: int
     updated: int
+    read_as: str = ""
+
+
+@dataclass(frozen=True)
+class MembersFile:
+    """The rows of a members file, each labelled for messages (`row 3`, `entry 2`), the
+    problems of its shape, and how it was read (for CSV)."""
+
+    rows: Rows
+    problems: list[str]
+    read_as: str = ""
 
 
 class MemberFiles:
@@ -59,9 +71,13 @@ class MemberFiles:
 
     async def import_file(self, path: Path) -> Imported:
         """Add or update (by name) every organisation of a YAML or CSV file, or none at all:
-        FileProblems lists every problem with its row."""
-        rows, problems = await asyncio.to_thread(read_rows, path)
-        return await self.import_rows(rows, path.name, problems)
+        FileProblems lists every problem with its row (and says how a CSV file was read)."""
+        found = await asyncio.to_thread(read_rows, path)
+        try:
+            done = await self.import_rows(found.rows, path.name, found.problems)
+        except FileProblems as exc:
+            raise FileProblems(exc.problems, note=found.read_as) from None
+        return replace(done, read_as=found.read_as)
 
     async def import_rows(
         self,
@@ -94,19 +110,21 @@ class MemberFiles:
 
 def check_file(path: Path, categories: Sequence[MemberCategory], today: date) -> None:
     """FileProblems naming every problem an import of this members file would meet."""
-    rows, problems = read_rows(path, str(path))
-    MemberRules(categories, today=lambda: today).checked_rows(rows, str(path), problems)
+    found = read_rows(path, str(path))
+    MemberRules(categories, today=lambda: today).checked_rows(
+        found.rows, str(path), found.problems
+    )
 
 
-def read_rows(path: Path, filename: str | None = None) -> tuple[Rows, list[str]]:
-    """The rows of a members file, each with a label for messages (`row 3`, `entry 2`), and
-    the problems of its shape (named `filename`, by default the file's name).
+def read_rows(path: Path, filename: str | None = None) -> MembersFile:
+    """The rows of a members file and the problems of its shape (named `filename`, by
+    default the file's name).
 
     CSV (by extension) has a header row, so its first organisation is row 2 as in a
     spreadsheet; YAML has a `members:` list, numbered from 1."""
     name = filename or path.name
     if path.suffix.lower() == ".csv":
-        return _csv_rows(path, name), []
+        return _csv_rows(path, name)
     data, repeated = parse_yaml(path)
     members = data.get("members") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(members, list | None):
@@ -119,7 +137,7 @@ def read_rows(path: Path, filename: str | None = None) -> tuple[Rows, list[str]]
         else:
             mapping = _("must be a mapping of fields")
             problems.append(f"{name}: {_entry(number)}: {mapping}")
-    return rows, problems
+    return MembersFile(rows, problems)
 
 
 def _entry(number: int) -> str:
@@ -139,17 +157,21 @@ def _cell(value: str | list[str] | None) -> str | list[str] | None:
     return csv_value(value) if isinstance(value, str) else value
 
 
-def _csv_rows(path: Path, name: str) -> Rows:
+def _csv_rows(path: Path, name: str) -> MembersFile:
+    """The organisations of a CSV file, whatever separator and encoding it was saved with;
+    rows with no cell filled in (a spreadsheet saves them as `;;;`) are skipped."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            return [
-                (
-                    _("row {number}").format(number=number),
-                    {str(k).strip().lower(): _cell(v) for k, v in row.items() if k},
-                )
-                for number, row in enumerate(reader, start=2)
-            ]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        table = read_table(path.read_bytes())
+    except OSError as exc:
+        unreadable = _("cannot be read: {problem}").format(problem=exc.strerror)
+        raise FileProblems([f"{name}: {unreadable}"]) from None
+    except UnreadableTable as exc:
         unreadable = _("cannot be read as CSV: {problem}").format(problem=exc)
         raise FileProblems([f"{name}: {unreadable}"]) from None
+    filled = [(n, cells) for n, cells in enumerate(table.rows, 1) if any(c.strip() for c in cells)]
+    header = [cell.strip().lower() for cell in filled[0][1]] if filled else []
+    rows: Rows = []
+    for number, cells in filled[1:]:
+        row = {key: _cell(cells[at]) if at < len(cells) else None for at, key in enumerate(header)}
+        rows.append((_("row {number}").format(number=number), {k: v for k, v in row.items() if k}))
+    return MembersFile(rows, [], table.describe())

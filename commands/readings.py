@@ -52,9 +52,9 @@ def _search(readings: Iterable[Reading], wanted: list[str]) -> list[Reading]:
 async def readings(ctx: Context, words: Rest | None = None) -> Reply:
     """Suggested readings, searchable by words in a title or an author's name
 
-    `!readings intro` gives the two short introductions to start with.
-    `!readings colonial` finds readings with a word starting “colonial” in the title or an
-    author's name; case and accents do not matter (`!readings mejías`).
+    `{prefix}readings intro` gives the two short introductions to start with.
+    `{prefix}readings colonial` finds readings with a word starting “colonial” in the title or an
+    author's name; case and accents do not matter (`{prefix}readings mejías`).
     """
     all_readings = ctx.content.readings
     words = words or Rest("")

@@ -64,6 +64,7 @@ def build_meetings(
         config.meetings,
         resolve_group=resolve_group,
         on_change=announcer.reschedule,
+        prefix=config.bot.prefix,
     )
     scheduler = _scheduler(announcer, clock, config, maintenance)
     announcer.on_change = scheduler.arm

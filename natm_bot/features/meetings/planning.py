@@ -39,15 +39,15 @@ FIELDS = (
     "reminders",
 )
 PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
-EXAMPLE = (
-    f'`!meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
-    'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
-    "group=algo`"
-)
 
 
-def _example() -> str:
-    return _("Example: {example}").format(example=EXAMPLE)
+def example(prefix: str) -> str:
+    """A whole `meeting add` command, as the bot's prefix makes it."""
+    return (
+        f'`{prefix}meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
+        'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
+        "group=algo`"
+    )
 
 
 ResolveGroup = Callable[[str], Awaitable[Group]]
@@ -57,9 +57,13 @@ ResolveGroup = Callable[[str], Awaitable[Group]]
 class Planner:
     """Applies typed fields to a meeting and checks that it can take place."""
 
-    def __init__(self, clock: Clock, resolve_group: ResolveGroup) -> None:
+    def __init__(self, clock: Clock, resolve_group: ResolveGroup, prefix: str) -> None:
         self._clock = clock
         self._resolve_group = resolve_group
+        self._prefix = prefix
+
+    def _example(self) -> str:
+        return _("Example: {example}").format(example=example(self._prefix))
 
     async def apply(
         self, meeting: Meeting, fields: Mapping[str, str], *, creating: bool
@@ -73,7 +77,7 @@ class Planner:
             except UsageError as exc:
                 problems.append(str(exc))
         if problems:
-            raise UsageError(" ".join([*problems, _example()]))
+            raise UsageError(" ".join([*problems, self._example()]))
         updated = replace(meeting, **changes)  # type: ignore[arg-type]
         if "when" in fields or "tz" in fields or creating:
             self._check_start(updated, zone(updated.timezone))
@@ -90,7 +94,7 @@ class Planner:
                 meeting.start_local, meeting.timezone, meeting.rrule, not_before=now_local
             )
         except UsageError as exc:
-            raise UsageError(f"{exc} {_example()}") from None
+            raise UsageError(f"{exc} {self._example()}") from None
 
     def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
         local = meeting.start_local
@@ -100,18 +104,19 @@ class Planner:
                 "{date} is too far ahead: meetings can be planned at most {years} years ahead."
             )
             years = PLAN_AHEAD.days // 365
-            raise UsageError(f"{far.format(date=f'{local:%Y-%m-%d}', years=years)} {_example()}")
+            far = far.format(date=f"{local:%Y-%m-%d}", years=years)
+            raise UsageError(f"{far} {self._example()}")
         if local < now_local - timedelta(days=1):
-            raise UsageError(_in_the_past(meeting))
+            raise UsageError(f"{_in_the_past(meeting)} {self._example()}")
         if not exists(local, tz):
             shown = to_utc(local, tz).astimezone(tz)
             gap = _(
                 "{time} does not exist in {zone}: the clocks jump forward that night. "
                 "Did you mean {shown}?"
             ).format(time=f"{local:%Y-%m-%d %H:%M}", zone=meeting.timezone, shown=f"{shown:%H:%M}")
-            raise UsageError(f"{gap} {_example()}")
+            raise UsageError(f"{gap} {self._example()}")
         if to_utc(local, tz) <= self._clock.now():
-            raise UsageError(_in_the_past(meeting))
+            raise UsageError(f"{_in_the_past(meeting)} {self._example()}")
 
     async def _field(self, key: str, value: str) -> dict[str, object]:
         if key == "group":
@@ -122,10 +127,9 @@ class Planner:
 
 
 def _in_the_past(meeting: Meeting) -> str:
-    past = _("{time} ({zone}) is in the past; meetings are planned ahead.").format(
+    return _("{time} ({zone}) is in the past; meetings are planned ahead.").format(
         time=f"{meeting.start_local:%Y-%m-%d %H:%M}", zone=meeting.timezone
     )
-    return f"{past} {_example()}"
 
 
 def _title(value: str) -> dict[str, object]:

@@ -18,7 +18,7 @@ APPLY_HELP = N_(
 - `languages` (optional): ISO 639-1 codes separated by commas, like `en,sw`
 - `contact` (optional): a Matrix room or user people can write to; it is shown publicly
 
-Example: `!members apply name="Example Community Network" category=civil-society country=KE \
+Example: `{prefix}members apply name="Example Community Network" category=civil-society country=KE \
 website=https://example.org languages=en,sw description="Community-owned internet for our \
 town."`
 

@@ -91,9 +91,10 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
     """Everything about one working group: {prefix}group <name>
 
     Names can be shortened (`{prefix}group algo`) and aliases work in several languages.
-    Coordinators and admins also have: `{prefix}group members`, `{prefix}group export`, `{prefix}group edit`,
-    `{prefix}group close`, `{prefix}group reopen`, `{prefix}group addcoord`, `{prefix}group rmcoord`, `{prefix}group remove`;
-    admins: `{prefix}group create`, `{prefix}group import`. See `{prefix}help group edit` and the others.
+    Coordinators and admins also have: `{prefix}group members`, `{prefix}group export`,
+    `{prefix}group edit`, `{prefix}group close`, `{prefix}group reopen`, `{prefix}group addcoord`,
+    `{prefix}group rmcoord`, `{prefix}group remove`; admins: `{prefix}group create`,
+    `{prefix}group import`. See `{prefix}help group edit` and the others.
 
     Example: `{prefix}group algo`
     """

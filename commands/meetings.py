@@ -303,7 +303,8 @@ async def _told(ctx: Context, before: Meeting, key: int, answer: Answered) -> Re
 async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = None) -> Reply:
     """Cancel a meeting, or one of its dates: {prefix}meeting cancel <number> [YYYY-MM-DD]
 
-    Examples: `{prefix}meeting cancel 3 2027-03-02` (one date), `{prefix}meeting cancel 3` (every date)
+    Examples: `{prefix}meeting cancel 3 2027-03-02` (one date), `{prefix}meeting cancel 3`
+    (every date)
     """
     service = ctx.app.meetings
     if day is None:
@@ -339,8 +340,9 @@ async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
 async def tz(ctx: Context, name: Rest | None = None) -> Reply:
     """Your time zone for meeting times: {prefix}tz City or {prefix}tz Area/City (or {prefix}tz alone to see it)
 
-    Example: `{prefix}tz Nairobi`, `{prefix}tz Ciudad de México` or `{prefix}tz Africa/Nairobi`. `{prefix}tz none` forgets it.
-    """
+    Example: `{prefix}tz Nairobi`, `{prefix}tz Ciudad de México` or
+    `{prefix}tz Africa/Nairobi`. `{prefix}tz none` forgets it.
+    """  # noqa: E501
     service = ctx.app.meetings
     if name is None or not name.strip():
         current = await service.timezone_of(ctx.message.sender)

@@ -116,7 +116,8 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
     `{prefix}members` alone counts them per category and shows the newest. With a query it lists
     (10 at a time) a category (`{prefix}members learning`), a country (`{prefix}members KE`,
     `{prefix}members kenya`), or the organisations whose name or description has every word
-    (`{prefix}members community radio`). Add `page 2` for the next page. `{prefix}member <name>` shows one.
+    (`{prefix}members community radio`). Add `page 2` for the next page.
+    `{prefix}member <name>` shows one.
     """
     text, page = _split_page(query or "")
     if not text:
@@ -193,10 +194,10 @@ async def _application_notes(ctx: Context, application: Application) -> list[Rep
 async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]:
     """Ask for your organisation to be listed as a member of the movement
 
-    Fields (values with spaces in double quotes): `name`, `category` (one of those `{prefix}members`
-    lists), `country` (`KE` or `Kenya`), `website`, `description` (one paragraph, at most 600
-    characters); optional `languages` (`en,sw`) and `contact` (a Matrix room or user, shown
-    publicly). `{prefix}members apply` alone explains each one with an example.
+    Fields (values with spaces in double quotes): `name`, `category` (one of those
+    `{prefix}members` lists), `country` (`KE` or `Kenya`), `website`, `description` (one
+    paragraph, at most 600 characters); optional `languages` (`en,sw`) and `contact` (a Matrix
+    room or user, shown publicly). `{prefix}members apply` alone explains each one with an example.
     """
     if not fields or not fields.strip():
         ids = [f"`{c.id}`" for c in ctx.app.members.categories]
@@ -255,7 +256,7 @@ async def members_approve(ctx: Context, number: int) -> list[Reply]:
 
 @command("members reject", perm=Perm.ADMIN)
 async def members_reject(ctx: Context, number: int, reason: Rest | None = None) -> list[Reply]:
-    """Turn down an application and tell the applicant why: {prefix}members reject 4 No website yet"""
+    """Turn down an application and tell the applicant why: {prefix}members reject 4 No website yet"""  # noqa: E501
     application = await ctx.app.members.reject(number)
     name = md_escape(application.info.name)
     with speaking(await ctx.app.languages.for_person(application.applicant)):

@@ -133,7 +133,7 @@ def _in_the_past(meeting: Meeting) -> str:
 
 
 def _title(value: str) -> dict[str, object]:
-    title = one_line(value, "The title")
+    title = one_line(value, _("The title"))
     if not 1 <= len(title) <= 200:
         raise UsageError(_("The title needs 1 to 200 characters."))
     return {"title": title}
@@ -165,7 +165,7 @@ def _reminders(value: str) -> dict[str, object]:
 
 _READERS: dict[str, Callable[[str], dict[str, object]]] = {
     "title": _title,
-    "description": lambda v: {"description": multi_line(v, "The description")[:2000]},
+    "description": lambda v: {"description": multi_line(v, _("The description"))[:2000]},
     "when": lambda v: {"start_local": parse_local(v)},
     "tz": lambda v: {"timezone": zone(v).key},
     "duration": _duration,

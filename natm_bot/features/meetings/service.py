@@ -31,8 +31,8 @@ from natm_bot.features.meetings.planning import (
     FIELDS,
     PLAN_AHEAD,
     Planner,
-    example,
     ResolveGroup,
+    example,
 )
 from natm_bot.storage.announcements import AnnouncementLedger, AnnouncementRecord
 from natm_bot.storage.meetings import Answer, Meeting, MeetingStore
@@ -119,7 +119,8 @@ class MeetingService:
         fields = parse_fields(text, FIELDS)
         if not fields:
             say = _("Say what to change, e.g. `{example}`.")
-            raise UsageError(say.format(example=f"{self._prefix}meeting edit {meeting.id} duration=2h"))
+            edit = f"{self._prefix}meeting edit {meeting.id} duration=2h"
+            raise UsageError(say.format(example=edit))
         return await self._planner.apply(meeting, fields, creating=False)
 
     async def save_edit(self, change: MeetingChange) -> Edit:

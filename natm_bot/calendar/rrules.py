@@ -61,7 +61,7 @@ def normalise_rule(text: str) -> str:
     """The RRULE body as the bot keeps it, or a UsageError saying what is wrong with it."""
     parts: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in text.upper().split(";"))):
-        key, _, value = (s.strip() for s in item.partition("="))
+        key, _sep, value = (s.strip() for s in item.partition("="))
         if not key or not value:
             bad = _("“{item}” is not NAME=VALUE in that RRULE.")
             raise UsageError(bad.format(item=md_escape(item[:30])))

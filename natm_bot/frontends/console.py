@@ -103,16 +103,20 @@ class Console:
         if not await self.app.process(message) and line.startswith(self.app.config.bot.prefix):
             self._say("(no reply)")
 
-    async def run(self) -> None:
-        """Read lines until /quit or end of input."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
-        threading.Thread(target=_reader, args=(loop, queue), daemon=True).start()
+    async def greet(self) -> None:
+        """The first lines: how to get help from the bot (with its prefix) and the console."""
         prefix = self.app.config.bot.prefix
         self._say(
             f"natm-bot console. Type {prefix}help for the bot's commands, /help for the console's."
         )
         await self.meta("/whoami")
+
+    async def run(self) -> None:
+        """Read lines until /quit or end of input."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=_reader, args=(loop, queue), daemon=True).start()
+        await self.greet()
         while (line := await queue.get()) is not None:
             if not line.strip():
                 continue

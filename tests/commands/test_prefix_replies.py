@@ -27,6 +27,8 @@ SCENARIO = [
     (ADMIN, f"?meeting add {MEETING}"),
     (ALICE, "?rsvp 1 yes remind"),
     (ADMIN, '?meeting edit 1 when="2027-03-03 18:00"'),
+    (ADMIN, '?meeting edit 1 when="2027-03-03 18:00" confirm'),
+    (ALICE, "?rsvp 1 yes remind"),
     (ADMIN, "?meeting edit 1"),
     (ADMIN, "?meeting add title=Call when=tomorrow"),
     (ADMIN, '?meeting add title=X when="2027-03-02 18:00" tz=UTC repeat=sometimes'),
@@ -91,5 +93,5 @@ async def test_no_reply_help_or_notice_tells_anyone_to_type_an_exclamation_mark(
     assert "?meeting add title=" in bodies["?help meeting add"]
     assert "?help" in bodies["?nothing-like-a-command"]
     everything = "\n".join(said.body for _, said in seen)
-    for command in ("?rsvp 1 yes", "?members pending", "?member 1", "?leave algo"):
+    for command in ("?rsvp 1 yes", "?meeting 1", "?members pending", "?member 1", "?leave algo"):
         assert command in everything, command

@@ -53,7 +53,7 @@ def _find(ctx: Context, query: str) -> Term | None:
 async def glossary(ctx: Context, term: Rest | None = None) -> Reply:
     """Key words of the movement, explained
 
-    Example: `!glossary fediverse`
+    Example: `{prefix}glossary fediverse`
     """
     terms = ctx.content.terms
     if not term or not term.strip():

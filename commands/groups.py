@@ -88,14 +88,15 @@ async def groups(ctx: Context) -> Reply:
 
 @command("group", aliases=("grupo", "groupe"))
 async def group(ctx: Context, name: GroupArg) -> Reply:
-    """Everything about one working group: !group <name>
+    """Everything about one working group: {prefix}group <name>
 
-    Names can be shortened (`!group algo`) and aliases work in several languages.
-    Coordinators and admins also have: `!group members`, `!group export`, `!group edit`,
-    `!group close`, `!group reopen`, `!group addcoord`, `!group rmcoord`, `!group remove`;
-    admins: `!group create`, `!group import`. See `!help group edit` and the others.
+    Names can be shortened (`{prefix}group algo`) and aliases work in several languages.
+    Coordinators and admins also have: `{prefix}group members`, `{prefix}group export`,
+    `{prefix}group edit`, `{prefix}group close`, `{prefix}group reopen`, `{prefix}group addcoord`,
+    `{prefix}group rmcoord`, `{prefix}group remove`; admins: `{prefix}group create`,
+    `{prefix}group import`. See `{prefix}help group edit` and the others.
 
-    Example: `!group algo`
+    Example: `{prefix}group algo`
     """
     members, waiting = (await ctx.app.groups.counts()).get(name.id, (0, 0))
     lines = [f"{_name(name)} (`{name.id}`)", ctx.t(name.description), ""]
@@ -120,9 +121,9 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
 
 @command("join", aliases=("unirse", "rejoindre", "entrar"))
 async def join(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Join a working group: !join <group>
+    """Join a working group: {prefix}join <group>
 
-    Example: `!join algo`
+    Example: `{prefix}join algo`
     """
     if not group.open:
         raise CommandError(
@@ -160,9 +161,9 @@ async def join(ctx: Context, group: GroupArg) -> list[Reply]:
 
 @command("leave", aliases=("salir", "quitter", "sair"))
 async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Leave a working group (or its waitlist): !leave <group>
+    """Leave a working group (or its waitlist): {prefix}leave <group>
 
-    Example: `!leave algo`
+    Example: `{prefix}leave algo`
     """
     outcome = await ctx.app.groups.leave(group, ctx.message.sender)
     if outcome.was is None:
@@ -207,7 +208,7 @@ async def mygroups(ctx: Context) -> Reply:
 async def group_members(ctx: Context, group: GroupArg) -> Reply:
     """Who is in a group (sent by direct message unless the list is public)
 
-    Example: `!group members algo`
+    Example: `{prefix}group members algo`
     """
     signups = await ctx.app.groups.signups(group_id=group.id)
     members = [s for s in signups if not s.waiting]
@@ -229,7 +230,7 @@ async def group_members(ctx: Context, group: GroupArg) -> Reply:
 async def group_export(ctx: Context, group: GroupArg) -> Reply:
     """A CSV file of a group's sign-ups, sent by direct message
 
-    Example: `!group export algo`
+    Example: `{prefix}group export algo`
     """
     buffer = io.StringIO()
     signups = await ctx.app.groups.signups(group_id=group.id)
@@ -242,9 +243,9 @@ async def group_export(ctx: Context, group: GroupArg) -> Reply:
 
 @command("group create", perm=Perm.ADMIN)
 async def group_create(ctx: Context, name: str, description: Rest | None = None) -> Reply:
-    """Create a working group: !group create "<name>" [description…]
+    """Create a working group: {prefix}group create "<name>" [description…]
 
-    Example: `!group create "Community Networks" Building local networks together.`
+    Example: `{prefix}group create "Community Networks" Building local networks together.`
     """
     created = await ctx.app.groups.create(name, (description or "").strip())
     text = _("Created {group} (`{id}`). Add a coordinator with `{command}`.")
@@ -277,11 +278,11 @@ class _Edited:
 async def group_edit(
     ctx: Context, group: GroupArg, field: Field, value: Annotated[GroupChange, _Edited()]
 ) -> list[Reply]:
-    """Change a group: !group edit <group> <field> <value…>
+    """Change a group: {prefix}group edit <group> <field> <value…>
 
     Fields: `name`, `description`, `room` (an id or alias, or `none`), `capacity` (a number or
     `none`), `members` (`public` or `coordinators`: who may see the member list), `aliases`
-    (comma-separated). Example: `!group edit algo capacity 25`
+    (comma-separated). Example: `{prefix}group edit algo capacity 25`
     """
     updated = value.after
     promoted = await ctx.app.groups.update(updated)
@@ -292,9 +293,9 @@ async def group_edit(
 
 @command("group close", perm=Perm.COORDINATOR)
 async def group_close(ctx: Context, group: GroupArg) -> Reply:
-    """Stop new sign-ups to a group (members stay): !group close <group>
+    """Stop new sign-ups to a group (members stay): {prefix}group close <group>
 
-    Example: `!group close algo`
+    Example: `{prefix}group close algo`
     """
     await ctx.app.groups.update(replace(group, open=False))
     return Reply(_("{group} is now closed to new members.").format(group=_name(group)))
@@ -302,9 +303,9 @@ async def group_close(ctx: Context, group: GroupArg) -> Reply:
 
 @command("group reopen", perm=Perm.COORDINATOR)
 async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
-    """Accept sign-ups to a group again: !group reopen <group>
+    """Accept sign-ups to a group again: {prefix}group reopen <group>
 
-    Example: `!group reopen algo`
+    Example: `{prefix}group reopen algo`
     """
     promoted = await ctx.app.groups.update(replace(group, open=True))
     reopened = Reply(_("{group} is open to new members again.").format(group=_name(group)))
@@ -313,9 +314,9 @@ async def group_reopen(ctx: Context, group: GroupArg) -> list[Reply]:
 
 @command("group addcoord", perm=Perm.COORDINATOR)
 async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
-    """Make someone a coordinator of a group: !group addcoord <group> <@user:server>
+    """Make someone a coordinator of a group: {prefix}group addcoord <group> <@user:server>
 
-    Example: `!group addcoord algo @amina:example.org`
+    Example: `{prefix}group addcoord algo @amina:example.org`
     """
     if user in group.coordinators:
         text = _("{person} already coordinates {group}.")
@@ -327,9 +328,9 @@ async def group_addcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
 
 @command("group rmcoord", perm=Perm.COORDINATOR)
 async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
-    """Remove a coordinator from a group: !group rmcoord <group> <@user:server>
+    """Remove a coordinator from a group: {prefix}group rmcoord <group> <@user:server>
 
-    Example: `!group rmcoord algo @amina:example.org`
+    Example: `{prefix}group rmcoord algo @amina:example.org`
     """
     if user not in group.coordinators:
         text = _("{person} does not coordinate {group}.")
@@ -342,9 +343,9 @@ async def group_rmcoord(ctx: Context, group: GroupArg, user: UserId) -> Reply:
 
 @command("group remove", perm=Perm.COORDINATOR)
 async def group_remove(ctx: Context, group: GroupArg, user: UserId) -> list[Reply]:
-    """Take a person out of a group or its waitlist: !group remove <group> <@user:server>
+    """Take a person out of a group or its waitlist: {prefix}group remove <group> <@user:server>
 
-    Example: `!group remove algo @amina:example.org`
+    Example: `{prefix}group remove algo @amina:example.org`
     """
     outcome = await ctx.app.groups.leave(group, user)
     if outcome.was is None:

@@ -12,7 +12,7 @@ async def help_(ctx: Context, command: Rest | None = None) -> Reply:
     prefix = ctx.prefix
     if command is None:
         lines = [
-            f"- `{spec.usage(prefix)}`: {md_escape(spec.help_summary())}"
+            f"- `{spec.usage(prefix)}`: {md_escape(spec.help_summary(prefix))}"
             for spec in sorted(ctx.registry.commands, key=lambda s: s.name)
             if not spec.hidden and await ctx.app.permissions.allows(spec.perm, ctx.message)
         ]
@@ -28,11 +28,11 @@ async def help_(ctx: Context, command: Rest | None = None) -> Reply:
             )
         )
     parts = [
-        f"**{prefix}{spec.name}**: {md_escape(spec.help_summary())}",
+        f"**{prefix}{spec.name}**: {md_escape(spec.help_summary(prefix))}",
         _("Usage: `{usage}`").format(usage=spec.usage(prefix)),
     ]
     if spec.details:
-        parts.append(spec.help_details())
+        parts.append(spec.help_details(prefix))
     if spec.aliases:
         parts.append(
             _("Also: {names}").format(names=", ".join(f"`{prefix}{a}`" for a in spec.aliases))

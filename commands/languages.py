@@ -35,10 +35,10 @@ def _choices() -> str:
 
 @command("lang", aliases=("language", "idioma", "langue", "lingua"))
 async def lang(ctx: Context, choice: str | None = None) -> Reply:
-    """The language I answer you in, or choose it: !lang es
+    """The language I answer you in, or choose it: {prefix}lang es
 
-    Your choice is kept with your data (`!mydata` shows it, `!forgetme` erases it). Without
-    one, I answer in the room's language, else in the bot's default language.
+    Your choice is kept with your data (`{prefix}mydata` shows it, `{prefix}forgetme` erases
+    it). Without one, I answer in the room's language, else in the bot's default language.
     """
     if choice is None:
         code = _("code")
@@ -59,7 +59,7 @@ async def lang(ctx: Context, choice: str | None = None) -> Reply:
 
 @command("lang room", aliases=("idioma sala", "langue salon", "lingua sala"), perm=Perm.MODERATOR)
 async def lang_room(ctx: Context, choice: str | None = None) -> Reply:
-    """This room's language (for everyone who chose none, and for announcements): !lang room fr"""
+    """This room's language (for everyone who chose none, and for announcements): {prefix}lang room fr"""  # noqa: E501
     room = ctx.message.room_id
     if choice is None:
         set_here = await ctx.app.languages.room_choice(room)

@@ -155,15 +155,15 @@ async def meetings_ics(ctx: Context) -> Reply:
 
 @command("meeting", aliases=("reunión", "réunion", "reunião"))
 async def meeting(ctx: Context, number: MeetingArg) -> Reply:
-    """One meeting: when (in every zone), where, who is coming: !meeting 3
+    """One meeting: when (in every zone), where, who is coming: {prefix}meeting 3
 
     Organisers (room moderators, group coordinators, admins):
-    - `!meeting add title="…" when="YYYY-MM-DD HH:MM" tz=Area/City [duration=90m]
+    - `{prefix}meeting add title="…" when="YYYY-MM-DD HH:MM" tz=Area/City [duration=90m]
       [repeat=…] [link=https://…] [group=…] [rooms=!room:server,…] [reminders=1d,1h,0]
       [description="…"]`
-    - `!meeting edit <number> field=value…` (the same fields)
-    - `!meeting cancel <number>` (the whole series)
-    - `!meeting cancel <number> YYYY-MM-DD` (one date)
+    - `{prefix}meeting edit <number> field=value…` (the same fields)
+    - `{prefix}meeting cancel <number>` (the whole series)
+    - `{prefix}meeting cancel <number> YYYY-MM-DD` (one date)
     """
     lines = [heading(number)]
     if number.description:
@@ -239,11 +239,11 @@ def _outcome(record: AnnouncementRecord) -> str:
     return " · ".join(parts) or str(record.status)
 
 
-@command("meeting add", perm=Perm.ORGANISER, usage="title=… when=… tz=… [more fields…]")
+@command("meeting add", perm=Perm.ORGANISER, usage=N_("title=… when=… tz=… [more fields…]"))
 async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     """Plan a meeting, once or repeating
 
-    Example: `!meeting add title="Algorithm Observatory call" when="2027-01-05 18:00"
+    Example: `{prefix}meeting add title="Algorithm Observatory call" when="2027-01-05 18:00"
     tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo
     group=algo`
 
@@ -251,7 +251,7 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     - `title` (required): 1 to 200 characters
     - `when` (required): `YYYY-MM-DD HH:MM` in `tz`, at most 5 years ahead; with `repeat`,
       one of its dates
-    - `tz`: an IANA zone like `Europe/Berlin`; defaults to yours from `!tz`
+    - `tz`: an IANA zone like `Europe/Berlin`; defaults to yours from `{prefix}tz`
     - `duration`: e.g. `90m` or `2h`, at most 24 hours
     - `repeat`: `weekly`, `every 2 weeks`, `monthly` (same date), `monthly on the last day`,
       `first tuesday` (or second, third, fourth, last + a weekday), `daily`, or an RRULE such
@@ -290,12 +290,12 @@ def _short_months(ctx: Context, meeting: Meeting) -> list[str]:
     return said
 
 
-@command("meeting edit", perm=Perm.ORGANISER, usage="<number> field=value…")
+@command("meeting edit", perm=Perm.ORGANISER, usage=N_("<number> field=value…"))
 async def meeting_edit(ctx: Context, number: MeetingArg, fields: EditedMeetingArg) -> list[Reply]:
-    """Change a meeting: !meeting edit <number> field=value…
+    """Change a meeting: {prefix}meeting edit <number> field=value…
 
-    Example: `!meeting edit 3 when="2027-02-02 17:00" duration=2h`. The fields are those of
-    `!meeting add`.
+    Example: `{prefix}meeting edit 3 when="2027-02-02 17:00" duration=2h`. The fields are those of
+    `{prefix}meeting add`.
     """
     edit = await ctx.app.meetings.save_edit(fields)
     told = [
@@ -316,9 +316,10 @@ async def _told(ctx: Context, before: Meeting, key: int, answer: Answered) -> Re
 
 @command("meeting cancel", perm=Perm.ORGANISER)
 async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = None) -> Reply:
-    """Cancel a meeting, or one of its dates: !meeting cancel <number> [YYYY-MM-DD]
+    """Cancel a meeting, or one of its dates: {prefix}meeting cancel <number> [YYYY-MM-DD]
 
-    Examples: `!meeting cancel 3 2027-03-02` (one date), `!meeting cancel 3` (every date)
+    Examples: `{prefix}meeting cancel 3 2027-03-02` (one date), `{prefix}meeting cancel 3`
+    (every date)
     """
     service = ctx.app.meetings
     if day is None:
@@ -334,9 +335,9 @@ async def meeting_cancel(ctx: Context, number: MeetingArg, day: str | None = Non
 
 @command("rsvp")
 async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
-    """Say whether you are coming next time: !rsvp <number> yes|no|maybe [remind]
+    """Say whether you are coming next time: {prefix}rsvp <number> yes|no|maybe [remind]
 
-    `!rsvp 3 yes remind` also sends you a direct message shortly before it starts.
+    `{prefix}rsvp 3 yes remind` also sends you a direct message shortly before it starts.
     """
     choice, remind = parse_answer(answer)
     moment = await ctx.app.meetings.rsvp(number, ctx.message.sender, choice, remind)
@@ -352,10 +353,11 @@ async def rsvp(ctx: Context, number: MeetingArg, answer: Rest) -> Reply:
 
 @command("tz", aliases=("timezone", "zona", "fuseau", "fuso", "husohorario", "fuseauhoraire"))
 async def tz(ctx: Context, name: Rest | None = None) -> Reply:
-    """Your time zone for meeting times: !tz City or !tz Area/City (or !tz alone to see it)
+    """Your time zone for meeting times: {prefix}tz City or {prefix}tz Area/City (or {prefix}tz alone to see it)
 
-    Example: `!tz Nairobi`, `!tz Ciudad de México` or `!tz Africa/Nairobi`. `!tz none` forgets it.
-    """
+    Example: `{prefix}tz Nairobi`, `{prefix}tz Ciudad de México` or
+    `{prefix}tz Africa/Nairobi`. `{prefix}tz none` forgets it.
+    """  # noqa: E501
     service = ctx.app.meetings
     if name is None or not name.strip():
         current = await service.timezone_of(ctx.message.sender)

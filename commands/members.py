@@ -19,7 +19,7 @@ from natm_bot.api import (
     md_escape,
 )
 from natm_bot.config.validation import FileProblems
-from natm_bot.core.i18n import _, locale, ngettext, speaking
+from natm_bot.core.i18n import N_, _, locale, ngettext, speaking
 from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.features.members.directory import Search
 from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION
@@ -109,14 +109,15 @@ async def _overview(ctx: Context) -> Reply:
     )
 
 
-@command("members", aliases=("miembros", "membres", "membros"), usage="[query…] [page N]")
+@command("members", aliases=("miembros", "membres", "membros"), usage=N_("[query…] [page N]"))
 async def members(ctx: Context, query: Rest | None = None) -> Reply:
     """Member organisations: how many, the newest, or a search
 
-    `!members` alone counts them per category and shows the newest. With a query it lists
-    (10 at a time) a category (`!members learning`), a country (`!members KE`,
-    `!members kenya`), or the organisations whose name or description has every word
-    (`!members community radio`). Add `page 2` for the next page. `!member <name>` shows one.
+    `{prefix}members` alone counts them per category and shows the newest. With a query it lists
+    (10 at a time) a category (`{prefix}members learning`), a country (`{prefix}members KE`,
+    `{prefix}members kenya`), or the organisations whose name or description has every word
+    (`{prefix}members community radio`). Add `page 2` for the next page.
+    `{prefix}member <name>` shows one.
     """
     text, page = _split_page(query or "")
     if not text:
@@ -143,7 +144,7 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
 
 @command("member", aliases=("org", "organisation", "organization"))
 async def member(ctx: Context, name: Rest) -> Reply:
-    """One member organisation's card, by name or number: !member 12"""
+    """One member organisation's card, by name or number: {prefix}member 12"""
     service = ctx.app.members
     found = await service.find(name)
     if len(found) == 1:
@@ -193,15 +194,15 @@ async def _application_notes(ctx: Context, application: Application) -> list[Rep
 async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]:
     """Ask for your organisation to be listed as a member of the movement
 
-    Fields (values with spaces in double quotes): `name`, `category` (one of those `!members`
-    lists), `country` (`KE` or `Kenya`), `website`, `description` (one paragraph, at most 600
-    characters); optional `languages` (`en,sw`) and `contact` (a Matrix room or user, shown
-    publicly). `!members apply` alone explains each one with an example.
+    Fields (values with spaces in double quotes): `name`, `category` (one of those
+    `{prefix}members` lists), `country` (`KE` or `Kenya`), `website`, `description` (one
+    paragraph, at most 600 characters); optional `languages` (`en,sw`) and `contact` (a Matrix
+    room or user, shown publicly). `{prefix}members apply` alone explains each one with an example.
     """
     if not fields or not fields.strip():
         ids = [f"`{c.id}`" for c in ctx.app.members.categories]
         categories = format_list(ids, style="or", locale=locale())
-        text = _(APPLY_HELP).format(categories=categories, max=MAX_DESCRIPTION)
+        text = _(APPLY_HELP).format(categories=categories, max=MAX_DESCRIPTION, prefix=ctx.prefix)
         title = _("Applying for your organisation to be listed")
         return [Reply(f"**{title}**\n\n{text}")]
     values = _fields(fields, FIELDS)
@@ -216,7 +217,7 @@ async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]
     return [thanks, *await _application_notes(ctx, application)]
 
 
-@command("members pending", perm=Perm.ADMIN, usage="[page N]")
+@command("members pending", perm=Perm.ADMIN, usage=N_("[page N]"))
 async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
     """The applications waiting for a decision (sent by direct message)"""
     rest, number = _split_page(page or "")
@@ -244,7 +245,7 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
 
 @command("members approve", perm=Perm.ADMIN)
 async def members_approve(ctx: Context, number: int) -> list[Reply]:
-    """List the organisation of an application and tell the applicant: !members approve 4"""
+    """List the organisation of an application and tell the applicant: {prefix}members approve 4"""
     application, org = await ctx.app.members.approve(number)
     with speaking(await ctx.app.languages.for_person(application.applicant)):
         text = approved_note(org, ctx.content.about.name, ctx.prefix)
@@ -255,7 +256,7 @@ async def members_approve(ctx: Context, number: int) -> list[Reply]:
 
 @command("members reject", perm=Perm.ADMIN)
 async def members_reject(ctx: Context, number: int, reason: Rest | None = None) -> list[Reply]:
-    """Turn down an application and tell the applicant why: !members reject 4 No website yet"""
+    """Turn down an application and tell the applicant why: {prefix}members reject 4 No website yet"""  # noqa: E501
     application = await ctx.app.members.reject(number)
     name = md_escape(application.info.name)
     with speaking(await ctx.app.languages.for_person(application.applicant)):
@@ -269,13 +270,13 @@ async def members_reject(ctx: Context, number: int, reason: Rest | None = None) 
     return [done, told]
 
 
-@command("members edit", perm=Perm.ADMIN, usage="<number> field=value…")
+@command("members edit", perm=Perm.ADMIN, usage=N_("<number> field=value…"))
 async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
-    """Change fields of a listed organisation: !members edit <number> field=value…
+    """Change fields of a listed organisation: {prefix}members edit <number> field=value…
 
     Fields: `name`, `category`, `country`, `languages`, `website`, `description`, `contact`
     (`none` clears it) and `joined` (YYYY-MM-DD). Example:
-    `!members edit 12 country=KE website=https://example.org`
+    `{prefix}members edit 12 country=KE website=https://example.org`
     """
     values = _fields(fields, EDITABLE)
     if not values:
@@ -287,7 +288,7 @@ async def members_edit(ctx: Context, number: int, fields: Rest) -> Reply:
 
 @command("members remove", perm=Perm.ADMIN)
 async def members_remove(ctx: Context, number: int) -> Reply:
-    """Take an organisation off the directory: !members remove 12"""
+    """Take an organisation off the directory: {prefix}members remove 12"""
     org = await ctx.app.members.remove(number)
     return Reply(_("Removed {org} from the directory.").format(org=bold(org)))
 

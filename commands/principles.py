@@ -22,7 +22,7 @@ def _translation_note(ctx: Context, shown: list[Principle]) -> list[str]:
 
 @command("principles", aliases=("principle", "principios", "principes", "princípios"))
 async def principles(ctx: Context, n: str | None = None) -> Reply:
-    """The movement's principles, or just one: !principles 3
+    """The movement's principles, or just one: {prefix}principles 3
 
     Quoted exactly as the movement wrote them on its wiki; translations are labelled as such.
     """

@@ -37,8 +37,8 @@ async def mydata(ctx: Context) -> Reply:
 async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> list[Reply]:
     """Erase everything I keep about you (asks for confirmation first)
 
-    `!forgetme` explains what will go; `!forgetme confirm` within 10 minutes erases it: your
-    sign-ups and waitlist places, meeting answers, time zone, language, applications,
+    `{prefix}forgetme` explains what will go; `{prefix}forgetme confirm` within 10 minutes erases
+    it: your sign-ups and waitlist places, meeting answers, time zone, language, applications,
     coordinator roles and support. Only anonymous counts remain.
     """
     privacy, user, now = ctx.app.privacy, ctx.message.sender, ctx.app.clock.now()
@@ -66,7 +66,7 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
 
 @command("audit", perm=Perm.ADMIN, audited=False)
 async def audit(ctx: Context, count: int | None = None) -> Reply:
-    """The latest admin, coordinator and moderator actions (by direct message): !audit [n]"""
+    """The latest admin, coordinator and moderator actions (by direct message): {prefix}audit [n]"""  # noqa: E501
     wanted = max(1, min(count or 20, 100))
     entries = await ctx.app.privacy.recent_actions(wanted)
     if not entries:

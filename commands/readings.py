@@ -54,11 +54,11 @@ def _topics(ctx: Context) -> Reply:
 async def readings(ctx: Context, words: Rest | None = None) -> Reply:
     """Suggested readings, searchable by title, author, topic, venue or note
 
-    `!readings intro` gives the two short introductions to start with.
-    `!readings topics` lists the topics, with how many readings each has.
-    `!readings colonial` finds readings with a word starting “colonial” in the title, an
+    `{prefix}readings intro` gives the two short introductions to start with.
+    `{prefix}readings topics` lists the topics, with how many readings each has.
+    `{prefix}readings colonial` finds readings with a word starting “colonial” in the title, an
     author's name, a topic or the note; titles first. Case and accents do not matter
-    (`!readings mejías`, `!readings soberania digital`).
+    (`{prefix}readings mejías`, `{prefix}readings soberania digital`).
     """
     all_readings = ctx.content.readings
     query = parse_query(words or "")

@@ -252,6 +252,7 @@ def public_site(app: App) -> PublicSite:
         rooms=tuple(section.public_rooms if section else ()),
         domain=calendar_domain(config),
         base_path=urlsplit(url).path.rstrip("/") if url else "",
+        prefix=config.bot.prefix,
     )
     sources = Sources(app.content, app.groups, app.members, app.meetings, app.clock)
     return PublicSite(sources, settings)

@@ -25,7 +25,7 @@ from natm_bot.calendar.rrules import (
 )
 from natm_bot.calendar.timeutil import to_utc
 from natm_bot.core.errors import UsageError
-from natm_bot.core.i18n import N_, _, locale, ngettext
+from natm_bot.core.i18n import N_, _, language, locale, ngettext
 from natm_bot.core.markdown import md_escape
 
 _ORDINALS = {
@@ -44,11 +44,11 @@ LAST_DAY_RULE = "FREQ=MONTHLY;BYMONTHDAY=-1"
 _NTH_RE = re.compile(
     r"^(?:monthly\s+(?:on\s+)?)?(?:the\s+)?(\w+)\s+(\w+?)s?(?:\s+of\s+the\s+month)?$"
 )
-REPEAT_HELP = (
+REPEAT_HELP = N_(
     "`weekly`, `every 2 weeks`, `monthly` (same date), `first tuesday` (or second, third, "
     "fourth, last + a weekday), `daily`, or an RRULE such as `FREQ=WEEKLY;BYDAY=MO,TH` "
-    f"(at most once a day, at least once a year; `COUNT` up to {MAX_COUNT} or `UNTIL` up to "
-    f"{MAX_UNTIL_YEARS} years after the start). `when` must be one of its dates"
+    "(at most once a day, at least once a year; `COUNT` up to {count} or `UNTIL` up to "
+    "{years} years after the start). `when` must be one of its dates"
 )
 
 
@@ -72,7 +72,7 @@ def parse_repeat(text: str) -> str | None:
     if match := _EVERY_RE.match(cleaned):
         weeks = int(match.group(1))
         if not 1 <= weeks <= 52:
-            raise UsageError("Repeat every 1 to 52 weeks.")
+            raise UsageError(_("Repeat every 1 to 52 weeks."))
         return "FREQ=WEEKLY" if weeks == 1 else f"FREQ=WEEKLY;INTERVAL={weeks}"
     if match := _NTH_RE.match(cleaned):
         ordinal, day = _ORDINALS.get(match.group(1)), _weekday(match.group(2))
@@ -81,14 +81,21 @@ def parse_repeat(text: str) -> str | None:
     rule = re.sub(r"^rrule:", "", text.strip(), flags=re.IGNORECASE)
     if "=" in rule:
         if "DTSTART" in rule.upper() or "\n" in rule:
-            raise UsageError("Give the RRULE without DTSTART: the start comes from `when`.")
+            raise UsageError(_("Give the RRULE without DTSTART: the start comes from `when`."))
         rule = normalise_rule(rule)
         try:  # what the grammar lets through, dateutil must understand too
             rrulestr(local_rule(rule, ZoneInfo("UTC")), dtstart=datetime(2026, 1, 1))
-        except (ValueError, TypeError) as exc:
-            raise UsageError(f"That RRULE is not valid: {md_escape(str(exc))}.") from None
+        except (ValueError, TypeError):
+            invalid = _("That RRULE is not valid. Use {help}.")
+            raise UsageError(invalid.format(help=repeat_help())) from None
         return rule
-    raise UsageError(f"I don't understand the repeat “{md_escape(text[:60])}”. Use {REPEAT_HELP}.")
+    unknown = _("I don't understand the repeat “{typed}”. Use {help}.")
+    raise UsageError(unknown.format(typed=md_escape(text[:60]), help=repeat_help()))
+
+
+def repeat_help() -> str:
+    """What `repeat=` takes, in the reader's language."""
+    return _(REPEAT_HELP).format(count=MAX_COUNT, years=MAX_UNTIL_YEARS)
 
 
 def describe_repeat(rule: str | None) -> str:
@@ -132,16 +139,28 @@ def date_kind(rule: str) -> str:
     """What each date of a rule is: `a first Tuesday`, `a Monday or Thursday`."""
     parts = dict(part.partition("=")[::2] for part in rule.split(";"))
     days = parts.get("BYDAY", "").split(",")
-    names = {v: k.capitalize() for k, v in _DAYS.items()}
-    ordinals = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
     simple = set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"}
     if simple and parts.get("FREQ") == "MONTHLY" and len(days) == 1 and len(days[0]) > 2:
-        which = ordinals.get(int(days[0][:-2]), days[0][:-2])
-        return f"a {which} {names[days[0][-2:]]}"
+        which = _NTH_DAY.get(int(days[0][:-2]))
+        if which is not None:
+            return _(which).format(weekday=_day_name(days[0][-2:]))
     if simple and parts.get("FREQ") in ("DAILY", "WEEKLY") and days != [""]:
-        listed = [names[day] for day in days]
-        return "a " + (", ".join(listed[:-1]) + " or " if len(listed) > 1 else "") + listed[-1]
-    return f"a date of “{describe_repeat(rule)}”"
+        listed = [_day_name(day) for day in days]
+        if len(listed) > 1:
+            first = ", ".join(listed[:-1])
+            listed = [_("{first} or {last}").format(first=first, last=listed[-1])]
+        return _("a {weekdays}").format(weekdays=listed[0])
+    return _("a date of “{repeat}”").format(repeat=describe_repeat(rule))
+
+
+_NTH_DAY = {
+    1: N_("a first {weekday}"),
+    2: N_("a second {weekday}"),
+    3: N_("a third {weekday}"),
+    4: N_("a fourth {weekday}"),
+    5: N_("a fifth {weekday}"),
+    -1: N_("a last {weekday}"),
+}
 
 
 def check_schedule(
@@ -165,7 +184,7 @@ def rule_problem(
     """Why a start and repeat rule cannot be kept; unless `strict`, a start that is not one
     of the rule's dates is let pass (older versions stored such, and announce from the next)."""
     if not FIRST_YEAR <= start.year <= LAST_YEAR:
-        return f"Use a year between {FIRST_YEAR} and {LAST_YEAR}."
+        return _("Use a year between {first} and {last}.").format(first=FIRST_YEAR, last=LAST_YEAR)
     if rule is None:
         return None
     try:
@@ -177,19 +196,25 @@ def rule_problem(
         return problem
     found = trial(start, local_rule(rule, zone), not_before)
     if found.first is None:
-        return "With that repeat rule the meeting would never take place."
+        return _("With that repeat rule the meeting would never take place.")
     if (too_far := _too_far(found)) or not strict or found.first == start:
         return too_far
     return _off_rule(start, rule, found, moved_on=bool(not_before and not_before > start))
 
 
 def _off_rule(start: datetime, rule: str, found: Trial, *, moved_on: bool) -> str:
-    said = f"{start:%Y-%m-%d} is not {date_kind(rule)}"
+    date, kind = f"{start:%Y-%m-%d}", date_kind(rule)
     suggestion = found.on_or_after
     if suggestion is None:
-        return f"{said}, and that repeat rule has no date left."
-    which = "the next one is" if moved_on else "the first one after it is"
-    return f'{said}; {which} {suggestion:%Y-%m-%d} — use when="{suggestion:%Y-%m-%d %H:%M}".'
+        none_left = _("{date} is not {kind}, and that repeat rule has no date left.")
+        return none_left.format(date=date, kind=kind)
+    if moved_on:
+        text = _('{date} is not {kind}; the next one is {next} — use when="{when}".')
+    else:
+        text = _('{date} is not {kind}; the first one after it is {next} — use when="{when}".')
+    return text.format(
+        date=date, kind=kind, next=f"{suggestion:%Y-%m-%d}", when=f"{suggestion:%Y-%m-%d %H:%M}"
+    )
 
 
 def _too_far(found: Trial) -> str | None:
@@ -197,15 +222,17 @@ def _too_far(found: Trial) -> str | None:
         return None
     last, following = found.gap
     if following is None:
-        return f"That repeat rule has no date after {last:%Y-%m-%d} for more than a year."
-    return (
-        f"That repeat rule leaves more than a year between {last:%Y-%m-%d} and "
-        f"{following:%Y-%m-%d}; a repeating meeting takes place at least once a year."
-    )
+        none_after = _("That repeat rule has no date after {date} for more than a year.")
+        return none_after.format(date=f"{last:%Y-%m-%d}")
+    return _(
+        "That repeat rule leaves more than a year between {first} and {second}; a repeating "
+        "meeting takes place at least once a year."
+    ).format(first=f"{last:%Y-%m-%d}", second=f"{following:%Y-%m-%d}")
 
 
 @lru_cache(maxsize=1024)
-def _stored_rule_problem(start: datetime, tz: str, rule: str) -> str | None:
+def _stored_rule_problem(start: datetime, tz: str, rule: str, lang: str) -> str | None:
+    """The problem of a stored rule, as `lang` says it (cached per language)."""
     return rule_problem(start, tz, rule)
 
 
@@ -222,13 +249,13 @@ class Schedule:
         """The ZoneInfo of `tz`."""
         return ZoneInfo(self.tz)
 
-    @cached_property
+    @property
     def problem(self) -> str | None:
         """Why the start or rule, as an older version stored it, cannot be kept: then only
         the start counts, or nothing when the start itself is out of range."""
         if self.rule is None and self.in_range:
             return None
-        return _stored_rule_problem(self.start_local, self.tz, self.rule or "")
+        return _stored_rule_problem(self.start_local, self.tz, self.rule or "", language())
 
     @cached_property
     def in_range(self) -> bool:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from natm_bot.core.errors import UsageError
+from natm_bot.core.i18n import N_, _
 from natm_bot.core.markdown import md_escape
 
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # far from the ends of Python's calendar
@@ -38,7 +39,7 @@ NARROWING = {
 }
 _COMMON = ("INTERVAL", "COUNT", "UNTIL", "WKST")
 _WITHIN_A_DAY = ("SECONDLY", "MINUTELY", "HOURLY", "BYHOUR", "BYMINUTE", "BYSECOND")
-AT_MOST_DAILY = (
+AT_MOST_DAILY = N_(
     "Meetings repeat at most once a day, at the time given in `when`: use FREQ=DAILY, WEEKLY, "
     "MONTHLY or YEARLY, without BYHOUR, BYMINUTE or BYSECOND."
 )
@@ -60,27 +61,33 @@ def normalise_rule(text: str) -> str:
     """The RRULE body as the bot keeps it, or a UsageError saying what is wrong with it."""
     parts: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in text.upper().split(";"))):
-        key, _, value = (s.strip() for s in item.partition("="))
+        key, _sep, value = (s.strip() for s in item.partition("="))
         if not key or not value:
-            raise UsageError(f"“{md_escape(item[:30])}” is not NAME=VALUE in that RRULE.")
+            bad = _("“{item}” is not NAME=VALUE in that RRULE.")
+            raise UsageError(bad.format(item=md_escape(item[:30])))
         if key in parts:
-            raise UsageError(f"{md_escape(key[:20])} is given twice in that RRULE.")
+            twice = _("{name} is given twice in that RRULE.")
+            raise UsageError(twice.format(name=md_escape(key[:20])))
         parts[key] = value
     freq = parts.get("FREQ", "")
     if freq in _WITHIN_A_DAY or any(key in parts for key in _WITHIN_A_DAY):
-        raise UsageError(AT_MOST_DAILY)
+        raise UsageError(_(AT_MOST_DAILY))
     if freq not in INTERVALS:
-        raise UsageError("An RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+        raise UsageError(_("An RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY."))
     allowed = ("FREQ", *_COMMON, *NARROWING[freq])
     if unknown := [key for key in parts if key not in allowed]:
+        refused = _("{names} cannot be used with FREQ={freq}; it may use {allowed}.")
         raise UsageError(
-            f"{md_escape(', '.join(unknown)[:60])} cannot be used with FREQ={freq}; it may "
-            f"use {', '.join((*_COMMON, *NARROWING[freq]))}."
+            refused.format(
+                names=md_escape(", ".join(unknown)[:60]),
+                freq=freq,
+                allowed=", ".join((*_COMMON, *NARROWING[freq])),
+            )
         )
     for key, value in parts.items():
         parts[key] = _checked_value(freq, key, value, parts)
     if "COUNT" in parts and "UNTIL" in parts:
-        raise UsageError("Give COUNT or UNTIL, not both.")
+        raise UsageError(_("Give COUNT or UNTIL, not both."))
     return ";".join(f"{key}={parts[key]}" for key in allowed if key in parts)
 
 
@@ -89,10 +96,12 @@ def _checked_value(freq: str, key: str, value: str, parts: dict[str, str]) -> st
         most = INTERVALS[freq] if key == "INTERVAL" else MAX_COUNT
         if not re.fullmatch(r"\d{1,6}", value) or not 1 <= int(value) <= most:
             if key == "COUNT":
-                raise UsageError(f"COUNT must be 1 to {MAX_COUNT}.")
+                raise UsageError(_("COUNT must be 1 to {most}.").format(most=MAX_COUNT))
             if most == 1:
-                raise UsageError(f"FREQ={freq} takes no INTERVAL: at least once a year.")
-            raise UsageError(f"INTERVAL must be 1 to {most} for FREQ={freq}.")
+                no_interval = _("FREQ={freq} takes no INTERVAL: at least once a year.")
+                raise UsageError(no_interval.format(freq=freq))
+            interval = _("INTERVAL must be 1 to {most} for FREQ={freq}.")
+            raise UsageError(interval.format(most=most, freq=freq))
         return str(int(value))
     if key == "UNTIL":
         return _until(value)
@@ -101,16 +110,18 @@ def _checked_value(freq: str, key: str, value: str, parts: dict[str, str]) -> st
     items = value.split(",")
     bad = [item for item in items if not _VALUE_RE[key].match(item)]
     if bad:
-        raise UsageError(f"{key}={md_escape(value[:40])} is not valid in an RRULE.")
+        invalid = _("{name}={value} is not valid in an RRULE.")
+        raise UsageError(invalid.format(name=key, value=md_escape(value[:40])))
     return _weekdays(freq, items, parts) if key == "BYDAY" else value
 
 
 def _weekdays(freq: str, items: list[str], parts: dict[str, str]) -> str:
     if freq in ("DAILY", "WEEKLY") and any(len(item) > 2 for item in items):
-        raise UsageError(f"Numbered weekdays (like 1TU) need FREQ=MONTHLY, not {freq}.")
+        numbered = _("Numbered weekdays (like 1TU) need FREQ=MONTHLY, not {freq}.")
+        raise UsageError(numbered.format(freq=freq))
     # Every few days on some weekdays could skip those weekdays for ever.
     if freq == "DAILY" and not re.fullmatch(r"0*1", parts.get("INTERVAL", "1")):
-        raise UsageError("For BYDAY every few days, use FREQ=WEEKLY;INTERVAL=…;BYDAY=….")
+        raise UsageError(_("For BYDAY every few days, use FREQ=WEEKLY;INTERVAL=…;BYDAY=…."))
     # `1TU` and `+1TU` are the same day: one spelling, which describe_repeat reads
     return ",".join(f"{int(i[:-2]):+d}{i[-2:]}" if len(i) > 2 else i for i in items)
 
@@ -124,7 +135,7 @@ def _until(value: str) -> str:
         moment = datetime.strptime(match.group(1) + (match.group(2) or "235959"), "%Y%m%d%H%M%S")
     except ValueError:
         raise UsageError(
-            "UNTIL must be a date like 20271231 (or 20271231T180000, Z for UTC)."
+            _("UNTIL must be a date like 20271231 (or 20271231T180000, Z for UTC).")
         ) from None
     return f"{moment:%Y%m%dT%H%M%S}" + (match.group(3) or "")
 
@@ -160,12 +171,11 @@ def until_problem(start: datetime, rule: str, zone: ZoneInfo) -> str | None:
     if until is None:
         return None
     if until[0] < start:
-        return f"UNTIL ({until[0]:%Y-%m-%d %H:%M}) is before the start."
+        return _("UNTIL ({until}) is before the start.").format(until=f"{until[0]:%Y-%m-%d %H:%M}")
     if until[0] > start + timedelta(days=round(365.25 * MAX_UNTIL_YEARS)):
-        return (
-            f"UNTIL can be at most {MAX_UNTIL_YEARS} years after the start; leave it out to "
-            "repeat for good."
-        )
+        return _(
+            "UNTIL can be at most {years} years after the start; leave it out to repeat for good."
+        ).format(years=MAX_UNTIL_YEARS)
     return None
 
 

@@ -10,7 +10,6 @@ from babel.dates import (
     format_date,
     format_datetime,
     format_timedelta,
-    get_datetime_format,
     get_timezone_location,
 )
 from babel.units import format_unit
@@ -157,7 +156,19 @@ def full_time(moment: datetime, tz_name: str) -> str:
     local = moment.astimezone(ZoneInfo(tz_name))
     if language() == SOURCE_LANGUAGE:
         return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz_name})"
-    pattern = str(get_datetime_format("medium", locale=locale()))
-    stamp = pattern.replace("{1}", format_date(local, "full", locale=locale()))
-    stamp = stamp.replace("{0}", f"{local:%H:%M}").replace("'", "")
+    # Date, comma, time in every language: CLDR joins them without a comma in Portuguese,
+    # which then reads as one run of words and numbers ("… de 2026 18:00").
+    stamp = f"{format_date(local, 'full', locale=locale())}, {local:%H:%M}"
     return f"{stamp} ({place(tz_name)})"
+
+
+def long_date(day: date) -> str:
+    """`8 Dec 2026`; `8 de diciembre de 2026`, `8 décembre 2026`: a date inside a sentence."""
+    if language() == SOURCE_LANGUAGE:
+        return f"{day.day} {day:%b %Y}"
+    return str(format_date(day, "long", locale=locale()))
+
+
+def long_date_time(moment: datetime) -> str:
+    """`8 Dec 2026, 17:00`; `8 de diciembre de 2026, 17:00`: the moment's own date and time."""
+    return f"{long_date(moment.date())}, {moment:%H:%M}"

@@ -4,7 +4,8 @@ Extraction takes the texts marked with `_`, `N_` and `ngettext`, and each comman
 (its help: the first line is the summary, the rest the details, split as the registry splits
 them). `make catalogues` runs it through pybabel (see babel.cfg); `make test` runs `problems`,
 which finds a text missing from a catalogue, an unused or obsolete one, a stale (fuzzy) one,
-or a translation whose placeholders differ from the English.
+or a translation whose placeholders differ from the English, or that leaves the register
+chosen for its language (see REGISTER).
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ TEMPLATE: Final = LOCALE_DIR / f"{DOMAIN}.pot"
 EXTRACTOR: Final = "natm_bot.core.catalogues:extract_with_help"
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[sdif]")
+
+# How each language addresses the reader, and the words of the other register that give a
+# translation away (the README's "Languages and translations" says why): French says "tu"
+# (never "vous", "votre", "vos" or a "-ez" imperative), Spanish "tú" (never "usted" or the
+# "vosotros" forms), Portuguese "você" (never "tu", "teu", "tua", "vós").
+REGISTER: Final[dict[str, re.Pattern[str]]] = {
+    "fr": re.compile(r"\b(?:vous|votre|vos|vôtres?|(?!chez\b|assez\b)\w+ez)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(?:usted|ustedes|vosotr[oa]s|vuestr[oa]s?)\b", re.IGNORECASE),
+    "pt": re.compile(r"\b(?:tu|teu|tua|teus|tuas|contigo|vós|vosso|vossa)\b", re.IGNORECASE),
+}
 
 Extracted = tuple[Any, ...]  # (line, function, message(s), comments[, context])
 
@@ -108,7 +119,18 @@ def translation_problems(catalog: Catalog, name: str) -> list[str]:
         if message.fuzzy:
             found.append(f"{name}: stale (fuzzy) {_short(message.id)}")
         found += [f"{name}: {p} {_short(message.id)}" for p in _form_problems(message)]
+        found += [f"{name}: “{w}” {_short(message.id)}" for w in register_slips(message, name)]
     return found
+
+
+def register_slips(message: Message, lang: str) -> list[str]:
+    """Words of a translation that leave the register chosen for `lang` (REGISTER)."""
+    pattern = REGISTER.get(lang)
+    string = message.string
+    forms = tuple(string) if isinstance(string, tuple | list) else (str(string or ""),)
+    if pattern is None:
+        return []
+    return [word for form in forms for word in pattern.findall(_PLACEHOLDER.sub("", form))]
 
 
 def _form_problems(message: Message) -> Iterator[str]:

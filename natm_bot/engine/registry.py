@@ -85,21 +85,29 @@ class CommandSpec:
     usage_override: str | None = None
     audited: bool = True  # privileged commands leave an audit record unless told not to
 
-    def help_summary(self) -> str:
-        """The first line of the help, in the language in force."""
-        return _(self.summary) if self.summary else ""
+    def help_summary(self, prefix: str) -> str:
+        """The first line of the help, in the language in force, with the bot's prefix."""
+        return with_prefix(_(self.summary), prefix) if self.summary else ""
 
-    def help_details(self) -> str:
-        """The rest of the help, in the language in force."""
-        return _(self.details) if self.details else ""
+    def help_details(self, prefix: str) -> str:
+        """The rest of the help, in the language in force, with the bot's prefix."""
+        return with_prefix(_(self.details), prefix) if self.details else ""
 
     def usage(self, prefix: str) -> str:
         """The generated usage line, e.g. `!principles [n]`; argument names are translated,
-        a hand-written usage (keywords a person types) is not."""
+        and so is a hand-written usage (marked with `N_`: its keywords stay as typed)."""
         if self.usage_override:
-            return f"{prefix}{self.name} {self.usage_override}".rstrip()
+            written = _(self.usage_override)
+            return f"{prefix}{self.name} {written}".rstrip()
         args = " ".join(p.usage() for p in self.params)
         return f"{prefix}{self.name} {args}".rstrip()
+
+
+def with_prefix(text: str, prefix: str) -> str:
+    """A help text with `{prefix}` (where a command name follows) made the bot's prefix.
+
+    Help texts are docstrings, not format strings: their other braces stay as they are."""
+    return text.replace("{prefix}", prefix)
 
 
 def command(

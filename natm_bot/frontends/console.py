@@ -20,7 +20,7 @@ CONSOLE_HELP = """Console commands:
   /pl <level>          set your power level in this room (50 = moderator by default)
   /whoami              show who and where you are
   /quit                leave (Ctrl-D works too)
-Anything else is sent to the bot as a chat message, e.g. !help"""
+Anything else is sent to the bot as a chat message, e.g. {prefix}help"""
 
 
 class ConsoleTransport(MemoryTransport):
@@ -84,7 +84,7 @@ class Console:
         elif verb == "/pl" and arg.lstrip("-").isdigit():
             self.transport.set_power_level(self.room, self.user, int(arg))
         elif verb != "/whoami":
-            self._say(CONSOLE_HELP)
+            self._say(CONSOLE_HELP.format(prefix=self.app.config.bot.prefix))
             return True
         level = self.transport.power_level(self.room, self.user) or 0
         self._say(f"[you are {self.user} in {self.room}, power level {level}]")
@@ -100,16 +100,23 @@ class Console:
             timestamp=self.app.clock.now(),
             is_direct=self.transport.is_direct(self.room),
         )
-        if not await self.app.process(message) and line.startswith("!"):
+        if not await self.app.process(message) and line.startswith(self.app.config.bot.prefix):
             self._say("(no reply)")
+
+    async def greet(self) -> None:
+        """The first lines: how to get help from the bot (with its prefix) and the console."""
+        prefix = self.app.config.bot.prefix
+        self._say(
+            f"natm-bot console. Type {prefix}help for the bot's commands, /help for the console's."
+        )
+        await self.meta("/whoami")
 
     async def run(self) -> None:
         """Read lines until /quit or end of input."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         threading.Thread(target=_reader, args=(loop, queue), daemon=True).start()
-        self._say("natm-bot console. Type !help for the bot's commands, /help for the console's.")
-        await self.meta("/whoami")
+        await self.greet()
         while (line := await queue.get()) is not None:
             if not line.strip():
                 continue

@@ -84,7 +84,8 @@ async def run_demo(folder: Path | None, port: int | None) -> int:
             f"  homeserver: {server.url}\n"
             f"  user:       {person}\n"
             f"  password:   {password}\n"
-            f"Then open the room “NATM bot demo” ({room['room_id']}) and type !principles.\n"
+            f"Then open the room “NATM bot demo” ({room['room_id']}) and type "
+            f"{config.bot.prefix}principles.\n"
             f"Everything lives in {base}. Press Ctrl-C to stop.\n",
             flush=True,
         )

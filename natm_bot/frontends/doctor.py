@@ -171,11 +171,13 @@ async def _rooms(
     joined = await diagnose.joined_rooms(client)
     for room, why in uses.items():
         access = await diagnose.room_access(client, room, joined)
-        report([_room(access, ", ".join(dict.fromkeys(why)), str(client.user_id))])
+        bot = (str(client.user_id), config.bot.prefix)
+        report([_room(access, ", ".join(dict.fromkeys(why)), bot)])
 
 
-def _room(access: diagnose.RoomAccess, why: str, bot: str) -> Finding:
+def _room(access: diagnose.RoomAccess, why: str, bot_and_prefix: tuple[str, str]) -> Finding:
     topic = f"room {access.room} ({why})"
+    bot, prefix = bot_and_prefix
     if access.problem is not None:
         return Finding(False, topic, f"{access.problem}: correct it in the config or the meeting")
     if not access.joined:
@@ -192,7 +194,7 @@ def _room(access: diagnose.RoomAccess, why: str, bot: str) -> Finding:
     if "group room" in why and not access.can_invite:
         text = (
             f"the bot's power level {access.level} is below the {access.invite_needed} needed "
-            f"to invite, so `!join` cannot invite people in: {raise_it}"
+            f"to invite, so `{prefix}join` cannot invite people in: {raise_it}"
         )
         return Finding(False, topic, text)
     may = "send and invite" if "group room" in why else "send"

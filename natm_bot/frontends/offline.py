@@ -16,6 +16,7 @@ from natm_bot.config.content import GroupsFile
 from natm_bot.config.settings import Config
 from natm_bot.config.validation import FileProblems, validate_file
 from natm_bot.core.errors import CommandError
+from natm_bot.core.i18n import ngettext
 from natm_bot.core.text import write_csv
 from natm_bot.features.groups.export import signup_row, write_signups_csv
 from natm_bot.features.groups.views import describe_import
@@ -99,14 +100,15 @@ async def import_members(config: Config, path: Path, out: TextIO, err: TextIO) -
             for line in exc.problems:
                 print(line, file=err)
             count = len(exc.problems)
-            plural = "s" if count != 1 else ""
-            print(f"{count} problem{plural} found; nothing was imported.", file=err)
+            found = ngettext("{count} problem found", "{count} problems found", count)
+            print(found.format(count=count) + "; nothing was imported.", file=err)
             return 1
     if outcome.read_as:
         out.write(f"Read {path.name} as {outcome.read_as}.\n")
-    out.write(
-        f"Imported {path.name}: {outcome.added} organisations added, {outcome.updated} updated.\n"
-    )
+    added = ngettext(
+        "{count} organisation added", "{count} organisations added", outcome.added
+    ).format(count=outcome.added)
+    out.write(f"Imported {path.name}: {added}, {outcome.updated} updated.\n")
     return 0
 
 

@@ -52,6 +52,7 @@ class SiteSettings:
     zones: tuple[str, ...]  # the coalition's time zones
     rooms: tuple[str, ...]  # public room addresses, #room:server
     domain: str  # in calendar event ids
+    prefix: str  # the bot's command prefix, shown before the commands the page names
     base_path: str = ""  # the path the reverse proxy serves the page under (`/bot`)
 
 
@@ -123,6 +124,7 @@ class PublicSite:
             "static": f"{base}/static",
             "feed": f"{base}/calendar.ics",
             "base": base,
+            "prefix": self._settings.prefix,
         }
 
     async def _index(self, request: web.Request) -> Values:

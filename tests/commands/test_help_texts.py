@@ -15,7 +15,7 @@ def _example(spec: CommandSpec) -> str | None:
     for a command that needs no arguments, its usage line is one."""
     if not any(p.required for p in spec.params):
         return spec.usage("!")
-    text = f"{spec.summary}\n{spec.details}"
+    text = f"{spec.help_summary('!')}\n{spec.help_details('!')}"
     for name in (spec.name, *spec.aliases):
         found = re.search(rf"!{re.escape(name)} +[^\s`<\[…|]", text)
         if found:
@@ -33,7 +33,8 @@ async def test_help_shows_each_commands_summary_and_example(bot: ChatHarness) ->
     for spec in bot.app.registry.commands:
         body = await bot.ask(f"!help {spec.name}", sender=ADMIN, is_direct=True)
         example = _example(spec)
-        assert example is not None and spec.summary.split("`")[0].strip() in body, body
+        summary = spec.help_summary("!")
+        assert example is not None and summary.split("`")[0].strip() in body, body
         assert " ".join(example.split()).split("`")[0] in " ".join(body.split()), body
 
 

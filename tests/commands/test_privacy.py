@@ -62,7 +62,7 @@ async def test_mydata_lists_exactly_what_is_stored_by_dm_only(bot: ChatHarness) 
         "Non-Aligned Ed Tech: member since",
         "Technology Review Boards: member since",
         "You coordinate: Algorithm Observatory",
-        "#1 Call on 2030-01-01 10:00 UTC: yes (with a reminder by direct message)",
+        "#1 Call on 1 Jan 2030, 10:00 UTC: yes (with a reminder by direct message)",
         "Your time zone: Africa/Nairobi",
         "You declared your support",
         "Audit log entries naming you: 1",

@@ -1,13 +1,20 @@
-"""The message catalogues are in step with the code: nothing missing, unused or stale, and
-every translation keeps the English text's placeholders."""
+"""The message catalogues are in step with the code: nothing missing, unused or stale, every
+translation keeps the English text's placeholders and its language's register, and no text
+people read writes `!` before a command (the prefix is a setting)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+import yaml
 
 from natm_bot.core.catalogues import TEMPLATE, hidden_texts, problems, read_catalogue
 from natm_bot.core.i18n import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue_path
+from natm_bot.engine.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
@@ -85,3 +92,82 @@ def test_a_text_marked_inside_an_f_string_fails_the_check(tmp_path: Path) -> Non
         "commands/hello.py:4: f-string marked",
         "commands/hello.py:4: text marked in an f-string",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "old", "new", "slip"),
+    [
+        ("fr", "Ton fuseau horaire est {zone}.", "Votre fuseau horaire est {zone}.", "Votre"),
+        ("fr", "Tape son nom complet", "Tapez son nom complet", "Tapez"),
+        ("es", "Tu zona horaria es {zone}.", "Su zona horaria es {zone}, usted.", "usted"),
+        ("pt", "Seu fuso horário é {zone}.", "Teu fuso horário é {zone}.", "Teu"),
+    ],
+)
+def test_a_translation_in_the_other_register_fails_the_check(
+    tmp_path: Path, lang: str, old: str, new: str, slip: str
+) -> None:
+    copy = _broken_copy(tmp_path, lang, old, new)
+    found = problems(ROOT, TRANSLATED, copy)
+    assert len(found) == 1 and found[0].startswith(f"{lang}: “{slip}” "), found
+
+
+def _command_names() -> set[str]:
+    """Every command's name and alias (their first word), as a person types them."""
+    registry = Registry()
+    registry.load_folder(ROOT / "commands")
+    return {name.split()[0] for spec in registry.commands for name in (spec.name, *spec.aliases)}
+
+
+def written_prefixes(text: str, names: set[str]) -> list[str]:
+    """Each `!` written before a command name in `text` (`!join`, not `!room:server`)."""
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.findall(rf"!(?:{alternatives})(?![\w-])", text, flags=re.IGNORECASE)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside a YAML document."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _texts_people_read() -> Iterator[tuple[str, str]]:
+    """(where, text) for every catalogue entry, page template and data file text."""
+    for path in (TEMPLATE, *(catalogue_path(lang) for lang in TRANSLATED)):
+        for message in read_catalogue(path):
+            for text in (*_forms(message.id), *_forms(message.string)):
+                yield f"{path.parent.parent.name}: {_forms(message.id)[0][:50]!r}", text
+    for template in sorted((ROOT / "natm_bot" / "web" / "templates").glob("*.html")):
+        yield template.name, template.read_text(encoding="utf-8")
+    for data in sorted((ROOT / "data").glob("*.yaml")):
+        for text in _strings(yaml.safe_load(data.read_text(encoding="utf-8"))):
+            yield data.name, text
+
+
+def _forms(value: object) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, tuple | list) else (str(value or ""),)
+
+
+def test_no_text_people_read_writes_the_prefix_before_a_command() -> None:
+    """The prefix is a setting: texts say `{prefix}join` (or take a `{command}` built from
+    the prefix), so a bot whose prefix is `?` never tells anyone to type `!join`."""
+    names = _command_names()
+    assert {"join", "meeting", "unirse", "aide"} <= names
+    written = [
+        (where, found)
+        for where, text in _texts_people_read()
+        for found in written_prefixes(text, names)
+    ]
+    assert written == []
+
+
+def test_the_prefix_check_finds_a_written_command() -> None:
+    names = _command_names()
+    assert written_prefixes("Type `!join algo`, or !AYUDA.", names) == ["!join", "!AYUDA"]
+    assert written_prefixes("rooms=!room:server, {title} is starting now! Join us", names) == []
+    assert written_prefixes("`{prefix}join algo`", names) == []

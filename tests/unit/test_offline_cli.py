@@ -1,4 +1,4 @@
-"""Shell commands over the database: exporting sign-ups, re-importing groups."""
+"""Shell commands over the database: exporting sign-ups, re-importing groups and members."""
 
 from __future__ import annotations
 
@@ -72,3 +72,22 @@ def test_export_ics_writes_the_calendar(
     assert out.startswith("BEGIN:VCALENDAR")
     assert "SUMMARY:Observatory call" in out and "RRULE:FREQ=WEEKLY" in out
     assert "TZID:Europe/Berlin" in out
+
+
+def test_import_members_counts_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(_signed_up_config(tmp_path))
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        "members:\n  - name: Kenya Community Networks\n    category: civil-society\n"
+        "    country: KE\n    website: https://kcn.example.org\n"
+        "    description: Community-owned internet.\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "members", "-c", config, str(one)]) == 0
+    assert "one.yaml: 1 organisation added, 0 updated." in capsys.readouterr().out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("members:\n  - name: X\n", encoding="utf-8")
+    assert main(["import", "members", "-c", config, str(broken)]) == 1
+    assert "\n5 problems found; nothing was imported." in capsys.readouterr().err

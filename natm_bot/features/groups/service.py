@@ -139,8 +139,8 @@ class GroupService:
 
     async def create(self, name: str, description: str) -> Group:
         """A new, open group with no coordinators yet."""
-        name = one_line(name, "The name")
-        description = checked(description, "The description")
+        name = one_line(name, _("The name"))
+        description = checked(description, _("The description"))
         if not 2 <= len(name) <= 80:
             raise UsageError(_("A group name needs 2 to 80 characters."))
         existing = await self._store.all()
@@ -180,9 +180,9 @@ def _check_texts(group: Group, stored: Group | None) -> None:
     (Only new ones: a group stored by an older version can still be closed or renamed.)"""
     old = stored or Group(id="", name="", description={})
     if group.name != old.name:
-        checked(group.name, "The name")
+        checked(group.name, _("The name"))
     for alias in set(group.aliases) - set(old.aliases):
-        checked(alias, "An alias")
+        checked(alias, _("An alias"))
     for lang, text in group.description.items():
         if text != old.description.get(lang):
-            checked(text, "The description")
+            checked(text, _("The description"))

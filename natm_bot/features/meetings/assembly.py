@@ -62,6 +62,7 @@ def build_meetings(
         config.meetings,
         resolve_group=resolve_group,
         on_change=announcer.reschedule,
+        prefix=config.bot.prefix,
     )
     safety = timedelta(seconds=config.housekeeping.safety_sweep)
     announcer.on_change = jobs.register(

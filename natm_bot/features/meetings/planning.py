@@ -40,15 +40,15 @@ FIELDS = (
 )
 PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
 MAX_REMINDER = 30 * 1440  # minutes: the longest a reminder can come before the start
-EXAMPLE = (
-    f'`!meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
-    'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
-    "group=algo`"
-)
 
 
-def _example() -> str:
-    return _("Example: {example}").format(example=EXAMPLE)
+def example(prefix: str) -> str:
+    """A whole `meeting add` command, as the bot's prefix makes it."""
+    return (
+        f'`{prefix}meeting add title="Algorithm Observatory call" when="{WHEN_EXAMPLE}" '
+        'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
+        "group=algo`"
+    )
 
 
 ResolveGroup = Callable[[str], Awaitable[Group]]
@@ -58,9 +58,13 @@ ResolveGroup = Callable[[str], Awaitable[Group]]
 class Planner:
     """Applies typed fields to a meeting and checks that it can take place."""
 
-    def __init__(self, clock: Clock, resolve_group: ResolveGroup) -> None:
+    def __init__(self, clock: Clock, resolve_group: ResolveGroup, prefix: str) -> None:
         self._clock = clock
         self._resolve_group = resolve_group
+        self._prefix = prefix
+
+    def _example(self) -> str:
+        return _("Example: {example}").format(example=example(self._prefix))
 
     async def apply(
         self, meeting: Meeting, fields: Mapping[str, str], *, creating: bool
@@ -74,7 +78,7 @@ class Planner:
             except UsageError as exc:
                 problems.append(str(exc))
         if problems:
-            raise UsageError(" ".join([*problems, _example()]))
+            raise UsageError(" ".join([*problems, self._example()]))
         updated = replace(meeting, **changes)  # type: ignore[arg-type]
         if "when" in fields or "tz" in fields or creating:
             self._check_start(updated, zone(updated.timezone))
@@ -91,7 +95,7 @@ class Planner:
                 meeting.start_local, meeting.timezone, meeting.rrule, not_before=now_local
             )
         except UsageError as exc:
-            raise UsageError(f"{exc} {_example()}") from None
+            raise UsageError(f"{exc} {self._example()}") from None
 
     def _check_start(self, meeting: Meeting, tz: ZoneInfo) -> None:
         local = meeting.start_local
@@ -101,18 +105,19 @@ class Planner:
                 "{date} is too far ahead: meetings can be planned at most {years} years ahead."
             )
             years = PLAN_AHEAD.days // 365
-            raise UsageError(f"{far.format(date=f'{local:%Y-%m-%d}', years=years)} {_example()}")
+            far = far.format(date=f"{local:%Y-%m-%d}", years=years)
+            raise UsageError(f"{far} {self._example()}")
         if local < now_local - timedelta(days=1):
-            raise UsageError(_in_the_past(meeting))
+            raise UsageError(f"{_in_the_past(meeting)} {self._example()}")
         if not exists(local, tz):
             shown = to_utc(local, tz).astimezone(tz)
             gap = _(
                 "{time} does not exist in {zone}: the clocks jump forward that night. "
                 "Did you mean {shown}?"
             ).format(time=f"{local:%Y-%m-%d %H:%M}", zone=meeting.timezone, shown=f"{shown:%H:%M}")
-            raise UsageError(f"{gap} {_example()}")
+            raise UsageError(f"{gap} {self._example()}")
         if to_utc(local, tz) <= self._clock.now():
-            raise UsageError(_in_the_past(meeting))
+            raise UsageError(f"{_in_the_past(meeting)} {self._example()}")
 
     async def _field(self, key: str, value: str) -> dict[str, object]:
         if key == "group":
@@ -123,14 +128,13 @@ class Planner:
 
 
 def _in_the_past(meeting: Meeting) -> str:
-    past = _("{time} ({zone}) is in the past; meetings are planned ahead.").format(
+    return _("{time} ({zone}) is in the past; meetings are planned ahead.").format(
         time=f"{meeting.start_local:%Y-%m-%d %H:%M}", zone=meeting.timezone
     )
-    return f"{past} {_example()}"
 
 
 def _title(value: str) -> dict[str, object]:
-    title = one_line(value, "The title")
+    title = one_line(value, _("The title"))
     if not 1 <= len(title) <= 200:
         raise UsageError(_("The title needs 1 to 200 characters."))
     return {"title": title}
@@ -164,7 +168,7 @@ def _reminders(value: str) -> dict[str, object]:
 
 _READERS: dict[str, Callable[[str], dict[str, object]]] = {
     "title": _title,
-    "description": lambda v: {"description": multi_line(v, "The description")[:2000]},
+    "description": lambda v: {"description": multi_line(v, _("The description"))[:2000]},
     "when": lambda v: {"start_local": parse_local(v)},
     "tz": lambda v: {"timezone": zone(v).key},
     "duration": _duration,

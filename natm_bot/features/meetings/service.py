@@ -29,11 +29,11 @@ from natm_bot.features.meetings.occurrences import (
     schedule_of,
 )
 from natm_bot.features.meetings.planning import (
-    EXAMPLE,
     FIELDS,
     PLAN_AHEAD,
     Planner,
     ResolveGroup,
+    example,
 )
 from natm_bot.storage.announcements import AnnouncementLedger, AnnouncementRecord
 from natm_bot.storage.meetings import Answer, Meeting, MeetingStore
@@ -56,12 +56,14 @@ class MeetingService:
         *,
         resolve_group: ResolveGroup,
         on_change: MeetingChanged,
+        prefix: str,
     ) -> None:
         self.store = store
         self.ledger = ledger
         self._clock = clock
         self._settings = settings
-        self._planner = Planner(clock, resolve_group)
+        self._planner = Planner(clock, resolve_group, prefix)
+        self._prefix = prefix
         self._changed = on_change
         self._next = NextOccurrences()
 
@@ -70,7 +72,7 @@ class MeetingService:
         meeting = await self.store.get(meeting_id)
         if meeting is None or meeting.cancelled:
             none = _("There is no meeting #{number}. `{list}` lists them.")
-            raise NotFound(none.format(number=meeting_id, list="!meetings"))
+            raise NotFound(none.format(number=meeting_id, list=f"{self._prefix}meetings"))
         return meeting
 
     async def active(self) -> list[Meeting]:
@@ -89,9 +91,10 @@ class MeetingService:
             if mine is None:
                 which = _(
                     "Which time zone is `when` in? Add `tz=Area/City` (or set yours with "
-                    "`!tz Area/City`). Example: {example}"
+                    "`{prefix}tz Area/City`). Example: {example}"
                 )
-                raise UsageError(which.format(example=EXAMPLE))
+                example_text = example(self._prefix)
+                raise UsageError(which.format(prefix=self._prefix, example=example_text))
             fields["tz"] = mine
         draft = Meeting(
             id=0,
@@ -117,7 +120,8 @@ class MeetingService:
         fields = parse_fields(text, FIELDS)
         if not fields:
             say = _("Say what to change, e.g. `{example}`.")
-            raise UsageError(say.format(example=f"!meeting edit {meeting.id} duration=2h"))
+            edit = f"{self._prefix}meeting edit {meeting.id} duration=2h"
+            raise UsageError(say.format(example=edit))
         return await self._planner.apply(meeting, fields, creating=False)
 
     async def save_edit(self, change: MeetingChange) -> Edit:

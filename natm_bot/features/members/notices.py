@@ -18,9 +18,9 @@ APPLY_HELP = N_(
 - `languages` (optional): ISO 639-1 codes separated by commas, like `en,sw`
 - `contact` (optional): a Matrix room or user people can write to; it is shown publicly
 
-Example: `!members apply name="Example Community Network" category=civil-society country=KE \
-website=https://example.org languages=en,sw description="Community-owned internet for our \
-town."`
+Example: `{prefix}members apply name="Example Community Network" category=civil-society \
+country=KE website=https://example.org languages=en,sw description="Community-owned internet \
+for our town."`
 
 An admin decides, and I tell you the outcome by direct message. Until then your Matrix id \
 is kept with the application; it is erased once the application is decided."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from natm_bot.core.i18n import _, language_name
+from natm_bot.calendar.timeutil import long_date, long_date_time
+from natm_bot.core.i18n import N_, _, language_name
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.privacy.service import PersonalReport
 from natm_bot.storage.privacy import PersonalData
+
+# How a meeting answer reads (the same words `rsvp` answers with).
+ANSWERS = {"yes": N_("yes"), "no": N_("no"), "maybe": N_("maybe")}
 
 
 def render_report(report: PersonalReport, prefix: str) -> str:
@@ -40,7 +44,7 @@ def _groups(data: PersonalData) -> list[str]:
                 _("{group}: waitlist since {date}")
                 if waiting
                 else _("{group}: member since {date}")
-            ).format(group=md_escape(name), date=f"{since:%Y-%m-%d}")
+            ).format(group=md_escape(name), date=long_date(since.date()))
             for name, waiting, since in data.signups
         ]
     if data.coordinates:
@@ -56,7 +60,10 @@ def _meetings(data: PersonalData) -> list[str]:
         lines.append(_("Meeting answers:"))
         for number, title, when, answer, remind in data.rsvps:
             line = _("#{number} {title} on {when} UTC: {answer}").format(
-                number=number, title=md_escape(title), when=f"{when:%Y-%m-%d %H:%M}", answer=answer
+                number=number,
+                title=md_escape(title),
+                when=long_date_time(when),
+                answer=_(ANSWERS.get(answer, answer)),
             )
             if remind:
                 line += " " + _("(with a reminder by direct message)")
@@ -77,7 +84,7 @@ def _members(data: PersonalData) -> list[str]:
         lines += [
             "- "
             + _("#{number} {name}, sent {date}").format(
-                number=n, name=md_escape(name), date=f"{sent:%Y-%m-%d}"
+                number=n, name=md_escape(name), date=long_date(sent.date())
             )
             for n, name, sent in data.applications
         ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from natm_bot.app import matrix_runner
-from natm_bot.config.settings import load_config
+from natm_bot.config.settings import Config, load_config
 from natm_bot.matrix.session import login
 from natm_bot.testing.devserver import LocalSynapse
 
@@ -51,6 +51,19 @@ def synapse_installed() -> bool:
         return False
 
 
+def _welcome(url: str, person: str, password: str, room: str, config: Config, base: Path) -> str:
+    """How to connect to the demo and what to type first."""
+    return (
+        "\nThe demo is running. Open any Matrix client and sign in with:\n"
+        f"  homeserver: {url}\n"
+        f"  user:       {person}\n"
+        f"  password:   {password}\n"
+        f"Then open the room “NATM bot demo” ({room}) and type "
+        f"{config.bot.prefix}principles.\n"
+        f"Everything lives in {base}. Press Ctrl-C to stop.\n"
+    )
+
+
 async def run_demo(folder: Path | None, port: int | None) -> int:
     """Start everything, print how to connect, and run the bot until Ctrl-C."""
     if not synapse_installed():
@@ -79,16 +92,7 @@ async def run_demo(folder: Path | None, port: int | None) -> int:
             token,
             {"name": "NATM bot demo", "invite": [bot_user], "preset": "private_chat"},
         )
-        print(
-            "\nThe demo is running. Open any Matrix client and sign in with:\n"
-            f"  homeserver: {server.url}\n"
-            f"  user:       {person}\n"
-            f"  password:   {password}\n"
-            f"Then open the room “NATM bot demo” ({room['room_id']}) and type "
-            f"{config.bot.prefix}principles.\n"
-            f"Everything lives in {base}. Press Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(_welcome(server.url, person, password, room["room_id"], config, base), flush=True)
         return await matrix_runner(config).run()
     finally:
         await asyncio.to_thread(server.stop)

@@ -64,8 +64,6 @@ def build_meetings(
         on_change=announcer.reschedule,
         prefix=config.bot.prefix,
     )
-    safety = timedelta(seconds=config.housekeeping.safety_sweep)
-    announcer.on_change = jobs.register(
-        "announcer", WhenDue(announcer.next_due, safety), announcer.wake
-    )
+    due = WhenDue(announcer.next_due, timedelta(seconds=config.housekeeping.safety_sweep))
+    announcer.on_change = jobs.register("announcer", due, announcer.wake)
     return Meetings(service, announcer)

@@ -153,6 +153,8 @@ def bodies(said: list[Seen]) -> list[tuple[str, str]]:
 def test_every_privileged_command_is_tried() -> None:
     names = {spec.name for spec in of_level(*PRIVILEGED)}
     assert {"meeting add", "meeting edit", "group edit", "members approve", "lang room"} <= names
+    reached = {spec.name for spec in of_level(*PRIVILEGED, Perm.GROUP_VIEWER) if targeted(spec)}
+    assert {"meeting edit", "meeting cancel", "group edit", "group members"} <= reached
     assert all(len(attempts(spec)) >= 2 + len(LINES) for spec in commands())
 
 
@@ -166,12 +168,7 @@ async def test_a_person_with_no_rights_gets_the_refusal_and_nothing_else(
         assert said[0].attachment is None
     assert await stored(world) == before
     assert world.transport.invites == invites
-
-
-@pytest.mark.parametrize("spec", of_level(*PRIVILEGED), ids=lambda spec: spec.name)
-async def test_the_valid_arguments_are_valid_for_an_admin(
-    world: ChatHarness, spec: CommandSpec
-) -> None:
+    # The valid arguments are valid: an admin's same command is no usage error.
     dm = await world.transport.direct_room(UserId(ADMIN))
     said = await world.send(valid(spec), sender=ADMIN, room=dm, is_direct=True)
     assert said, valid(spec)
@@ -198,13 +195,13 @@ def out_of_reach(spec: CommandSpec) -> list[str]:
     [s for s in of_level(*PRIVILEGED, Perm.GROUP_VIEWER) if targeted(s)],
     ids=lambda spec: spec.name,
 )
-@pytest.mark.parametrize("sender", [MOD, COORD, BOB])
 async def test_what_is_out_of_reach_answers_as_what_does_not_exist(
-    world: ChatHarness, spec: CommandSpec, sender: str
+    world: ChatHarness, spec: CommandSpec
 ) -> None:
     before, lines = await stored(world), out_of_reach(spec)
-    for line, said in zip(lines, await answers(world, lines, sender), strict=True):
-        assert bodies(said) == [(LOBBY, refusal(spec))], (sender, line)
+    for sender in (MOD, COORD, BOB):
+        for line, said in zip(lines, await answers(world, lines, sender), strict=True):
+            assert bodies(said) == [(LOBBY, refusal(spec))], (sender, line)
     assert await stored(world) == before
 
 
@@ -219,10 +216,9 @@ async def test_a_public_member_list_is_anyones_and_a_private_one_no_more_than_a_
     assert ALICE in listed and not listed.startswith("Sorry")
 
 
-@pytest.mark.parametrize("spec", of_level(Perm.USER), ids=lambda spec: spec.name)
-async def test_commands_for_everyone_never_answer_with_a_refusal(
-    world: ChatHarness, spec: CommandSpec
-) -> None:
-    for line, said in zip(attempts(spec), await answers(world, attempts(spec), BOB), strict=True):
-        assert said, line
-        assert not any(s.body.startswith("Sorry, only") for s in said), (line, bodies(said))
+async def test_commands_for_everyone_never_answer_with_a_refusal(world: ChatHarness) -> None:
+    for spec in of_level(Perm.USER):
+        lines = attempts(spec)
+        for line, said in zip(lines, await answers(world, lines, BOB), strict=True):
+            assert said, line
+            assert not any(s.body.startswith("Sorry, only") for s in said), (line, bodies(said))

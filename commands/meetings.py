@@ -52,6 +52,8 @@ ROOM_OUTCOMES = {
 class MeetingLookup:
     """Argument converter: `3` or `#3` → Meeting."""
 
+    target = True  # what a command acts on: one that does not exist is judged as out of reach
+
     async def convert(self, ctx: Context, text: str) -> Meeting:
         """The meeting, or a friendly error."""
         number = text.strip().lstrip("#")

@@ -84,7 +84,11 @@ class App:
         self._housekeeping()
         bot, safety = config.bot, config.safety
         self.permissions = Permissions(
-            bot.admins, bot.moderator_power_level, transport.power_level, self.groups
+            bot.admins,
+            bot.moderator_power_level,
+            transport.power_level,
+            self.groups,
+            rooms=transport.rooms,
         )
         self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
         self.dispatcher = self._dispatcher()

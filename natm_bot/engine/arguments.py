@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from natm_bot.config.validation import MXID_RE
-from natm_bot.core.errors import UsageError
+from natm_bot.core.errors import NotFound, UsageError
 from natm_bot.core.i18n import _
 from natm_bot.core.messages import UserId
 from natm_bot.core.text import find_unsafe
+from natm_bot.engine.gate import Judge, Unknown
 from natm_bot.engine.registry import Param, Rest
 from natm_bot.engine.rendering import md_escape
 
@@ -136,8 +137,27 @@ def counting_number(text: str, highest: int = 10**18) -> int | None:
     return number if 1 <= number <= highest else None
 
 
-async def bind(ctx: object, params: typing.Sequence[Param], text: str) -> dict[str, Any]:
-    """Match the argument text to the parameters, converting each value."""
+async def _judged(
+    ctx: object, param: Param, raw: str, values: dict[str, Any], judge: Judge | None
+) -> Any:
+    """One argument's value, judged with those bound before it when there is a judge; a
+    target (a converter with `target = True`) that names nothing is judged as Unknown first."""
+    try:
+        value = await convert(ctx, param, raw, values)
+    except NotFound:
+        if judge is not None and getattr(param.converter, "target", False):
+            await judge({**values, param.name: Unknown(raw)})
+        raise
+    if judge is not None:
+        await judge({**values, param.name: value})
+    return value
+
+
+async def bind(
+    ctx: object, params: typing.Sequence[Param], text: str, judge: Judge | None = None
+) -> dict[str, Any]:
+    """Match the argument text to the parameters, converting each value; `judge` sees the
+    values bound so far after each one, so that a refusal stops the rest being read."""
     refuse_unsafe(text)
     tokens = tokenize(text)
     values: dict[str, Any] = {}
@@ -153,7 +173,7 @@ async def bind(ctx: object, params: typing.Sequence[Param], text: str) -> dict[s
         whole = param.rest or greedy
         raw = _raw_rest(text, tokens[index]) if whole else tokens[index].value
         index = len(tokens) if whole else index + 1
-        values[param.name] = await convert(ctx, param, raw, values)
+        values[param.name] = await _judged(ctx, param, raw, values, judge)
     if index < len(tokens):
         extra = md_escape(" ".join(t.value for t in tokens[index:])[:80])
         raise UsageError(_("I did not expect “{text}” here.").format(text=extra))

@@ -1,4 +1,4 @@
-"""From a message to replies: parse, find the command, check permission, bind, run, report."""
+"""From a message to replies: parse, find the command, permit, bind, run, report."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from natm_bot.config.settings import BotSection, SafetySection
 from natm_bot.core.clock import Clock
@@ -16,7 +17,7 @@ from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Reply
 from natm_bot.core.observer import SILENT, UNKNOWN_COMMAND, CommandOutcome, Observer
 from natm_bot.engine.arguments import bind, normalise
-from natm_bot.engine.gate import PermissionGate
+from natm_bot.engine.gate import REACHED, Judge, PermissionGate, Refused
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import CommandSpec, Perm, Registry
 from natm_bot.engine.rendering import md_escape
@@ -171,21 +172,20 @@ class Dispatcher:
                 who=_(spec.perm.value), command=prefix + spec.name
             )
         )
+        # Judged by the command words alone, before any argument is read or looked up.
+        if not await self._gate.allows(spec.perm, message):
+            return [refusal], "refused"
         dm_only = self._safety.admin_commands_only_in_dm
         if spec.perm is Perm.ADMIN and dm_only and not message.is_direct:
             dm_please = _("Admin commands work only in a direct message with me.")
             return [Reply(dm_please)], "refused"
-        group_scoped = spec.perm in (Perm.COORDINATOR, Perm.GROUP_VIEWER, Perm.ORGANISER)
-        if not group_scoped and not await self._gate.allows(spec.perm, message):
-            return [refusal], "refused"
         ctx = self._context(message)
+        judge = self._reach(spec, message) if spec.perm in REACHED else None
         try:
-            values = await bind(ctx, spec.params, invocation.args)
-            if group_scoped:
-                verdict = await self._gate.judge(spec.perm, message, values)
-                if not verdict.allowed:
-                    return [Reply(verdict.why) if verdict.why else refusal], "refused"
+            values = await bind(ctx, spec.params, invocation.args, judge)
             result = await spec.handler(ctx, **values)
+        except Refused as exc:
+            return [Reply(exc.why) if exc.why else refusal], "refused"
         except UsageError as exc:
             usage = _("Usage: `{usage}` · more: `{help}`").format(
                 usage=spec.usage(prefix), help=f"{prefix}help {spec.name}"
@@ -196,6 +196,16 @@ class Dispatcher:
         if spec.perm is not Perm.USER and spec.audited:
             await self._audit(message, spec.name, invocation.args)
         return (result if isinstance(result, list) else [result]), "ok"
+
+    def _reach(self, spec: CommandSpec, message: Message) -> Judge:
+        """What judges the arguments of a command whose level depends on what it reaches."""
+
+        async def judge(values: Mapping[str, Any]) -> None:
+            verdict = await self._gate.judge(spec.perm, message, values)
+            if not verdict.allowed:
+                raise Refused(verdict.why)
+
+        return judge
 
     async def _audit(self, message: Message, name: str, args: str) -> None:
         """Record a privileged action; the action itself is done, so a storage fault here

@@ -22,7 +22,7 @@ Handler = Callable[..., Awaitable[Reply | list[Reply]]]
 
 
 class Perm(enum.Enum):
-    """Who may run a command; checked once by the dispatcher before the handler runs."""
+    """Who may run a command; judged by the dispatcher before any argument is read."""
 
     USER = N_("everyone")
     GROUP_VIEWER = N_("the group's coordinators and bot admins (or anyone, for a public list)")

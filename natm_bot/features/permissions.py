@@ -1,10 +1,15 @@
 """Who may do what: judged by MXID and room state, never by display name.
 
-Organiser actions are judged by what they reach, not by the room a command is typed in. A
-meeting reaches the rooms it is announced in: a person may plan, change or cancel it when
-every one of those rooms is theirs, before and after the change (a room where they are a
-moderator, or the room of the meeting's group when they coordinate that group). Putting a
-meeting into a group needs a coordinator of that group. A group's room is where its
+A command's level is judged first by the command words alone: someone who holds it nowhere
+(for organiser actions: not an admin, a moderator of no room the bot knows, a coordinator of
+no group) is refused before any argument is read. Then organiser actions are judged by what
+they reach, not by the room a command is typed in. A meeting reaches the rooms it is
+announced in: a person may plan, change or cancel it when every one of those rooms is theirs,
+before and after the change (a room where they are a moderator, or the room of the meeting's
+group when they coordinate that group). A meeting or group that is not theirs, or that does
+not exist, is refused with the command's one refusal, so that neither tells anything apart;
+what the change they typed would do is refused with the reason. Putting a meeting into a
+group needs a coordinator of that group. A group's room is where its
 coordinators may announce and where `!join` invites people, so a coordinator may set it only
 to a room they moderate. Admins may do everything. The README's permission table says the
 same, and a test tries each of its cells.
@@ -12,13 +17,13 @@ same, and a test tries each of its cells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Protocol
 
 from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message, RoomId, UserId
-from natm_bot.engine.gate import ALLOWED, REFUSED, Verdict
+from natm_bot.engine.gate import ALLOWED, REFUSED, Unknown, Verdict
 from natm_bot.engine.registry import Perm
 from natm_bot.features.groups.service import GroupChange
 from natm_bot.features.meetings.changes import MeetingChange
@@ -29,6 +34,8 @@ __all__ = ["ALLOWED", "REFUSED", "GroupDirectory", "Permissions", "PowerLevel", 
 
 # A person's power level in a room, or None when the room's levels are unknown.
 PowerLevel = Callable[[RoomId, UserId], int | None]
+# The rooms whose power levels the bot knows.
+KnownRooms = Callable[[], Iterable[RoomId]]
 
 
 class GroupDirectory(Protocol):
@@ -50,11 +57,14 @@ class Permissions:
         moderator_level: int,
         power_level: PowerLevel,
         groups: GroupDirectory,
+        *,
+        rooms: KnownRooms,
     ) -> None:
         self._admins = admins
         self._moderator_level = moderator_level
         self._power_level = power_level
         self._directory = groups
+        self._rooms = rooms
 
     def is_admin(self, user: UserId) -> bool:
         """Listed under bot.admins in the config."""
@@ -72,6 +82,11 @@ class Permissions:
         level = self._power_level(RoomId(room), UserId(user))
         return level is not None and level >= self._moderator_level
 
+    def moderates_somewhere(self, message: Message) -> bool:
+        """A moderator of the room typed in or of any room whose levels the bot knows."""
+        user = message.sender
+        return self.is_moderator(message) or any(self.moderates(user, r) for r in self._rooms())
+
     async def allows(
         self, perm: Perm, message: Message, args: Mapping[str, Any] | None = None
     ) -> bool:
@@ -83,8 +98,8 @@ class Permissions:
     ) -> Verdict:
         """Whether the sender may run a command declared with `perm` on these arguments.
 
-        Organiser and group levels look at the meetings and groups among the bound
-        arguments; with none bound yet (listing help) the level in general is judged."""
+        With `args` None, whether they hold the level anywhere: what the dispatcher asks
+        before reading any argument (and help, to list what a person may use)."""
         user = message.sender
         if perm is Perm.USER or self.is_admin(user):
             return ALLOWED
@@ -93,12 +108,20 @@ class Permissions:
         if perm is Perm.ADMIN:
             return REFUSED
         if args is None:
-            coordinates = await self._directory.is_coordinator(user)
-            moderates = perm is Perm.ORGANISER and self.is_moderator(message)
-            return Verdict(coordinates or moderates)
+            return Verdict(await self._holds(perm, message))
+        if any(isinstance(v, Unknown) for v in args.values()):
+            return REFUSED
         if perm is Perm.ORGANISER:
             return await self._meetings(message, args)
         return await self._groups(perm, user, args)
+
+    async def _holds(self, perm: Perm, message: Message) -> bool:
+        """Whether the sender holds a group-judged level anywhere at all."""
+        if perm is Perm.GROUP_VIEWER:
+            return True  # anyone may see a public member list: the group decides
+        if await self._directory.is_coordinator(message.sender):
+            return True
+        return perm is Perm.ORGANISER and self.moderates_somewhere(message)
 
     async def _meetings(self, message: Message, args: Mapping[str, Any]) -> Verdict:
         """Every meeting the command reaches, before and after, must be the sender's."""
@@ -108,15 +131,19 @@ class Permissions:
             return Verdict(self.is_moderator(message))
         groups = {g.id: g for g in await self._directory.all()}
         for change in changes:
-            why = self._meeting_refusal(message.sender, change, groups)
-            if why:
-                return Verdict(False, why)
+            verdict = self._meeting_verdict(message.sender, change, groups)
+            if not verdict.allowed:
+                return verdict
         return ALLOWED
 
-    def _meeting_refusal(
+    def _meeting_verdict(
         self, user: str, change: MeetingChange, groups: Mapping[str, Group]
-    ) -> str | None:
+    ) -> Verdict:
+        """A meeting that is not the sender's as it is gets the plain refusal (as one that
+        does not exist would); what their change would make of it gets the reason."""
         before, after = change.before, change.after
+        if before is not None and self._foreign(user, before, groups) is not None:
+            return REFUSED
         joins = before is None or after.group_id != before.group_id
         group = groups.get(after.group_id) if after.group_id else None
         if joins and group is not None and user not in group.coordinators:
@@ -124,16 +151,19 @@ class Permissions:
                 "Sorry, only coordinators of {group} (and bot admins) can put a meeting into "
                 "that group."
             )
-            return only.format(group=f"**{md_escape(group.name)}**")
-        states = [(before, True), (after, False)] if before != after else [(after, True)]
-        for state, now in states:
-            if state is None:
-                continue
-            own = groups.get(state.group_id) if state.group_id else None
-            foreign = [r for r in state.rooms if not self._yours(user, r, own)]
-            if foreign or not state.rooms:
-                return _not_yours(state, now, foreign, self._moderator_level)
-        return None
+            return Verdict(False, only.format(group=f"**{md_escape(group.name)}**"))
+        foreign = self._foreign(user, after, groups)
+        if foreign is not None:
+            return Verdict(False, _not_yours(after, foreign, self._moderator_level))
+        return ALLOWED
+
+    def _foreign(
+        self, user: str, meeting: Meeting, groups: Mapping[str, Group]
+    ) -> list[str] | None:
+        """The rooms of the meeting that are not the user's; None when it is all theirs."""
+        own = groups.get(meeting.group_id) if meeting.group_id else None
+        foreign = [r for r in meeting.rooms if not self._yours(user, r, own)]
+        return foreign if foreign or not meeting.rooms else None
 
     def _yours(self, user: str, room: str, group: Group | None) -> bool:
         """A room the user moderates, or the room of the meeting's group if they coordinate
@@ -164,30 +194,19 @@ class Permissions:
         return ALLOWED
 
 
-def _not_yours(meeting: Meeting, now: bool, foreign: list[str], level: int) -> str:
-    """Why a meeting is out of reach (as it is `now`, or as the change would leave it): the
-    rooms that are not the sender's."""
+def _not_yours(meeting: Meeting, foreign: list[str], level: int) -> str:
+    """Why the change typed would put a meeting out of the sender's reach: the rooms that
+    would not be theirs."""
     what = _("meeting #{number}").format(number=meeting.id) if meeting.id else _("this meeting")
     if not meeting.rooms:
-        nowhere = (
-            _("Sorry, {meeting} is announced in no room; only bot admins can change it.")
-            if now
-            else _(
-                "Sorry, {meeting} would be announced in no room; only bot admins can change it."
-            )
+        nowhere = _(
+            "Sorry, {meeting} would be announced in no room; only bot admins can change it."
         )
         return nowhere.format(meeting=what)
     rooms = ", ".join(md_escape(r) for r in foreign)
-    where = (
-        _(
-            "Sorry, {meeting} is announced in {rooms}, where as far as I can see you are not "
-            "a moderator."
-        )
-        if now
-        else _(
-            "Sorry, {meeting} would be announced in {rooms}, where as far as I can see you are "
-            "not a moderator."
-        )
+    where = _(
+        "Sorry, {meeting} would be announced in {rooms}, where as far as I can see you are "
+        "not a moderator."
     )
     rule = _(
         "You can plan and change meetings announced only in rooms where you have power level "

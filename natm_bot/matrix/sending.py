@@ -138,6 +138,10 @@ class MatrixTransport:
             return CREATOR_LEVEL
         return int(room.power_levels.get_user_level(user_id))
 
+    def rooms(self) -> list[RoomId]:
+        """The rooms a sync has brought the state of."""
+        return [RoomId(room) for room in self.client.rooms]
+
     def is_direct(self, room_id: RoomId) -> bool:
         """A room with just the bot and one other person."""
         room = self.client.rooms.get(room_id)

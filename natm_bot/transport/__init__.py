@@ -25,6 +25,9 @@ class Transport(Protocol):
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
         """The user's power level in the room, or None when the room state is unknown."""
 
+    def rooms(self) -> list[RoomId]:
+        """The rooms whose state (and so power levels) the bot holds."""
+
     async def direct_room(self, user_id: UserId) -> RoomId:
         """A direct-message room with the user, created when there is none."""
 

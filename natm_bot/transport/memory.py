@@ -92,6 +92,10 @@ class MemoryTransport:
             "call join, set_power_level or without_state first"
         )
 
+    def rooms(self) -> list[RoomId]:
+        """The rooms set up with `join` or `set_power_level`."""
+        return sorted(self.known_rooms)
+
     def join(self, room_id: RoomId) -> None:
         """The bot is in the room and knows its state: everyone at level 0 until set."""
         self.known_rooms.add(room_id)

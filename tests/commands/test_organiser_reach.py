@@ -62,12 +62,16 @@ async def test_a_moderator_of_room_a_cannot_edit_or_cancel_a_meeting_announced_i
     for command in (
         "!meeting edit 1 title=Hijacked",
         "!meeting edit 1 link=https://evil.example/p",
+        "!meeting edit 1 when=garbage",
         "!meeting cancel 1 2027-04-08",
+        "!meeting cancel 1 not-a-date",
         "!meeting cancel 1",
     ):
         body = await bot.ask(command, sender=MOD, room=ROOM_A)
-        assert body.startswith("Sorry"), (command, body)
-        assert ROOM_B in body  # says which room is not theirs
+        assert body.startswith("Sorry, only"), (command, body)
+        # A meeting that is not theirs answers as one that does not exist: nothing told apart.
+        assert body == await bot.ask(command.replace(" 1", " 99"), sender=MOD, room=ROOM_A)
+        assert ROOM_B not in body
     assert await bot.app.meetings.store.get(1) == before
 
 

@@ -51,3 +51,33 @@ async def test_a_moderator_of_one_room_cannot_reach_meetings_of_another(
         assert not answer.startswith("Planned") and "went wrong" not in answer, answer
     listed = await says(moderator, mine, "!meetings")
     assert "Mine" in listed and "Theirs" in listed and "exe.png" not in listed
+
+
+async def test_a_moderator_is_known_by_their_rooms_and_told_nothing_of_others(
+    people: People, make_bot: BotFactory
+) -> None:
+    admin, moderator = await people("admin"), await people("moderator")
+    bot = make_bot(admins=(admin.mxid,))
+    await bot.start()
+    mine = await admin.create_room([bot.user_id, moderator.mxid], power={moderator.mxid: 50})
+    lobby = await admin.create_room([bot.user_id, moderator.mxid], name="lobby")
+    for room in (mine, lobby):
+        await moderator.client.join(room)
+        await admin.wait_joined(room, bot.user_id)
+        await moderator.wait_joined(room, moderator.mxid)
+
+    async def says(person: Person, room: str, text: str) -> str:
+        event = await person.ask(room, text, bot.user_id)
+        return str(event.source["content"]["body"])
+
+    when = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    for title, room in (("Lobby", lobby), ("Mine", mine)):
+        planned = await says(admin, room, f'!meeting add title={title} when="{when}" tz=UTC')
+        assert planned.startswith("Planned"), planned
+    # Typed where they are no moderator: the homeserver's state of their other rooms counts,
+    # and a meeting that is not theirs answers as one that does not exist.
+    edited = await says(moderator, lobby, "!meeting edit 2 title=Ours")
+    assert edited == "Updated #2 Ours.", edited
+    refused = await says(moderator, lobby, "!meeting cancel 1")
+    assert refused.startswith("Sorry, only"), refused
+    assert await says(moderator, lobby, "!meeting cancel 99") == refused

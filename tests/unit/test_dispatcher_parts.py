@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from natm_bot.config.settings import BotSection, SafetySection
 from natm_bot.core.clock import ManualClock
@@ -53,6 +57,25 @@ async def sweep(ctx: Ctx) -> Reply:
     return Reply("swept")
 
 
+# Every text an argument converter was asked to read: a refused person's must never be.
+READ: list[str] = []
+
+
+class Recorded:
+    """A converter that notes what it is asked to read."""
+
+    async def convert(self, ctx: Ctx, text: str) -> str:
+        """The text, noted."""
+        READ.append(text)
+        return text
+
+
+@command("purge", perm=Perm.ORGANISER)
+async def purge(ctx: Ctx, what: Annotated[str, Recorded()], count: int) -> Reply:
+    """Judged by what it reaches: here, the room it is typed in"""
+    return Reply(f"purged {count} {what}")
+
+
 @dataclass
 class Engine:
     """A dispatcher and what it was given to record."""
@@ -70,8 +93,11 @@ def engine(**safety: object) -> Engine:
     registry = Registry()
     registry.add(spec_of(hello))
     registry.add(spec_of(sweep))
+    registry.add(spec_of(purge))
     levels = {(ROOM, MOD): 50}
-    permissions = Permissions([ADMIN], 50, lambda room, user: levels.get((room, user)), NoGroups())
+    permissions = Permissions(
+        [ADMIN], 50, lambda room, user: levels.get((room, user)), NoGroups(), rooms=lambda: [ROOM]
+    )
     audited: list[tuple[str, str, str]] = []
 
     async def audit(actor: str, name: str, args: str) -> None:
@@ -119,3 +145,22 @@ async def test_blocked_people_and_servers_are_not_answered() -> None:
 async def test_an_unknown_command_gets_a_suggestion() -> None:
     [reply] = await engine().dispatcher.dispatch(said("!helo")) or []
     assert "Did you mean `!hello`?" in reply.markdown
+
+
+@given(args=st.text(max_size=80))
+async def test_the_refusal_comes_before_any_argument_is_read(args: str) -> None:
+    bot, who = engine(), Perm.ORGANISER.value
+    refusal = [Reply(f"Sorry, only {who} can use `!purge`.")]
+    READ.clear()
+    assert await bot.dispatcher.dispatch(said(f"!purge {args}")) == refusal
+    assert await bot.dispatcher.dispatch(said("!purge")) == refusal
+    assert READ == [] and bot.audited == []
+
+
+async def test_a_moderator_has_the_arguments_read() -> None:
+    READ.clear()
+    assert await engine().dispatcher.dispatch(said("!purge spam 3", MOD)) == [
+        Reply("purged 3 spam")
+    ]
+    [usage] = await engine().dispatcher.dispatch(said("!purge spam", MOD)) or []
+    assert usage.markdown.startswith("Missing count.") and READ == ["spam", "spam"]

@@ -30,6 +30,7 @@ class GroupLookup:
     """Argument converter: text → Group, by name, alias or prefix."""
 
     greedy = True  # as the last argument, "algorithm observatory" needs no quotes
+    target = True  # what a command acts on: one that does not exist is judged as out of reach
 
     async def convert(self, ctx: GroupContext, text: str) -> Group:
         """Resolve the group or raise a friendly error listing the candidates."""

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
-from nio import AsyncClient, ErrorResponse
-from nio.api import Api
+from nio import AsyncClient, ErrorResponse, KeysQueryError, KeysQueryResponse
 
 from natm_bot.core.messages import RoomId
 from natm_bot.matrix.retry import TRANSIENT, Backoff
@@ -38,12 +36,14 @@ class Crypto:
         olm = self.client.olm
         if olm is None:
             return
-        body = await self._own_device_keys()
-        if body.get("errcode") == "M_UNKNOWN_TOKEN":
-            raise FatalError("the homeserver rejected the access token: log in again")
+        response = await self._own_device_keys()
+        if isinstance(response, KeysQueryError):
+            if response.status_code == "M_UNKNOWN_TOKEN":
+                raise FatalError("the homeserver rejected the access token: log in again")
+            log.warning("could not check this device's keys on the homeserver: %s", response)
+            return
         device_id = self.client.device_id
-        devices = body.get("device_keys", {}).get(self.client.user_id, {})
-        device = devices.get(device_id)
+        device = response.device_keys.get(self.client.user_id, {}).get(device_id)
         if device is None:
             return  # keys not uploaded yet: the first sync uploads them
         server_key = device.get("keys", {}).get(f"ed25519:{device_id}")
@@ -53,19 +53,24 @@ class Crypto:
                 "homeserver; restore the store folder from a backup or log in again"
             )
 
-    async def _own_device_keys(self) -> dict[str, Any]:
-        """The homeserver's answer to a key query for the bot itself, retried until it comes."""
+    async def _own_device_keys(self) -> KeysQueryResponse | KeysQueryError:
+        """The homeserver's answer to a key query for the bot itself, retried until it comes.
+        nio's `keys_query` asks for the users on the machine's `users_for_key_query`; the bot
+        puts itself there (tests/unit/test_dependencies.py holds nio to that)."""
         client = self.client
+        olm = client.olm
+        assert olm is not None
         backoff = Backoff()
         while True:
             try:
-                method, path, data = Api.keys_query(client.access_token, {client.user_id})
-                headers = {"Authorization": f"Bearer {client.access_token}"}
-                response = await asyncio.wait_for(
-                    client.send(method, path, data, headers), timeout=KEYS_QUERY_TIMEOUT_S
-                )
-                body: dict[str, Any] = await response.json()
-                return body
+                async with self.lock:
+                    olm.users_for_key_query.add(client.user_id)
+                    response = await asyncio.wait_for(
+                        client.keys_query(), timeout=KEYS_QUERY_TIMEOUT_S
+                    )
+                if isinstance(response, KeysQueryResponse) or _definite(response):
+                    return response
+                raise OSError(f"key query failed: {response}")
             except TRANSIENT as exc:
                 log.warning("homeserver not reachable yet (%s); retrying", type(exc).__name__)
                 await backoff.wait()
@@ -112,3 +117,11 @@ class Crypto:
         olm = self.client.olm
         if olm is not None:
             olm.outbound_group_sessions.pop(room_id, None)
+
+
+def _definite(response: object) -> bool:
+    """A refusal the homeserver itself gave (not a proxy's 502 while it starts)."""
+    if not isinstance(response, KeysQueryError):
+        return False
+    status = int(getattr(response.transport_response, "status", 0) or 0)
+    return bool(response.status_code) and 0 < status < 500

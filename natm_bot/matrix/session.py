@@ -24,6 +24,18 @@ CREDENTIALS_FILE = "credentials.json"
 T = TypeVar("T")
 
 
+class CryptoStore(DefaultStore):  # type: ignore[misc]  # nio.* is untyped
+    """nio's own crypto store (same file, same tables), given to nio through its public
+    `AsyncClientConfig(store=...)`. nio saves the rooms that turned encrypted after every
+    sync, in a transaction on the event loop, even when there are none (nearly always):
+    about 0.7 ms before the batch's commands can be read. Empty saves are skipped."""
+
+    def save_encrypted_rooms(self, rooms: set[str]) -> None:
+        """Save the newly encrypted rooms, if there are any."""
+        if rooms:
+            super().save_encrypted_rooms(rooms)
+
+
 class SessionError(Exception):
     """The bot cannot run as this Matrix account; the message says what to do."""
 
@@ -105,6 +117,7 @@ def make_client(config: Config, pickle_key: str, device_id: str | None = None) -
         max_timeouts=0,  # connection errors surface at once; our loops back off
         max_limit_exceeded=None,  # M_LIMIT_EXCEEDED: wait retry_after_ms, then retry
         request_timeout=30,
+        store=CryptoStore,
     )
     folder = store_dir(config)
     private_folder(folder)
@@ -205,21 +218,4 @@ def restore(config: Config) -> tuple[AsyncClient, Credentials]:
     client.restore_login(credentials.user_id, credentials.device_id, credentials.access_token)
     if matrix.encryption and client.olm is None:
         raise SessionError("encryption is on but the encryption store did not load; not starting")
-    _skip_empty_room_saves(client)
     return client, credentials
-
-
-def _skip_empty_room_saves(client: AsyncClient) -> None:
-    """nio saves the rooms that turned encrypted to its store after every sync, in a
-    transaction on the event loop, even when there are none (nearly always): about 0.7 ms
-    before the batch's commands can be read. Skip the empty saves."""
-    store = client.store
-    if store is None:
-        return
-    save = store.save_encrypted_rooms
-
-    def save_encrypted_rooms(rooms: set[str]) -> None:
-        if rooms:
-            save(rooms)
-
-    store.save_encrypted_rooms = save_encrypted_rooms

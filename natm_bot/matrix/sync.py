@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,6 +26,14 @@ log = logging.getLogger(__name__)
 
 SYNC_TIMEOUT_MS = 30_000
 FIRST_SYNC_TIMEOUT_S = 120
+# Synapse keeps each /sync answer for two minutes, keyed by the request (device, since,
+# timeout, filter, full_state), and hands it to an identical request. A bot restarted on
+# the same device repeats its previous run's requests (the same first sync; the same
+# long-poll when nothing happened in between) and would be given that run's stale answers:
+# rooms it joined long ago offered again as invitations, a "now" minutes old. A timeout of
+# this process's own makes its requests its own; the first sync (full_state) is answered
+# at once whatever its timeout.
+REQUEST_SPREAD_MS = 10_000
 # A generous timeline per room, so a burst of commands while the bot was away is not cut off.
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 
@@ -54,6 +63,7 @@ class SyncLoop:
         self.crypto_job = Job("crypto-keys")
         self.rooms_job = Job("room-state")
         self.sync_job = Job("sync")
+        self._own_ms = 1 + secrets.randbelow(REQUEST_SPREAD_MS)  # see REQUEST_SPREAD_MS
 
     def _set_online(self, online: bool, why: str = "") -> None:
         if online != self._online:
@@ -95,12 +105,12 @@ class SyncLoop:
         try:
             response = await asyncio.wait_for(
                 self.client.sync(
-                    timeout=0 if first else SYNC_TIMEOUT_MS,
+                    timeout=self._own_ms if first else SYNC_TIMEOUT_MS + self._own_ms,
                     since=self.token,
                     full_state=first,
                     sync_filter=SYNC_FILTER,
                 ),
-                timeout=FIRST_SYNC_TIMEOUT_S if first else SYNC_TIMEOUT_MS / 1000 + 20,
+                timeout=FIRST_SYNC_TIMEOUT_S if first else SYNC_TIMEOUT_MS / 1000 + 30,
             )
         except TRANSIENT as exc:
             self._set_online(False, type(exc).__name__)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from natm_bot.core.observer import SILENT, Observer
+from natm_bot.storage.dbthread import on_thread
 from natm_bot.storage.errors import StorageError, StorageUnavailable, unavailable
 from natm_bot.storage.migrations import MIGRATIONS
 from natm_bot.storage.soundness import check_sound, too_new, unusable
@@ -223,10 +224,8 @@ class Database:
                 _clean(raw)
             return work(raw)
 
-        # aiosqlite runs every call as a function on its thread; this is the one way to run
-        # several statements there in one go (Connection._execute, aiosqlite ≥ 0.17).
         try:
-            result: T = await conn._execute(guarded, conn._conn)  # type: ignore[no-untyped-call]
+            result = await on_thread(conn, guarded)
         except sqlite3.Error as error:
             self._fault(error)
             raise
@@ -303,7 +302,7 @@ class Database:
         """Finish the cursors and roll back after `error`, without raising in its place."""
         try:
             await txn.close_cursors()
-            await self.conn._execute(_rollback_after, self.conn._conn, error)  # type: ignore[no-untyped-call]
+            await on_thread(self.conn, _rollback_after, error)
         except (sqlite3.Error, ValueError) as cleanup_error:  # ValueError: connection closed
             log.warning("cleaning up after %r failed: %s", error, cleanup_error)
 

@@ -142,3 +142,43 @@ def test_the_contracts_break_on_a_command_reaching_storage(tmp_path: Path) -> No
     assert broken.returncode != 0
     assert "Commands reach data through the features" in broken.stdout
     assert "commands.readings -> natm_bot.storage" in broken.stdout
+
+
+# ----- the fast tests time nothing --------------------------------------------------------------
+
+# The clocks one measures a duration with; `time.time()` (a timestamp) is not among them.
+STOPWATCHES = {"perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns", "process_time"}
+
+
+def stopwatches(*folders: Path) -> list[str]:
+    """Where a test reads a stopwatch (`time.perf_counter()`, `from time import monotonic`):
+    how long something took is a figure for bench/, never a pass or a fail."""
+    found = []
+    for path in sources(*folders):
+        if "integration" in path.parts:  # the homeserver tests wait for things by the clock
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "time":
+                names = {alias.name for alias in node.names}
+            elif isinstance(node, ast.Attribute):
+                names = {node.attr}
+            else:
+                continue
+            if names & STOPWATCHES:
+                found.append(f"{path.relative_to(folders[0].parent)}:{node.lineno}")
+    return found
+
+
+def test_the_fast_tests_assert_no_timings() -> None:
+    assert stopwatches(ROOT / "tests") == []
+
+
+def test_the_timing_rule_catches_a_stopwatch(tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    (tests / "integration").mkdir(parents=True)
+    (tests / "test_quick.py").write_text(
+        "import time\nfrom time import monotonic\n\n\ndef test_quick():\n"
+        "    began = time.perf_counter()\n    assert time.time() - began < 0.5\n"
+    )
+    (tests / "integration" / "test_live.py").write_text("import time\nSTART = time.monotonic()\n")
+    assert stopwatches(tests) == ["tests/test_quick.py:2", "tests/test_quick.py:6"]

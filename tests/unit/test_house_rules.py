@@ -344,3 +344,35 @@ def test_converters_live_with_their_commands_or_in_a_features_arguments(tmp_path
         "class GroupLookup:\n    async def convert(self, ctx, text):\n        pass\n"
     )
     assert converters(tmp_path) == ["natm_bot/features/meetings/service.py: MeetingLookup"]
+
+
+def bots_per_example(*folders: Path) -> list[str]:
+    """Property tests that build a bot (`ChatHarness(…)`, `App(…)`) in each example instead
+    of taking the `bot` fixture once and calling `await bot.reset()`."""
+    found = []
+    for path in sources(*folders):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            decorators = [d.func for d in node.decorator_list if isinstance(d, ast.Call)]
+            if not any(isinstance(d, ast.Name) and d.id == "given" for d in decorators):
+                continue
+            built = {
+                call.func.id
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            }
+            if built & {"ChatHarness", "App"}:
+                found.append(f"{path.relative_to(folders[0].parent)}: {node.name}")
+    return found
+
+
+def test_property_tests_build_their_bot_once(tmp_path: Path) -> None:
+    assert bots_per_example(ROOT / "tests") == []
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_costly.py").write_text(
+        "@given(st.text())\nasync def test_costly(tmp_path, text):\n"
+        "    async with ChatHarness(make_config(tmp_path)) as bot:\n        await bot.send(text)\n"
+        "\n\n@given(st.text())\nasync def test_cheap(bot, text):\n    await bot.reset()\n"
+    )
+    assert bots_per_example(tmp_path / "tests") == ["tests/test_costly.py: test_costly"]

@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from natm_bot.core.messages import Attachment, EventId, Message, Outgoing, RoomI
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.rendering import render
 from natm_bot.storage import Database
+from natm_bot.storage.inspection import copy_database
 from natm_bot.transport.memory import MemoryTransport
 
 LOBBY = RoomId("!lobby:localhost")
@@ -60,6 +62,7 @@ def make_config(folder: Path, *, rate_limited: bool = False, **bot: object) -> C
 _CONTENT: dict[tuple[str, date], Content] = {}
 _COMMANDS: dict[str, Registry] = {}
 _TEMPLATE: list[Path] = []
+_SCRATCH: list[Path] = []
 
 
 def _digest(folder: Path) -> str:
@@ -89,31 +92,44 @@ def commands(config: Config) -> Registry:
     return _COMMANDS[key]
 
 
+def _scratch() -> Path:
+    """This process's own folder for what the harness keeps, removed when it exits."""
+    if not _SCRATCH:
+        folder = Path(tempfile.mkdtemp(prefix="natm-bot-harness-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
+
+
+def _private_copy(source: Path, target: Path) -> None:
+    """`source`'s bytes in a new file `target` that only its owner may read, unless there
+    is a file there already."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as copy:
+        copy.write(source.read_bytes())
+
+
 async def new_database(path: Path) -> None:
     """Put at `path`, when nothing is there, the migrated empty database that opening a new
     file makes: a private copy of one migrated once per process."""
     if not _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="natm-bot-template-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        template = Database(folder / "template.sqlite3")
+        template = Database(_scratch() / "template.sqlite3")
         await template.open()
         await template.close()
         _TEMPLATE.append(template.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "wb") as copy:
-        copy.write(_TEMPLATE[0].read_bytes())
+    _private_copy(_TEMPLATE[0], path)
 
 
 class ChatHarness:
     """The real App over the in-memory transport; `send` returns what the bot answered.
 
-    `reset()` gives a started bot back as it was when it first started (a new database from
-    the same copy, nothing sent, the clock at its first time): one harness serves every
-    example of a property test, each example independent of the others."""
+    `reset()` gives the bot back as new (its database as a first start at that time leaves
+    it, nothing sent, the clock at its first time): one harness serves every example of a
+    property test, each example independent of the others."""
 
     def __init__(self, config: Config, clock: ManualClock | None = None) -> None:
         self.config = config
@@ -121,6 +137,8 @@ class ChatHarness:
         self._began = self.clock.now()
         self.transport, self.app = self._build()
         self._ids = itertools.count(1)
+        # The database as a first start left it, for each start time and set of files.
+        self._started: dict[tuple[datetime, int, int], Path] = {}
 
     def _build(self) -> tuple[MemoryTransport, App]:
         transport = MemoryTransport()
@@ -138,15 +156,22 @@ class ChatHarness:
         return self
 
     async def reset(self, at: datetime | None = None) -> None:
-        """Close the bot and start it again on a new database, nothing sent, its clock at
-        `at` (else the time it first showed)."""
+        """Close the bot and start it again as new, its clock at `at` (else the time it
+        first showed). The first start at a time is a real first start; later ones begin
+        from a copy of the database it left."""
         await self.app.close()
         path = self.config.resolve(self.config.paths.database)
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         self.clock = ManualClock(at or self._began)
         self.transport, self.app = self._build()
+        key = (self.clock.now(), id(self.app.content), id(self.app.registry))
+        if started := self._started.get(key):
+            _private_copy(started, path)
         await self.__aenter__()
+        if not started:
+            self._started[key] = _scratch() / f"started-{uuid.uuid4().hex}.sqlite3"
+            copy_database(path, self._started[key])
 
     async def advance(self, **delta: float) -> list[Seen]:
         """Move the clock forward, waking the announcer at each due time as the scheduler

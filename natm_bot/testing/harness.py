@@ -103,11 +103,11 @@ def _scratch() -> Path:
 
 def _private_copy(source: Path, target: Path) -> None:
     """`source`'s bytes in a new file `target` that only its owner may read, unless there
-    is a file there already."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    is a file there already or none can be made (then the bot meets the folder as it is)."""
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    except OSError:
         return
     with os.fdopen(fd, "wb") as copy:
         copy.write(source.read_bytes())

@@ -15,9 +15,12 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-# The fast tests only (no homeserver, no processes), on every core: under a minute.
+# The fast tests only (no homeserver, no processes), on every core: under a minute. Their
+# temporary files (a database per test) go to memory when /dev/shm is there: on a disk, the
+# database's fsyncs take longer than the tests themselves.
+FAST_TMP := $(shell test -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
 fast: $(STAMP)
-	$(BIN)/pytest -m "not slow" -n auto -q
+	TMPDIR=$(FAST_TMP) $(BIN)/pytest -m "not slow" -n auto -q
 
 # The message catalogues: extract the texts from the code into the template, then bring
 # every language's catalogue in step (new texts arrive empty, changed ones marked fuzzy).

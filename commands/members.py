@@ -9,6 +9,7 @@ from babel.lists import format_list
 from natm_bot.api import (
     CommandError,
     Context,
+    FieldsError,
     NotFound,
     Perm,
     Reply,
@@ -17,10 +18,10 @@ from natm_bot.api import (
     UserId,
     command,
     md_escape,
+    parse_fields,
 )
 from natm_bot.config.validation import FileProblems
 from natm_bot.core.i18n import N_, _, locale, ngettext, speaking
-from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.features.members.directory import Search
 from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION
 from natm_bot.features.members.notices import (

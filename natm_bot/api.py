@@ -1,4 +1,8 @@
-"""Everything a command module needs, in one import."""
+"""What a command module takes from the engine and the app, in one import.
+
+A command module imports this, the features (their services, views and argument
+converters), the pure layers below them (`core`, `calendar`, `config`), the standard library
+and babel; nothing else (`lint-imports` and tests/unit/test_house_rules.py hold it)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from natm_bot.context import Context
 from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.messages import Attachment, Reply, UserId
 from natm_bot.engine.arguments import counting_number
+from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.engine.registry import Perm, Rest, command
 from natm_bot.engine.rendering import md_escape, md_link
 
@@ -13,6 +18,7 @@ __all__ = [
     "Attachment",
     "CommandError",
     "Context",
+    "FieldsError",
     "NotFound",
     "Perm",
     "Reply",
@@ -23,4 +29,5 @@ __all__ = [
     "counting_number",
     "md_escape",
     "md_link",
+    "parse_fields",
 ]

@@ -51,6 +51,13 @@ def load_checked_content(data_dir: Path, today: date) -> Content:
     return load_content(data_dir, lambda path, categories: check_file(path, categories, today))
 
 
+def commands_of(config: Config) -> Registry:
+    """Every command of the config's commands folder."""
+    registry = Registry()
+    registry.load_folder(config.folder("commands"))
+    return registry
+
+
 class App:
     """One running bot: everything is owned here and passed down, nothing is global."""
 
@@ -60,23 +67,25 @@ class App:
         transport: Transport,
         clock: Clock | None = None,
         observer: Observer = SILENT,
+        content: Content | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.config = config
         self.transport = transport
         self.clock: Clock = clock or SystemClock()
         self.observer = observer
         self.data_dir = config.folder("data")
-        self.content: Content = load_checked_content(self.data_dir, self.clock.now().date())
-        self.registry = Registry()
-        self.registry.load_folder(config.folder("commands"))
+        # `content` and `registry`: for a caller that already loaded these very folders.
+        self.content: Content = content or load_checked_content(
+            self.data_dir, self.clock.now().date()
+        )
+        self.registry = registry or commands_of(config)
         self.db = Database(config.resolve(config.paths.database), observer=observer)
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
         self.members = MemberService(
-            self.db,
-            self.content.about.member_categories,
-            clock=self.clock,
+            self.db, self.content.about.member_categories, clock=self.clock
         )
         meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer

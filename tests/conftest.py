@@ -26,6 +26,7 @@ BOB = "@bob:localhost"
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[ChatHarness]:
-    """A started bot with one admin, its database in a fresh temp folder."""
+    """A started bot with one admin, its database in a fresh temp folder. A property test
+    takes it once for all its examples and calls `await bot.reset()` at the start of each."""
     async with ChatHarness(make_config(tmp_path, admins=[ADMIN])) as harness:
         yield harness

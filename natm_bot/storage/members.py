@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from natm_bot.core.clock import Clock
+from natm_bot.core.text import name_key
 from natm_bot.storage.database import Database, Transaction
 from natm_bot.storage.state import ANONYMOUS_SUPPORTERS, NUMBER_SQL
 
@@ -18,11 +18,6 @@ _INFO = "name, category, country, languages, website, description, contact"
 _ORG = f"id, {_INFO}, joined"
 _APP = f"id, {_INFO}, applicant, applied_at"
 _TOKEN_RE = re.compile(r"[^\W_]+")
-
-
-def name_key(name: str) -> str:
-    """The form names are compared in: case- and width-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -202,6 +197,22 @@ class MemberStore:
             return "listed"
         sql = "SELECT COUNT(*) FROM member_applications WHERE name_key = ?"
         return "pending" if await self._count(sql, (key,)) else None
+
+    async def refold_names(self) -> int:
+        """Bring the stored name keys in step with `name_key` (a database written before it
+        folded accents and hyphens); how many rows moved. A row whose new key another row
+        already holds keeps its old one: the names now read as the same name."""
+        moved = 0
+        for table in ("organisations", "member_applications"):
+            rows = await self._db.fetchall(f"SELECT id, name, name_key FROM {table}")
+            keys = [(name_key(row["name"]), row["id"], row["name_key"]) for row in rows]
+            stale = [(key, id_) for key, id_, old in keys if key != old]
+            if stale:
+                await self._db.executemany(
+                    f"UPDATE OR IGNORE {table} SET name_key = ? WHERE id = ?", stale
+                )
+                moved += len(stale)
+        return moved
 
     async def count(self) -> int:
         """How many organisations are listed."""

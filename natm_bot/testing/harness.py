@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import itertools
+import os
+import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from natm_bot.app import App
+from natm_bot.app import App, commands_of, load_checked_content
+from natm_bot.config.content import Content
 from natm_bot.config.settings import BotSection, Config, PathsSection, SafetySection
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import Attachment, EventId, Message, Outgoing, RoomId, UserId
+from natm_bot.engine.registry import Registry
 from natm_bot.engine.rendering import render
+from natm_bot.storage import Database
+from natm_bot.storage.inspection import copy_database
 from natm_bot.transport.memory import MemoryTransport
 
 LOBBY = RoomId("!lobby:localhost")
@@ -46,20 +56,122 @@ def make_config(folder: Path, *, rate_limited: bool = False, **bot: object) -> C
     )
 
 
+# What building a bot costs is mostly reading and checking the data files, loading the
+# commands and migrating a new database: each is done once per process and reused, as the
+# bot itself would find them.
+_CONTENT: dict[tuple[str, date], Content] = {}
+_COMMANDS: dict[str, Registry] = {}
+_TEMPLATE: list[Path] = []
+_SCRATCH: list[Path] = []
+
+
+def _digest(folder: Path) -> str:
+    """The folder's place and the names and bytes of every file in it."""
+    digest = hashlib.sha256(str(folder.resolve()).encode())
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(f"\0{path.relative_to(folder)}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def checked_content(config: Config, today: date) -> Content:
+    """The config's data files loaded and checked as of `today`, once per process for each
+    set of their bytes (a test that edits a file gets that file read)."""
+    key = (_digest(config.folder("data")), today)
+    if key not in _CONTENT:
+        _CONTENT[key] = load_checked_content(config.folder("data"), today)
+    return _CONTENT[key]
+
+
+def commands(config: Config) -> Registry:
+    """The commands of the config's folder, loaded once per process for each set of files."""
+    key = _digest(config.folder("commands"))
+    if key not in _COMMANDS:
+        _COMMANDS[key] = commands_of(config)
+    return _COMMANDS[key]
+
+
+def _scratch() -> Path:
+    """This process's own folder for what the harness keeps, removed when it exits."""
+    if not _SCRATCH:
+        folder = Path(tempfile.mkdtemp(prefix="natm-bot-harness-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
+
+
+def _private_copy(source: Path, target: Path) -> None:
+    """`source`'s bytes in a new file `target` that only its owner may read, unless there
+    is a file there already or none can be made (then the bot meets the folder as it is)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return
+    with os.fdopen(fd, "wb") as copy:
+        copy.write(source.read_bytes())
+
+
+async def new_database(path: Path) -> None:
+    """Put at `path`, when nothing is there, the migrated empty database that opening a new
+    file makes: a private copy of one migrated once per process."""
+    if not _TEMPLATE:
+        template = Database(_scratch() / "template.sqlite3")
+        await template.open()
+        await template.close()
+        _TEMPLATE.append(template.path)
+    _private_copy(_TEMPLATE[0], path)
+
+
 class ChatHarness:
-    """The real App over the in-memory transport; `send` returns what the bot answered."""
+    """The real App over the in-memory transport; `send` returns what the bot answered.
+
+    `reset()` gives the bot back as new (its database as a first start at that time leaves
+    it, nothing sent, the clock at its first time): one harness serves every example of a
+    property test, each example independent of the others."""
 
     def __init__(self, config: Config, clock: ManualClock | None = None) -> None:
-        self.transport = MemoryTransport()
-        self.transport.join(LOBBY)
+        self.config = config
         self.clock = clock or ManualClock(datetime.now(UTC))
-        self.app = App(config, self.transport, clock=self.clock)
+        self._began = self.clock.now()
+        self.transport, self.app = self._build()
         self._ids = itertools.count(1)
+        # The database as a first start left it, for each start time and set of files.
+        self._started: dict[tuple[datetime, int, int], Path] = {}
+
+    def _build(self) -> tuple[MemoryTransport, App]:
+        transport = MemoryTransport()
+        transport.join(LOBBY)
+        content = checked_content(self.config, self.clock.now().date())
+        app = App(
+            self.config, transport, self.clock, content=content, registry=commands(self.config)
+        )
+        return transport, app
 
     async def __aenter__(self) -> ChatHarness:
+        await new_database(self.config.resolve(self.config.paths.database))
         await self.app.start()
         await self.app.announcer.load()
         return self
+
+    async def reset(self, at: datetime | None = None) -> None:
+        """Close the bot and start it again as new, its clock at `at` (else the time it
+        first showed). The first start at a time is a real first start; later ones begin
+        from a copy of the database it left."""
+        await self.app.close()
+        path = self.config.resolve(self.config.paths.database)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        self.clock = ManualClock(at or self._began)
+        self.transport, self.app = self._build()
+        key = (self.clock.now(), id(self.app.content), id(self.app.registry))
+        if started := self._started.get(key):
+            _private_copy(started, path)
+        await self.__aenter__()
+        if not started:
+            self._started[key] = _scratch() / f"started-{uuid.uuid4().hex}.sqlite3"
+            copy_database(path, self._started[key])
 
     async def advance(self, **delta: float) -> list[Seen]:
         """Move the clock forward, waking the announcer at each due time as the scheduler

@@ -1,28 +1,23 @@
 """Whatever an organiser types into `!meeting add`, the bot refuses it clearly or plans a
-meeting it can keep: quick to compute, never more than once a day, never a hang."""
+meeting it can keep: never more than once a day, never a hang. How quickly it answers is
+measured by bench/repeat_rules.py."""
 
 from __future__ import annotations
 
 import itertools
 import re
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from natm_bot.core.clock import ManualClock
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness
 from tests.conftest import ADMIN
 from tests.deadline import deadline
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"]
-ANSWER_WITHIN = 1.0  # seconds, for any command: generous on a busy machine, but real
-HUNDRED_WITHIN = 0.1  # seconds, for the next 100 dates of a planned meeting
 
 # Each value is mostly what an organiser might type, sometimes anything at all.
 NUMBER = st.one_of(
@@ -128,7 +123,7 @@ def _field(name: str, value: str | None) -> str:
     tz=st.sampled_from(ZONES),
 )
 async def test_anything_typed_into_meeting_add_is_refused_clearly_or_planned_to_be_kept(
-    tmp_path: Path,
+    bot: ChatHarness,
     repeat: str | None,
     when: str,
     duration: str | None,
@@ -137,7 +132,7 @@ async def test_anything_typed_into_meeting_add_is_refused_clearly_or_planned_to_
     tz: str,
 ) -> None:
     values = {"repeat": repeat, "duration": duration, "reminders": reminders, "link": link}
-    await _plan_or_refuse(tmp_path, when, tz, values)
+    await _plan_or_refuse(bot, when, tz, values)
 
 
 @settings(
@@ -151,43 +146,37 @@ async def test_anything_typed_into_meeting_add_is_refused_clearly_or_planned_to_
     tz=st.sampled_from(ZONES),
 )
 async def test_plausible_repeats_are_planned_to_be_kept_or_refused_clearly(
-    tmp_path: Path, repeat: str, when: str, duration: str, reminders: str, tz: str
+    bot: ChatHarness, repeat: str, when: str, duration: str, reminders: str, tz: str
 ) -> None:
     values = {"repeat": repeat, "duration": duration, "reminders": reminders or None}
-    await _plan_or_refuse(tmp_path, when, tz, values)
+    await _plan_or_refuse(bot, when, tz, values)
 
 
 async def _plan_or_refuse(
-    tmp_path: Path, when: str, tz: str, values: dict[str, str | None]
+    bot: ChatHarness, when: str, tz: str, values: dict[str, str | None]
 ) -> None:
     """Type the meeting in; take the bot up on a suggested start; check what came of it."""
     fields = f'title=x tz={tz} when="{when}"' + "".join(_field(k, v) for k, v in values.items())
-    with tempfile.TemporaryDirectory(dir=tmp_path) as folder, deadline(30):
-        config = make_config(Path(folder), admins=[ADMIN])
-        async with ChatHarness(config, ManualClock(START)) as bot:
-            answers = [await _answer(bot, f"!meeting add {fields}")]
-            if suggested := SUGGESTED.search(answers[0]):
-                fields = fields.replace(f'when="{when}"', f'when="{suggested.group(1)}"')
-                answers.append(await _answer(bot, f"!meeting add {fields}"))
-            answers += [await _answer(bot, command) for command in MORE]
-            planned = await bot.app.meetings.store.active()
-            assert bool(planned) == answers[-4].startswith("Planned #1"), answers
-            event("planned" if planned else "refused")
-            if planned:
-                await _check_it_can_be_kept(bot, planned[0].id)
-            else:
-                assert _explains(answers[-4]), answers
-            began = time.perf_counter()
-            await bot.advance(days=2)
-            assert time.perf_counter() - began < ANSWER_WITHIN * 5
+    await bot.reset(at=START)
+    with deadline(30):  # a guard against a hang, not a measure of speed
+        answers = [await _answer(bot, f"!meeting add {fields}")]
+        if suggested := SUGGESTED.search(answers[0]):
+            fields = fields.replace(f'when="{when}"', f'when="{suggested.group(1)}"')
+            answers.append(await _answer(bot, f"!meeting add {fields}"))
+        answers += [await _answer(bot, command) for command in MORE]
+        planned = await bot.app.meetings.store.active()
+        assert bool(planned) == answers[-4].startswith("Planned #1"), answers
+        event("planned" if planned else "refused")
+        if planned:
+            await _check_it_can_be_kept(bot, planned[0].id)
+        else:
+            assert _explains(answers[-4]), answers
+        await bot.advance(days=2)
 
 
 async def _answer(bot: ChatHarness, command: str) -> str:
-    """The bot's answer, which must come within a second and never be "something went wrong"."""
-    began = time.perf_counter()
+    """The bot's answer, which must never be "something went wrong"."""
     replies = await bot.send(command, sender=ADMIN)
-    took = time.perf_counter() - began
-    assert took < ANSWER_WITHIN, (command, took)
     assert replies and all("something went wrong" not in r.body for r in replies), replies
     return replies[0].body
 
@@ -199,9 +188,7 @@ def _explains(refusal: str) -> bool:
 
 async def _check_it_can_be_kept(bot: ChatHarness, meeting_id: int) -> None:
     meeting = await bot.app.meetings.get(meeting_id)
-    began = time.perf_counter()
     dates = bot.app.meetings.next_occurrences(meeting, bot.clock.now(), 100)
-    assert time.perf_counter() - began < HUNDRED_WITHIN
     assert dates, "a planned meeting has a date"
     zone = ZoneInfo(meeting.timezone)
     local_days = [d.astimezone(zone).date() for d in dates]

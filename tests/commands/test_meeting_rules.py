@@ -4,6 +4,7 @@ break the calendar or be planned on a date the bot would not announce."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -282,6 +283,7 @@ def _ics_dates(data: bytes, until: datetime) -> list[datetime]:
     """Every start the calendar file gives, read as RFC 5545 says: DTSTART is always the first
     instance, then the RRULE (its UNTIL in UTC), less the EXDATEs."""
     found: list[datetime] = []
+    limit = until.replace(tzinfo=None)
     for event in Calendar.from_ical(data).walk("VEVENT"):
         assert isinstance(event, Event)
         start = event.decoded("DTSTART")
@@ -296,7 +298,8 @@ def _ics_dates(data: bytes, until: datetime) -> list[datetime]:
             typed = event["RRULE"].to_ical()
             rule = _local_until(typed.decode() if isinstance(typed, bytes) else typed, zone)
             expanded = rrulestr(rule, dtstart=local[0], cache=False)
-            local += [d for d in expanded.xafter(local[0]) if d <= until.replace(tzinfo=None)]
+            # the dates up to `until`, not every date to year 9999 filtered afterwards
+            local += itertools.takewhile(lambda d: d <= limit, expanded.xafter(local[0]))
         for moment in dict.fromkeys(local):
             aware = moment.replace(tzinfo=zone)
             if aware not in skipped and aware.astimezone(UTC) <= until:

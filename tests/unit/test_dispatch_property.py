@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.engine.arguments import normalise
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness
 
 _ids = itertools.count()
 WORDS = st.sampled_from(
@@ -37,10 +36,10 @@ def _message(body: str) -> Message:
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=TEXT, prefixed=st.booleans())
-async def test_dispatch_never_raises(tmp_path: Path, text: str, prefixed: bool) -> None:
+async def test_dispatch_never_raises(bot: ChatHarness, text: str, prefixed: bool) -> None:
     body = f"!{text}" if prefixed else text
-    async with ChatHarness(make_config(tmp_path)) as harness:
-        replies = await harness.app.dispatcher.dispatch(_message(body))
+    await bot.reset()
+    replies = await bot.app.dispatcher.dispatch(_message(body))
     stripped = normalise(body).strip()  # full-width "！" counts as "!", so "!！" is "!!"
     command_shaped = stripped.startswith("!") and len(stripped) > 1 and not stripped[1].isspace()
     if command_shaped and not stripped.startswith("!!") and not stripped.startswith(">"):

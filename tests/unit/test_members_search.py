@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 from natm_bot.config.countries import country_code, country_name, is_language, language_name
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.members import fts_query
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness
 
 _ids = itertools.count()
 
@@ -43,15 +42,15 @@ def test_every_word_is_quoted_for_fts() -> None:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(query=st.text(max_size=60))
-async def test_no_search_text_breaks_the_search(tmp_path: Path, query: str) -> None:
-    async with ChatHarness(make_config(tmp_path)) as harness:
-        for command in ("members", "member"):
-            message = Message(
-                RoomId("!r:localhost"),
-                UserId("@p:localhost"),
-                f"!{command} {query}",
-                EventId(f"$m{next(_ids)}"),
-                harness.clock.now(),
-            )
-            replies = await harness.app.dispatcher.dispatch(message)
-            assert replies and all("went wrong" not in r.markdown for r in replies), query
+async def test_no_search_text_breaks_the_search(bot: ChatHarness, query: str) -> None:
+    await bot.reset()
+    for command in ("members", "member"):
+        message = Message(
+            RoomId("!r:localhost"),
+            UserId("@p:localhost"),
+            f"!{command} {query}",
+            EventId(f"$m{next(_ids)}"),
+            bot.clock.now(),
+        )
+        replies = await bot.app.dispatcher.dispatch(message)
+        assert replies and all("went wrong" not in r.markdown for r in replies), query

@@ -1,10 +1,10 @@
-"""Repeat rules: at most daily, always moving on, bounded, quick to check, whatever is typed;
-the same limits in bot.yaml's announcements as in chat."""
+"""Repeat rules: at most daily, always moving on, bounded, whatever is typed; the same limits
+in bot.yaml's announcements as in chat. How quickly they are checked is measured by
+bench/repeat_rules.py."""
 
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -87,22 +87,17 @@ START = st.builds(
 
 @settings(max_examples=400, deadline=None)
 @given(text=st.one_of(RULE, st.text(max_size=60)), start=START)
-def test_any_rule_is_refused_quickly_or_kept_at_most_daily(text: str, start: datetime) -> None:
-    began = time.perf_counter()
+def test_any_rule_is_refused_clearly_or_kept_at_most_daily(text: str, start: datetime) -> None:
     try:
         rule = parse_repeat(text)
         check_schedule(start, BERLIN, rule, not_before=datetime(2027, 1, 1))
     except UsageError as refused:
         assert str(refused).strip()
-        assert time.perf_counter() - began < 0.5
         event("refused")
         return
     event("kept")
-    assert time.perf_counter() - began < 0.5
-    began = time.perf_counter()
     first = to_utc(start, ZoneInfo(BERLIN))
     dates = Schedule(start, BERLIN, rule).next_after(first - timedelta(hours=1), 100)
-    assert time.perf_counter() - began < 0.1
     assert dates and dates[0] == first
     assert all(b - a >= timedelta(hours=23) for a, b in itertools.pairwise(dates))
     if rule is not None and "COUNT" not in rule and "UNTIL" not in rule:
@@ -123,12 +118,10 @@ def test_any_rule_is_refused_quickly_or_kept_at_most_daily(text: str, start: dat
         ("FREQ=DAILY;COUNT=3;UNTIL=20280101", "not both"),
     ],
 )
-def test_rules_that_skip_years_or_never_come_are_refused_at_once(rule: str, expected: str) -> None:
-    began = time.perf_counter()
+def test_rules_that_skip_years_or_never_come_are_refused(rule: str, expected: str) -> None:
     with pytest.raises(UsageError) as refused:
         check_schedule(datetime(2028, 2, 29, 18), BERLIN, parse_repeat(rule))
     assert expected in str(refused.value)
-    assert time.perf_counter() - began < 0.5
 
 
 @pytest.mark.parametrize(

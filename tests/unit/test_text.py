@@ -7,7 +7,6 @@ import csv
 import io
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -28,7 +27,7 @@ from natm_bot.core.text import (
     write_csv,
 )
 from natm_bot.engine.rendering import md_link, render
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.testing.harness import ChatHarness
 
 ADMIN = "@admin:localhost"
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -197,26 +196,26 @@ LINKS = st.one_of(
 )
 @given(link=LINKS)
 async def test_any_typed_link_is_refused_clearly_or_shown_as_itself(
-    tmp_path: Path, link: str
+    bot: ChatHarness, link: str
 ) -> None:
     quoted = link.replace('"', "")
-    async with ChatHarness(make_config(tmp_path, admins=[ADMIN])) as bot:
-        [reply] = await bot.send(
-            f'!meeting add title=Call when="2030-01-01 10:00" tz=UTC link="{quoted}"',
-            sender=ADMIN,
-        )
-        assert "something went wrong" not in reply.body
-        if not reply.body.startswith("Planned"):
-            return
-        meeting = await bot.app.meetings.get(1)
-        assert meeting.link is not None and not UNSAFE.search(meeting.link)
-        [details] = await bot.send("!meeting 1")
-        parser = _Anchors()
-        parser.feed(details.html)
-        [(href, shown)] = parser.found
-        assert href.lower().startswith(("http://", "https://"))
-        if "%" not in meeting.link:
-            assert shown == meeting.link
+    await bot.reset()
+    [reply] = await bot.send(
+        f'!meeting add title=Call when="2030-01-01 10:00" tz=UTC link="{quoted}"',
+        sender=ADMIN,
+    )
+    assert "something went wrong" not in reply.body
+    if not reply.body.startswith("Planned"):
+        return
+    meeting = await bot.app.meetings.get(1)
+    assert meeting.link is not None and not UNSAFE.search(meeting.link)
+    [details] = await bot.send("!meeting 1")
+    parser = _Anchors()
+    parser.feed(details.html)
+    [(href, shown)] = parser.found
+    assert href.lower().startswith(("http://", "https://"))
+    if "%" not in meeting.link:
+        assert shown == meeting.link
 
 
 @pytest.mark.parametrize("bad", ["\u202e", "\x00", "\x1b", "\u2066"])

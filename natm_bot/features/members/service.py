@@ -105,7 +105,9 @@ class MemberService:
     # --- files -----------------------------------------------------------------------------
 
     async def seed(self, path: Path) -> int:
-        """On first start, list the organisations of data/members.yaml; how many were added."""
+        """On first start, list the organisations of data/members.yaml; how many were added.
+        Names stored under an older folding are brought in step first."""
+        await self.store.refold_names()
         return await self.files.seed(path)
 
     async def import_file(self, path: Path) -> Imported:

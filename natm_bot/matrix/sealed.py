@@ -48,6 +48,7 @@ class SealedEvents:
         self.max_age = max_age
         self._waiting: dict[EventId, MegolmEvent] = {}
         self._key_came = True  # at start: keys may have come just before a crash
+        self._told: set[tuple[str, str, str]] = set()  # (room, sender, session) told
         client.add_to_device_callback(self._on_key, (RoomKeyEvent, ForwardedRoomKeyEvent))
 
     def _on_key(self, event: Any) -> None:
@@ -119,8 +120,11 @@ class SealedEvents:
                 event.sender,
             )
             room = self.client.rooms.get(str(event.room_id))
+            key = (str(event.room_id), event.sender, str(event.session_id))
+            if key in self._told:
+                continue  # one notice per sender and room key is enough
             told.setdefault(
-                (str(event.room_id), event.sender, str(event.session_id)),
+                key,
                 Message(
                     room_id=RoomId(str(event.room_id)),
                     sender=UserId(event.sender),
@@ -130,4 +134,5 @@ class SealedEvents:
                     is_direct=room is not None and room.member_count <= 2,
                 ),
             )
+        self._told.update(told)
         return list(told.values()), given_up

@@ -207,6 +207,20 @@ class App:
             )
         return outgoing
 
+    async def unreadable(self, message: Message) -> None:
+        """Tell the sender their encrypted message could not be read; ask for it again."""
+        with speaking(await self.languages.for_message(message)):
+            note = Reply(
+                _(
+                    "I could not read your encrypted message: its key never reached me. "
+                    "Please send it again."
+                ),
+                mentions=(message.sender,),
+            )
+        await self.transport.send(
+            Outgoing(message.room_id, note, txn_id_for(message.event_id, 98), message)
+        )
+
     async def _destination(self, message: Message, reply: Reply) -> RoomId:
         if reply.to_room:
             return reply.to_room

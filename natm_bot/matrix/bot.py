@@ -22,6 +22,10 @@ class Bot(Protocol):
     async def process(self, message: Message) -> list[Outgoing]:
         """Answer one message: its replies, already sent."""
 
+    async def unreadable(self, message: Message) -> None:
+        """Tell the sender of an encrypted message that it could not be read (its room key
+        never came) and ask them to send it again; `message` has no body."""
+
     async def start_scheduler(self) -> None:
         """Start the timed work (announcements), once the rooms are known."""
 

@@ -45,11 +45,8 @@ def _text(event: RoomMessageText, related: dict[str, Any]) -> tuple[str, EventId
 
 def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
     """The text someone typed, as a Message; None for anything else (the bot's own
-    messages, notices of other bots, emotes, files, state, undecryptable events)."""
+    messages, notices of other bots, emotes, files, state, events not decrypted)."""
     if getattr(event, "sender", None) == bot_user:
-        return None
-    if isinstance(event, MegolmEvent):
-        log.warning("could not decrypt event %s in %s", event.event_id, room.room_id)
         return None
     if not isinstance(event, RoomMessageText):
         return None
@@ -98,20 +95,38 @@ class CommandReader:
         """The commands among the events, oldest first."""
         found = []
         for event in since_join(events, self.bot_user):
-            message = to_message(room, event, self.bot_user)
-            if message is None or not self.is_command(message.body):
-                continue
-            age = self.clock.now() - message.timestamp
-            if age > self.max_age:
-                log.info(
-                    "skipped command %s in %s: sent %d s ago, older than max_command_age",
-                    message.event_id,
-                    room.room_id,
-                    age.total_seconds(),
-                )
-                continue
-            found.append(message)
+            message = self.command(room, event)
+            if message is not None:
+                found.append(message)
         return found
+
+    def command(self, room: MatrixRoom, event: Any) -> Message | None:
+        """The event as a command to answer; None when it is none or too old."""
+        message = to_message(room, event, self.bot_user)
+        if message is None or not self.is_command(message.body):
+            return None
+        age = self.clock.now() - message.timestamp
+        if age > self.max_age:
+            log.info(
+                "skipped command %s in %s: sent %d s ago, older than max_command_age",
+                message.event_id,
+                room.room_id,
+                age.total_seconds(),
+            )
+            return None
+        return message
+
+    def sealed_in(self, events: list[Any]) -> list[MegolmEvent]:
+        """The events that could not be decrypted (yet), from others, young enough to
+        answer, oldest first."""
+        oldest = (self.clock.now() - self.max_age).timestamp() * 1000
+        return [
+            event
+            for event in since_join(events, self.bot_user)
+            if isinstance(event, MegolmEvent)
+            and event.sender != self.bot_user
+            and event.server_timestamp >= oldest
+        ]
 
     async def earlier(self, client: AsyncClient, room_id: str, token: str | None) -> list[Any]:
         """Events a limited sync left out, back to the oldest command still answered (older

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from natm_bot.core.messages import EventId, Message
 from natm_bot.storage import StorageUnavailable
 from natm_bot.storage.events import EventLedger
+from natm_bot.storage.sealed import Sealed
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ class Intake:
         self.fault: str | None = None  # what is wrong with the database, while it is
         self._held: dict[EventId, Message] = {}  # received, not saved
         self._answered: dict[EventId, Message] = {}  # answered, not recorded as done
+        self._kept: dict[EventId, Sealed] = {}  # not decrypted yet, not saved
+        self._opened: set[EventId] = set()  # decrypted at last, not saved
         self._next_try = 0.0
 
     @property
@@ -41,17 +44,31 @@ class Intake:
         """How many commands are only in memory now."""
         return len(self._held) + len(self._answered)
 
-    async def accept(self, messages: Sequence[Message], token: str | None) -> list[Message]:
-        """The commands of a batch to answer now: saved with the token when the database
+    async def accept(
+        self,
+        messages: Sequence[Message],
+        token: str | None,
+        kept: Sequence[Sealed] = (),
+        opened: Sequence[EventId] = (),
+    ) -> list[Message]:
+        """The commands of a batch to answer now: saved with the token (and the encrypted
+        events `kept` until their key comes, and those `opened` at last) when the database
         can save, else held in memory."""
+        self._kept.update((k.event_id, k) for k in kept)
+        self._opened.update(opened)
         if self.fault is not None and time.monotonic() < self._next_try:
             return self._hold(messages)
         held, answered = list(self._held.values()), list(self._answered.values())
+        sealed = [k for k in self._kept.values() if k.event_id not in self._opened]
         try:
-            fresh = await self.ledger.accept([*held, *messages], token, answered=answered)
+            fresh = await self.ledger.accept(
+                [*held, *messages], token, answered, sealed, list(self._opened)
+            )
         except StorageUnavailable as fault:
             self._failed(fault)
             return self._hold(messages)
+        self._kept.clear()
+        self._opened.clear()
         self._saved(held, answered)
         enqueued = {h.event_id for h in held}  # answered, or waiting for a worker, already
         return [m for m in fresh if m.event_id not in enqueued]

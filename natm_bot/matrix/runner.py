@@ -18,6 +18,7 @@ from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.events import CommandReader
 from natm_bot.matrix.intake import Intake
 from natm_bot.matrix.invites import Invites
+from natm_bot.matrix.sealed import SealedEvents
 from natm_bot.matrix.sending import MatrixTransport
 from natm_bot.matrix.session import Credentials, FatalError, matrix_section, restore
 from natm_bot.matrix.sync import SyncLoop
@@ -67,13 +68,20 @@ class BotRunner:
         self.ledger = ledger
         self.intake = Intake(ledger)
         self.workers = Workers(bot, self.intake)
-        reader = CommandReader(
-            client.user_id, bot.is_command, clock, timedelta(seconds=matrix.max_command_age)
-        )
+        max_age = timedelta(seconds=matrix.max_command_age)
+        reader = CommandReader(client.user_id, bot.is_command, clock, max_age)
         invites = Invites(client, matrix.invites)
+        self.sealed = SealedEvents(client, clock, max_age)
         self.sync = SyncLoop(
-            connection.transport, connection.crypto, reader, invites, self.intake, observer
+            connection.transport,
+            connection.crypto,
+            reader,
+            invites,
+            self.intake,
+            self.sealed,
+            observer,
         )
+        self.sync.unreadable = bot.unreadable
         self.stopping = asyncio.Event()
 
     async def run(self) -> int:
@@ -93,6 +101,7 @@ class BotRunner:
 
     async def _serve(self) -> int:
         self.sync.token = await self.ledger.sync_token()
+        self.sealed.restore(await self.ledger.sealed())
         for message in await self.ledger.pending():
             self.workers.enqueue(message)
         self.workers.start()

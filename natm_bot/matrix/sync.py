@@ -11,7 +11,7 @@ from typing import Any
 
 from nio import AsyncClient, SyncError, SyncResponse
 
-from natm_bot.core.messages import Message, RoomId
+from natm_bot.core.messages import EventId, Message, RoomId
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.core.supervision import Job
 from natm_bot.matrix.crypto import Crypto
@@ -19,8 +19,10 @@ from natm_bot.matrix.events import CommandReader
 from natm_bot.matrix.intake import Intake
 from natm_bot.matrix.invites import Invites
 from natm_bot.matrix.retry import TRANSIENT, Backoff
+from natm_bot.matrix.sealed import Notify, SealedEvents
 from natm_bot.matrix.sending import MatrixTransport
 from natm_bot.matrix.session import FatalError
+from natm_bot.storage.sealed import Sealed
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class SyncLoop:
         reader: CommandReader,
         invites: Invites,
         intake: Intake,
+        sealed: SealedEvents,
         observer: Observer = SILENT,
     ) -> None:
         self.client: AsyncClient = transport.client
@@ -57,6 +60,8 @@ class SyncLoop:
         self.reader = reader
         self.invites = invites
         self.intake = intake
+        self.sealed = sealed
+        self.unreadable: Notify | None = None  # tells a sender their message was unreadable
         self.token: str | None = None
         self._online: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -98,6 +103,7 @@ class SyncLoop:
                 self.spawn(on_first_sync())  # rooms are known: announcements can go
             first = False
             await self.rooms_job.run(self.transport.notify_rooms_changed)
+            self._give_up()
             await self.crypto_job.run(self.crypto.housekeeping)
 
     async def _fetch(self, first: bool) -> SyncResponse | None:
@@ -141,10 +147,11 @@ class SyncLoop:
             self.spawn(self.invites.answer(RoomId(room_id), info.invite_state))
         for room_id, info in response.rooms.join.items():
             self.transport.note_state(room_id, [*info.state, *info.timeline.events])
-        messages: list[Message] = []
+        messages, opened = self._opened()
+        kept: list[Sealed] = []
         if self.token is not None:  # the very first sync only learns where "now" is
-            messages = await self._commands(response)
-        fresh = await self.intake.accept(messages, response.next_batch)
+            messages += await self._commands(response, kept)
+        fresh = await self.intake.accept(messages, response.next_batch, kept, opened)
         if fresh:
             log.debug("queued %d new commands", len(fresh))
         self.token = response.next_batch
@@ -152,8 +159,35 @@ class SyncLoop:
             on_command(message)
         return True
 
-    async def _commands(self, response: SyncResponse) -> list[Message]:
-        """The commands in the joined rooms' timelines, with what a limited sync left out."""
+    def _opened(self) -> tuple[list[Message], list[EventId]]:
+        """The commands among the kept encrypted events whose room key has come."""
+        messages: list[Message] = []
+        found, opened = self.sealed.opened()
+        for room_id, event in found:
+            room = self.client.rooms.get(room_id)
+            message = self.reader.command(room, event) if room is not None else None
+            if message is not None:
+                messages.append(message)
+        return messages, opened
+
+    def _give_up(self) -> None:
+        """Forget the encrypted events whose key never came; tell their senders."""
+        notices, given_up = self.sealed.expired()
+        if given_up:
+            self.spawn(self._tell(notices, given_up))
+
+    async def _tell(self, notices: list[Message], given_up: list[EventId]) -> None:
+        for notice in notices:
+            if self.unreadable is not None:
+                try:
+                    await self.unreadable(notice)
+                except Exception:  # a refused send must not keep the event forever
+                    log.exception("could not tell %s about %s", notice.sender, notice.event_id)
+        await self.intake.ledger.forget_sealed(given_up)
+
+    async def _commands(self, response: SyncResponse, kept: list[Sealed]) -> list[Message]:
+        """The commands in the joined rooms' timelines, with what a limited sync left out;
+        the encrypted events not readable yet go to `kept`."""
         messages: list[Message] = []
         for room_id, info in response.rooms.join.items():
             room = self.client.rooms.get(room_id)
@@ -164,6 +198,7 @@ class SyncLoop:
                 earlier = await self.reader.earlier(self.client, room_id, info.timeline.prev_batch)
                 events = earlier + events
             messages.extend(self.reader.commands_in(room, events))
+            kept.extend(self.sealed.keep(room_id, self.reader.sealed_in(events)))
         return messages
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from natm_bot.core.clock import Clock
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
-from natm_bot.storage import state
+from natm_bot.storage import sealed, state
 from natm_bot.storage.database import Database
+from natm_bot.storage.sealed import Sealed
 
 _COLUMNS = "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at"
 
@@ -90,9 +91,13 @@ class EventLedger:
         messages: Sequence[Message],
         sync_token: str | None,
         answered: Sequence[Message] = (),
+        kept: Sequence[Sealed] = (),
+        opened: Sequence[EventId] = (),
     ) -> list[Message]:
         """Queue the messages not seen before and save the sync token, in one transaction;
-        `answered` ones (answered while the database could not save) are recorded as done.
+        `answered` ones (answered while the database could not save) are recorded as done,
+        encrypted events not readable yet are `kept`, and those read at last (`opened`, their
+        commands among the messages) forgotten.
 
         Not synced to disk on commit (it is on the path of every answer): if a power cut
         loses it, the token goes with the commands, and the next start fetches them again."""
@@ -101,6 +106,8 @@ class EventLedger:
         def work(conn: sqlite3.Connection) -> list[Message]:
             for message in answered:
                 _finish(conn, message, now)
+            sealed.keep_in(conn, kept)
+            sealed.forget_in(conn, opened)
             fresh: list[Message] = []
             for message in messages:  # one by one: a repeat within the batch is seen too
                 if not _seen(conn, message):
@@ -116,6 +123,14 @@ class EventLedger:
         """Commands received but not answered yet, oldest first."""
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM inbox ORDER BY sent_at")
         return [_row_to_message(tuple(row)) for row in rows]
+
+    async def sealed(self) -> list[Sealed]:
+        """Encrypted events kept until their room key comes, oldest first."""
+        return await self._db.run(sealed.load, durable=False)
+
+    async def forget_sealed(self, event_ids: Sequence[EventId]) -> None:
+        """Forget encrypted events given up on."""
+        await self._db.run(lambda conn: sealed.forget_in(conn, event_ids))
 
     async def finish(self, message: Message) -> None:
         """Record the command as answered (or skipped) and forget its text."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
+from natm_bot.storage.sealed import SEALED_STEP
 
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,
 # so a crash mid-migration leaves the previous version intact.
@@ -89,4 +90,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ANNOUNCEMENT_ROOMS_STEP,
     # 8: the language a person chose for their replies, and each room's language.
     LANGUAGES_STEP,
+    # 9: encrypted events not readable yet, kept until their room key comes (or given up).
+    SEALED_STEP,
 )

@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 # After a failed run (the database locked or full…), a `WhenDue` job is woken again this soon
 # rather than at the due time that is already past, which would spin.
 RETRY_AFTER_FAILURE = timedelta(seconds=15)
-JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+# A job runs one at a time by the registry's own guard (`run`), not by APScheduler's
+# `max_instances`, which logs a WARNING for every tick that finds the job still running (every
+# two seconds while the database waits on another program's lock).
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 3}
 
 
 @dataclass
@@ -34,6 +37,8 @@ class _Entry:
     work: Work
     supervised: Job
     rearm: Rearm = field(default=lambda: None)
+    running: bool = False  # a run is under way: another tick waits for none
+    again: bool = False  # a wake-up came during a run: run once more after it
 
 
 class Scheduler:
@@ -94,13 +99,29 @@ class Scheduler:
         )
 
     async def run(self, name: str) -> bool:
-        """Run one job now, supervised; whether it worked."""
+        """Run one job now, supervised, unless a run of it is under way; whether it works."""
         entry = self._entries[name]
-        await entry.supervised.run(entry.work)
+        if entry.running:
+            log.debug("job %s is still running; this tick is left out", name)
+            return entry.supervised.healthy
+        entry.running = True
+        try:
+            await entry.supervised.run(entry.work)
+        finally:
+            entry.running = False
         return entry.supervised.healthy
 
     async def _wake(self, name: str) -> None:
+        """A wake-up of a `WhenDue` job: one that comes during a run is kept, and run once
+        the run under way ends (what fell due meanwhile is then seen), never beside it."""
+        entry = self._entries[name]
+        if entry.running:
+            entry.again = True
+            return
         await self.run(name)
+        while entry.again:
+            entry.again = False
+            await self.run(name)
         self._arm(name)
 
     def _arm(self, name: str) -> None:

@@ -4,7 +4,7 @@ key comes (then read as any other event) or `max_command_age` passes (then given
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from natm_bot.core.messages import EventId, RoomId
@@ -44,9 +44,9 @@ def forget_in(conn: sqlite3.Connection, event_ids: Iterable[EventId]) -> None:
     conn.executemany("DELETE FROM sealed_inbox WHERE event_id = ?", [(i,) for i in event_ids])
 
 
-def load(conn: sqlite3.Connection) -> list[Sealed]:
-    """Every event kept, oldest first."""
-    rows = conn.execute(
-        "SELECT event_id, room_id, source, sent_at FROM sealed_inbox ORDER BY sent_at"
-    ).fetchall()
+LOAD = "SELECT event_id, room_id, source, sent_at FROM sealed_inbox ORDER BY sent_at"
+
+
+def from_rows(rows: Iterable[Sequence[object]]) -> list[Sealed]:
+    """The kept events of `LOAD`'s rows, oldest first."""
     return [Sealed(EventId(str(e)), RoomId(str(r)), str(s), int(str(t))) for e, r, s, t in rows]

@@ -4,6 +4,7 @@ failing later as a bare `sqlite3.DatabaseError` in whatever happens to read it."
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -66,3 +67,11 @@ def too_new(path: Path, version: int, known: int) -> DatabaseUnusable:
         "upgrade natm-bot, or restore a backup made with this version",
         newer=True,
     )
+
+
+def writable_folder(path: Path) -> bool:
+    """The database's folder can be written (a missing one is created, or fails, later)."""
+    folder = path.parent
+    if not folder.exists():
+        return True
+    return not os.statvfs(folder).f_flag & os.ST_RDONLY and os.access(folder, os.W_OK)

@@ -149,3 +149,68 @@ async def test_features_register_their_jobs_and_the_app_times_them(tmp_path: Pat
         supervision.removeHandler(ran)
         supervision.setLevel(level)
         await app.close()
+
+
+async def test_a_job_outlasting_its_interval_runs_one_at_a_time_and_warns_nobody(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Work held up (a database waiting on another program's lock) for several intervals:
+    the ticks that find it running are left out quietly, never run beside it, and the log
+    gets no line per tick."""
+    release = asyncio.Event()
+    running = 0
+    overlap: list[int] = []
+    runs = Runs(SystemClock().now)
+
+    async def slow() -> None:
+        nonlocal running
+        running += 1
+        overlap.append(running)
+        await runs.work()
+        await release.wait()
+        running -= 1
+
+    scheduler = Scheduler(SystemClock())
+    scheduler.register("slow", Every(QUICK), slow)
+    await scheduler.start()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await runs.reach(1)
+            await asyncio.sleep(QUICK.total_seconds() * 8)  # eight ticks while it runs
+            release.set()
+            await runs.reach(2)
+    finally:
+        scheduler.stop()
+    assert max(overlap) == 1
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert loud == [], [r.getMessage() for r in loud]
+
+
+async def test_a_wake_up_during_a_run_runs_once_more_after_it() -> None:
+    """A `WhenDue` job woken while it runs (its next due time moved) runs again once the run
+    ends, so what fell due meanwhile is not left to the safety sweep."""
+    clock = SystemClock()
+    release = asyncio.Event()
+    runs = Runs(clock.now)
+
+    async def work() -> None:
+        await runs.work()
+        if len(runs.at) == 2:  # the start's run, then the wake-up's
+            await release.wait()
+
+    scheduler = Scheduler(clock)
+    rearm = scheduler.register("due", WhenDue(lambda: None, timedelta(hours=1)), work)
+    await scheduler.start()
+    try:
+        await runs.reach(1)
+        woken = asyncio.create_task(scheduler._wake("due"))
+        await runs.reach(2)
+        await scheduler._wake("due")  # comes during the run: kept for after it
+        await scheduler._wake("due")  # and a second one is the same one
+        assert len(runs.at) == 2
+        release.set()
+        await woken
+        rearm()
+    finally:
+        scheduler.stop()
+    assert len(runs.at) == 3

@@ -8,12 +8,14 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/natm-bot console -c bot.example.yaml
 
+# The whole suite on two workers: most live tests wait on the homeserver and the bot rather
+# than on a core, so two at once halve the time (each worker starts its own Synapse).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The fast tests only (no homeserver, no processes), on every core: under a minute. Their
 # temporary files (a database per test) go to memory when /dev/shm is there: on a disk, the

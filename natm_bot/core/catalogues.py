@@ -176,9 +176,15 @@ def hidden_texts(root: Path) -> list[str]:
     ]
 
 
-def problems(root: Path, languages: Iterable[str], locale_dir: Path = LOCALE_DIR) -> list[str]:
-    """Everything out of step between the code under `root` and the catalogues."""
-    code = code_catalogue(root)
+def problems(
+    root: Path,
+    languages: Iterable[str],
+    locale_dir: Path = LOCALE_DIR,
+    code: Catalog | None = None,
+) -> list[str]:
+    """Everything out of step between the code under `root` and the catalogues (`code`:
+    the texts of `code_catalogue(root)`, when the caller already has them)."""
+    code = code if code is not None else code_catalogue(root)
     found = hidden_texts(root)
     found += coverage(code, read_catalogue(locale_dir / TEMPLATE.name), TEMPLATE.name)
     for lang in languages:

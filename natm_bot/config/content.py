@@ -107,13 +107,25 @@ class ReadingsFile(Strict):
         for index, doi in repeats(dois, text_key(str.casefold)):
             yield ("readings", index, "doi"), f"{doi!r} is already the DOI of another reading"
         yield from name_clashes(raw, "topics", "topic", _names_in("name"), name_key)
-        known = {str(t.get("id")) for t in entries(raw, "topics") if isinstance(t, Mapping)}
-        for index, reading in enumerate(entries(raw, "readings")):
-            tags = entries(reading, "topics") if isinstance(reading, Mapping) else []
-            for at, tag in enumerate(tags):
-                if isinstance(tag, str) and tag not in known:
-                    where = ("readings", index, "topics", at)
-                    yield where, f"{tag!r} is not the id of any topic under `topics:`"
+        yield from _unknown_ids(
+            raw,
+            ("readings", "topics"),
+            "topics",
+            "{!r} is not the id of any topic under `topics:`",
+        )
+
+
+def _unknown_ids(
+    raw: Mapping[str, Any], where: tuple[str, str], targets: str, problem: str
+) -> Iterator[Problem]:
+    """Each id listed under `where` (entries, field) that no entry of `targets` has."""
+    known = {str(e.get("id")) for e in entries(raw, targets) if isinstance(e, Mapping)}
+    section, field = where
+    for index, entry in enumerate(entries(raw, section)):
+        refs = entries(entry, field) if isinstance(entry, Mapping) else []
+        for at, ref in enumerate(refs):
+            if isinstance(ref, str) and ref not in known:
+                yield (section, index, field, at), problem.format(ref)
 
 
 class Term(Strict):
@@ -141,12 +153,9 @@ class GlossaryFile(Strict):
         """Each word leads to one term (as `!glossary` looks it up), and every see_also names
         a term of the glossary."""
         yield from name_clashes(raw, "terms", "term", _names_in("term"), name_key)
-        ids = {str(t.get("id")) for t in entries(raw, "terms") if isinstance(t, Mapping)}
-        for index, term in enumerate(entries(raw, "terms")):
-            refs = entries(term, "see_also") if isinstance(term, Mapping) else []
-            for at, ref in enumerate(refs):
-                if isinstance(ref, str) and ref not in ids:
-                    yield ("terms", index, "see_also", at), f"{ref!r} is not the id of any term"
+        yield from _unknown_ids(
+            raw, ("terms", "see_also"), "terms", "{!r} is not the id of any term"
+        )
 
 
 class Milestone(Strict):

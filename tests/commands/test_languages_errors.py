@@ -21,6 +21,7 @@ from natm_bot.engine.registry import Perm
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.commands.test_languages import READERS, START, Reader, english_left
 from tests.conftest import ADMIN, ALICE
+from tests.texts import strings_in
 
 WHEN = 'when="2027-03-03 18:00" tz=Europe/Berlin'  # a Wednesday
 REPEAT_ERRORS = [
@@ -59,23 +60,12 @@ _SEGMENT = re.compile(r"[^\w\s'’-]+|\s-\s")  # runs never cross punctuation
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 @cache
 def _content() -> str:
     """The movement's own texts (names, titles, authors), which stay as they are written."""
     texts: list[str] = []
     for path in sorted(bundled("data").glob("*.yaml")):
-        texts += _strings(yaml.safe_load(path.read_text(encoding="utf-8")))
+        texts += strings_in(yaml.safe_load(path.read_text(encoding="utf-8")))
     return " ".join(" ".join(_WORD.findall(text)) for text in texts).lower()
 
 

@@ -60,15 +60,22 @@ async def _settle(alice: Person, room: str, bot: BotProcess) -> None:
     await alice.reply(room, sentinel, bot.user_id)
 
 
+async def _waiting_for_its_key(people: People, bot: BotProcess) -> tuple[Person, str, str, Any]:
+    """Alice's `!principles 1` in a new encrypted room, read by the bot without its key:
+    (alice, the room, the command's event id, the key held back)."""
+    alice = await people("alice")
+    await bot.start()
+    room = await _encrypted_room(alice, bot)
+    offset = len(bot.log_text())
+    command, held = await _say_without_key(alice, room, bot.user_id, "!principles 1")
+    await bot.wait_log(f"could not decrypt event {command}", offset)
+    return alice, room, command, held
+
+
 async def test_a_command_whose_key_comes_later_is_answered_once(
     people: People, bot_process: BotProcess
 ) -> None:
-    alice = await people("alice")
-    await bot_process.start()
-    room = await _encrypted_room(alice, bot_process)
-    offset = len(bot_process.log_text())
-    command, held = await _say_without_key(alice, room, bot_process.user_id, "!principles 1")
-    await bot_process.wait_log(f"could not decrypt event {command}", offset)
+    alice, room, command, held = await _waiting_for_its_key(people, bot_process)
     await _deliver(alice, held)
     await alice.reply(room, command, bot_process.user_id)
     await _settle(alice, room, bot_process)
@@ -79,12 +86,7 @@ async def test_a_command_whose_key_comes_later_is_answered_once(
 async def test_a_command_waiting_for_its_key_survives_a_crash(
     people: People, bot_process: BotProcess
 ) -> None:
-    alice = await people("alice")
-    await bot_process.start()
-    room = await _encrypted_room(alice, bot_process)
-    offset = len(bot_process.log_text())
-    command, held = await _say_without_key(alice, room, bot_process.user_id, "!principles 1")
-    await bot_process.wait_log(f"could not decrypt event {command}", offset)
+    alice, room, command, held = await _waiting_for_its_key(people, bot_process)
     bot_process.kill()  # as a power cut would, while the command waits for its key
     await _deliver(alice, held)
     await bot_process.start()

@@ -6,9 +6,24 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.conftest import BotFactory
-from tests.integration.people import Person
+from tests.integration.people import BotProcess, Person
 
 People = Callable[[str], Awaitable[Person]]
+
+
+def _asker(bot: BotProcess) -> Callable[[Person, str, str], Awaitable[str]]:
+    """What the bot answers a person who types `text` in `room`."""
+
+    async def says(person: Person, room: str, text: str) -> str:
+        event = await person.ask(room, text, bot.user_id)
+        return str(event.source["content"]["body"])
+
+    return says
+
+
+def _in_three_days() -> str:
+    """A meeting time three days ahead, as `when=` takes it."""
+    return (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 18:00")
 
 
 async def test_a_moderator_of_one_room_cannot_reach_meetings_of_another(
@@ -24,11 +39,8 @@ async def test_a_moderator_of_one_room_cannot_reach_meetings_of_another(
         await admin.wait_joined(room, bot.user_id)
     await moderator.wait_joined(mine, moderator.mxid)
 
-    async def says(person: Person, room: str, text: str) -> str:
-        event = await person.ask(room, text, bot.user_id)
-        return str(event.source["content"]["body"])
-
-    when = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    says = _asker(bot)
+    when = _in_three_days()
     planned = await says(admin, theirs, f'!meeting add title=Theirs when="{when}" tz=UTC')
     assert planned.startswith("Planned #1"), planned
     refused = await says(moderator, mine, "!meeting cancel 1")
@@ -66,11 +78,8 @@ async def test_a_moderator_is_known_by_their_rooms_and_told_nothing_of_others(
         await admin.wait_joined(room, bot.user_id)
         await moderator.wait_joined(room, moderator.mxid)
 
-    async def says(person: Person, room: str, text: str) -> str:
-        event = await person.ask(room, text, bot.user_id)
-        return str(event.source["content"]["body"])
-
-    when = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    says = _asker(bot)
+    when = _in_three_days()
     for title, room in (("Lobby", lobby), ("Mine", mine)):
         planned = await says(admin, room, f'!meeting add title={title} when="{when}" tz=UTC')
         assert planned.startswith("Planned"), planned

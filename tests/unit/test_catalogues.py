@@ -23,6 +23,7 @@ from natm_bot.core.catalogues import (
 )
 from natm_bot.core.i18n import LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE, catalogue_path
 from natm_bot.engine.registry import Registry
+from tests.texts import strings_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
@@ -139,18 +140,6 @@ def written_prefixes(text: str, names: set[str]) -> list[str]:
     return re.findall(rf"!(?:{alternatives})(?![\w-])", text, flags=re.IGNORECASE)
 
 
-def _strings(value: object) -> Iterator[str]:
-    """Every string inside a YAML document."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def _texts_people_read() -> Iterator[tuple[str, str]]:
     """(where, text) for every catalogue entry, page template and data file text."""
     for path in (TEMPLATE, *(catalogue_path(lang) for lang in TRANSLATED)):
@@ -160,7 +149,7 @@ def _texts_people_read() -> Iterator[tuple[str, str]]:
     for template in sorted((ROOT / "natm_bot" / "web" / "templates").glob("*.html")):
         yield template.name, template.read_text(encoding="utf-8")
     for data in sorted((ROOT / "data").glob("*.yaml")):
-        for text in _strings(yaml.safe_load(data.read_text(encoding="utf-8"))):
+        for text in strings_in(yaml.safe_load(data.read_text(encoding="utf-8"))):
             yield data.name, text
 
 

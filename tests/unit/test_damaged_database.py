@@ -5,11 +5,10 @@ traceback."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 USER = "@natm-bot:localhost"
 
 
-@pytest.fixture(autouse=True)
-def _umask() -> Iterator[None]:
-    """The command line makes its files private with the process's umask: put it back."""
-    before = os.umask(0o022)
-    os.umask(before)
-    yield
-    os.umask(before)
+pytestmark = pytest.mark.usefixtures("keep_umask")
 
 
 def _not_sqlite(path: Path) -> None:

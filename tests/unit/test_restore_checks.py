@@ -8,10 +8,9 @@ import asyncio
 import gzip
 import io
 import json
-import os
 import sqlite3
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,13 +30,7 @@ TOP = "natm-bot-backup"
 Members = dict[str, bytes]
 
 
-@pytest.fixture(autouse=True)
-def _umask() -> Iterator[None]:
-    """The command line makes its files private with the process's umask: put it back."""
-    before = os.umask(0o022)
-    os.umask(before)
-    yield
-    os.umask(before)
+pytestmark = pytest.mark.usefixtures("keep_umask")
 
 
 def _config(folder: Path) -> Path:

@@ -45,8 +45,9 @@ _NTH_RE = re.compile(
     r"^(?:monthly\s+(?:on\s+)?)?(?:the\s+)?(\w+)\s+(\w+?)s?(?:\s+of\s+the\s+month)?$"
 )
 REPEAT_HELP = N_(
-    "`weekly`, `every 2 weeks`, `monthly` (same date), `first tuesday` (or second, third, "
-    "fourth, last + a weekday), `daily`, or an RRULE such as `FREQ=WEEKLY;BYDAY=MO,TH` "
+    "`weekly`, `every 2 weeks`, `monthly` (same date), `monthly on the last day`, "
+    "`first tuesday` (or second, third, fourth, last + a weekday), `daily`, or an RRULE such "
+    "as `FREQ=WEEKLY;BYDAY=MO,TH` "
     "(at most once a day, at least once a year; `COUNT` up to {count} or `UNTIL` up to "
     "{years} years after the start). `when` must be one of its dates"
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from natm_bot.calendar.timeutil import long_date
 from natm_bot.config.countries import country_name, language_name
 from natm_bot.core.i18n import _, locale, ngettext
 from natm_bot.engine.rendering import md_escape
@@ -94,7 +95,7 @@ def card(names: CategoryNames, org: Organisation) -> str:
     lines.append("- " + _("Website: {website}").format(website=md_escape(info.website)))
     if info.contact:
         lines.append("- " + _("On Matrix: {contact}").format(contact=md_escape(info.contact)))
-    lines.append("- " + _("Member since {date}").format(date=org.joined.isoformat()))
+    lines.append("- " + _("Member since {date}").format(date=long_date(org.joined)))
     return f"{bold(org)}\n\n{md_escape(info.description)}\n\n" + "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from natm_bot.config.settings import Config
+from natm_bot.config.yaml_loader import LIMITS as YAML_LIMITS
 from natm_bot.frontends.backup import (
     CONFIG,
     CREDENTIALS,
@@ -48,7 +49,7 @@ MB = 1024 * 1024
 MAX_DATABASE = 512 * MB
 MAX_STORE_FILE = 256 * MB
 MAX_SMALL = MB  # the manifest and credentials.json
-MAX_CONFIG = 4 * MB  # as for any YAML file the bot reads
+MAX_CONFIG = YAML_LIMITS.max_bytes  # as for any YAML file the bot reads
 MAX_TOTAL = 1024 * MB
 MAX_FILES = 24
 CREDENTIALS_PATH = STORE / CREDENTIALS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +25,9 @@ from natm_bot.features.meetings.assembly import Meetings, build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
+from natm_bot.features.polls.assembly import Polls, build_polls
+from natm_bot.features.polls.closing import Settled
+from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.storage.events import EventLedger
@@ -89,6 +92,9 @@ class App:
         )
         meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer
+        self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
+        polls = self._polls()
+        self.polls, self.poll_closer, self.poll_desk = polls.service, polls.closer, polls.desk
         self.privacy = self._privacy()
         self._housekeeping()
         bot, safety = config.bot, config.safety
@@ -111,6 +117,30 @@ class App:
             supporters=self.members,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
+        )
+
+    def _polls(self) -> Polls:
+        """The polls feature: voters from the room or the member organisations' delegates,
+        zones from `!tz`, secret ballots keyed like supporters."""
+        electorates = Electorates(
+            self.transport.members, self.members.delegations, self.members.organisation_ids
+        )
+
+        async def settled(moment: datetime) -> bool:
+            return await self.caught_up(moment)
+
+        return build_polls(
+            self.db,
+            self.clock,
+            self.transport,
+            self.config,
+            electorates=electorates,
+            digest=self.members.supporter_digest,
+            zone_of=self.meetings.timezone_of,
+            languages=self.languages,
+            organisation_name=self.members.organisation_name,
+            settled=settled,
+            jobs=self.jobs,
         )
 
     def _meetings(self) -> Meetings:
@@ -170,8 +200,12 @@ class App:
         return self.dispatcher.parse(body) is not None
 
     async def checkpoint_if_due(self) -> None:
-        """Fold the WAL into the file now when someone was just forgotten."""
+        """Fold the WAL into the file now when someone was just forgotten, or a secret
+        vote was kept (so no page of the WAL holds the message that carried it)."""
         await self.privacy.checkpoint_if_due()
+        if self.polls.secret_voted:
+            self.polls.secret_voted = False
+            await self.checkpoint()
 
     async def start_scheduler(self) -> None:
         """Start the timed work, announcements first due (once the transport can send)."""
@@ -239,6 +273,11 @@ class App:
             waited = (self.clock.now() - message.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))
         return outgoing
+
+
+async def _always(moment: datetime) -> bool:
+    """Every message is in as soon as it is sent (no homeserver in between)."""
+    return True
 
 
 class Runner(Protocol):

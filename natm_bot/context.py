@@ -18,6 +18,8 @@ from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
+from natm_bot.features.polls.posting import PollDesk
+from natm_bot.features.polls.service import PollService
 from natm_bot.features.privacy.service import PrivacyService
 
 
@@ -63,6 +65,14 @@ class Services(Protocol):
     @property
     def privacy(self) -> PrivacyService:
         """A person's data and the audit log."""
+
+    @property
+    def polls(self) -> PollService:
+        """Polls and decisions."""
+
+    @property
+    def poll_desk(self) -> PollDesk:
+        """Native polls started, and the notes on votes."""
 
     @property
     def languages(self) -> LanguageService:

@@ -159,6 +159,24 @@ class MeetingsSection(Strict):
             yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
 
 
+class PollsSection(Strict):
+    """How polls remind people before they close, and what `!polls` lists."""
+
+    # Before each poll closes, the bot says in its room how many have voted (never who has
+    # not); [] for no reminders.
+    reminders: list[Annotated[Duration, AfterValidator(_whole_minutes)]] = Field(
+        default_factory=lambda: [86400]
+    )
+    # `!polls` lists polls closed this recently besides the open ones.
+    recent: Duration = Field(default=7 * 86400, ge=0, le=366 * 86400)
+
+    @classmethod
+    def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
+        """Each reminder once."""
+        for index, item in repeats(raw.get("reminders"), _duration_or_none):
+            yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
+
+
 class FixedAnnouncement(Strict):
     """A recurring announcement declared here rather than in chat."""
 
@@ -346,6 +364,7 @@ class Config(Strict):
     movement: MovementSection = Field(default_factory=MovementSection)
     groups: GroupsSection = Field(default_factory=GroupsSection)
     meetings: MeetingsSection = Field(default_factory=MeetingsSection)
+    polls: PollsSection = Field(default_factory=PollsSection)
     safety: SafetySection = Field(default_factory=SafetySection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     housekeeping: HousekeepingSection = Field(default_factory=HousekeepingSection)

@@ -33,6 +33,10 @@ class Perm(enum.Enum):
         "moderators of the rooms a meeting is announced in, coordinators of its group "
         "and bot admins"
     )
+    # Judged by the room a poll is (or would be) in: see natm_bot/features/permissions.py.
+    ROOM_ORGANISER = N_(
+        "moderators of the room, coordinators of the group whose room it is and bot admins"
+    )
     ADMIN = N_("bot admins")
 
 

@@ -29,6 +29,7 @@ from natm_bot.features.groups.service import GroupChange
 from natm_bot.features.meetings.changes import MeetingChange
 from natm_bot.storage.groups import Group
 from natm_bot.storage.meetings import Meeting
+from natm_bot.storage.polls import Poll
 
 __all__ = ["ALLOWED", "REFUSED", "GroupDirectory", "Permissions", "PowerLevel", "Verdict"]
 
@@ -111,6 +112,8 @@ class Permissions:
             return Verdict(await self._holds(perm, message))
         if any(isinstance(v, Unknown) for v in args.values()):
             return REFUSED
+        if perm is Perm.ROOM_ORGANISER:
+            return Verdict(await self._organises_room(message, args))
         if perm is Perm.ORGANISER:
             return await self._meetings(message, args)
         return await self._groups(perm, user, args)
@@ -121,7 +124,21 @@ class Permissions:
             return True  # anyone may see a public member list: the group decides
         if await self._directory.is_coordinator(message.sender):
             return True
-        return perm is Perm.ORGANISER and self.moderates_somewhere(message)
+        organiser = perm in (Perm.ORGANISER, Perm.ROOM_ORGANISER)
+        return organiser and self.moderates_somewhere(message)
+
+    async def _organises_room(self, message: Message, args: Mapping[str, Any]) -> bool:
+        """For a poll bound: its opener, or an organiser of its room; else an organiser of
+        the room typed in. An organiser of a room moderates it, or coordinates the group
+        whose room it is."""
+        poll = next((v for v in args.values() if isinstance(v, Poll)), None)
+        if poll is not None and poll.creator == message.sender:
+            return True
+        room = poll.room_id if poll is not None else message.room_id
+        if self.moderates(message.sender, room):
+            return True
+        groups = await self._directory.all()
+        return any(g.room == room and message.sender in g.coordinators for g in groups)
 
     async def _meetings(self, message: Message, args: Mapping[str, Any]) -> Verdict:
         """Every meeting the command reaches, before and after, must be the sender's."""

@@ -138,6 +138,13 @@ class MatrixTransport:
             return CREATOR_LEVEL
         return int(room.power_levels.get_user_level(user_id))
 
+    def members(self, room_id: RoomId) -> list[UserId]:
+        """The room's joined members other than the bot, from the state the client holds."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return []
+        return sorted(UserId(u) for u in room.users if u != self.client.user_id)
+
     def rooms(self) -> list[RoomId]:
         """The rooms a sync has brought the state of."""
         return [RoomId(room) for room in self.client.rooms]

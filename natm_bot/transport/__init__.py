@@ -25,6 +25,9 @@ class Transport(Protocol):
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
         """The user's power level in the room, or None when the room state is unknown."""
 
+    def members(self, room_id: RoomId) -> list[UserId]:
+        """The room's joined members other than the bot (none when the room is unknown)."""
+
     def rooms(self) -> list[RoomId]:
         """The rooms whose state (and so power levels) the bot holds."""
 

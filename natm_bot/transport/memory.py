@@ -38,6 +38,7 @@ class MemoryTransport:
         self.stateless_rooms: set[RoomId] = set()  # rooms whose levels are unknown on purpose
         self.direct_rooms: dict[UserId, RoomId] = {}
         self.invites: list[tuple[RoomId, UserId]] = []
+        self.joined: dict[RoomId, set[UserId]] = {}  # the members of each room, as set
         self.refused: dict[RoomId, str] = {}  # room → the Matrix error code it answers
         self.unreachable: set[RoomId] = set()
         self._reachable = asyncio.Condition()
@@ -91,6 +92,14 @@ class MemoryTransport:
             f"power levels in {room_id} were asked for, but the room was never set up: "
             "call join, set_power_level or without_state first"
         )
+
+    def members(self, room_id: RoomId) -> list[UserId]:
+        """The members set with `add_members`, the bot aside."""
+        return sorted(self.joined.get(room_id, set()) - {self.bot_user})
+
+    def add_members(self, room_id: RoomId, *users: str) -> None:
+        """People join a room."""
+        self.joined.setdefault(room_id, set()).update(UserId(u) for u in users)
 
     def rooms(self) -> list[RoomId]:
         """The rooms set up with `join` or `set_power_level`."""

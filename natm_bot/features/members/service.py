@@ -76,6 +76,13 @@ class MemberService:
         """One organisation by number, or NotFound."""
         return await self.directory.get(number)
 
+    async def organisation_name(self, number: int) -> str:
+        """The organisation's name, or `#N` when it is no longer listed."""
+        try:
+            return (await self.get(number)).name
+        except NotFound:
+            return f"#{number}"
+
     async def edit(self, number: int, fields: Mapping[str, str]) -> Organisation:
         """Change some fields of a listed organisation."""
         return await self.directory.edit(number, fields)

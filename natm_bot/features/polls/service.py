@@ -1,0 +1,286 @@
+"""Polls: opening them (as native polls where they can be), taking votes typed or tapped,
+and who may vote in each; closing is `closing.py`'s, the texts are `views.py`'s."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from natm_bot.core.clock import Clock
+from natm_bot.core.errors import CommandError, NotFound, UsageError
+from natm_bot.core.i18n import _
+from natm_bot.core.messages import EventId, PollAnswer, RoomId, UserId
+from natm_bot.features.polls.ballots import Choice, read_choice, rules_of
+from natm_bot.features.polls.counting import Ballot, Outcome, Slot, counted, rank_slots, tally
+from natm_bot.calendar.timeutil import full_time
+from natm_bot.features.polls.drafting import Draft, read_instant
+from natm_bot.features.polls.views import zone_of as zone_of_name
+from natm_bot.storage.polls import Poll, PollStore, Vote
+
+log = logging.getLogger(__name__)
+
+Digest = Callable[[str], str]  # a keyed hash (the operator's key) of a text
+RoomMembers = Callable[[RoomId], list[UserId]]
+ZoneOf = Callable[[str], Awaitable[str | None]]  # a person's own time zone, if they chose one
+
+
+class Electorates:
+    """Where a poll's voters come from: the room's members, or the member organisations'
+    delegates (handed in by the app: features do not import each other)."""
+
+    def __init__(
+        self,
+        room_members: RoomMembers,
+        delegations: Callable[[], Awaitable[dict[UserId, int]]],
+        organisations: Callable[[], Awaitable[frozenset[int]]],
+    ) -> None:
+        self.room_members = room_members
+        self.delegations = delegations
+        self.organisations = organisations
+
+    async def of(self, voters: str, room: RoomId) -> list[str]:
+        """Who may vote: `org:<id>` for each organisation, else the room's members."""
+        if voters == "organisations":
+            return [f"org:{number}" for number in sorted(await self.organisations())]
+        return list(self.room_members(room))
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What became of a vote."""
+
+    poll: Poll
+    counted: bool
+    why: str = ""  # "late", "outsider", "secret-twice", "closed", "cancelled", "not-a-delegate"
+    replaced: str = ""  # for an organisation's vote: the delegate whose vote it replaces
+    organisation: int | None = None
+    choice: tuple[int, ...] = ()
+
+
+class PollService:
+    """Opens polls, takes votes, and answers what polls there are."""
+
+    def __init__(
+        self,
+        store: PollStore,
+        clock: Clock,
+        electorates: Electorates,
+        digest: Digest,
+        zone_of: ZoneOf,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.zone_of = zone_of  # a person's own time zone (`!tz`), if they chose one
+        self.store = store
+        self.clock = clock
+        self.electorates = electorates
+        self.digest = digest
+        self.on_change = on_change  # the closing job re-reads its next due time
+        self.secret_voted = False  # a secret vote was kept: fold the WAL soon
+
+    def voter_key(self, poll: Poll, user: str) -> str:
+        """How a room voter is kept: their Matrix id, or for a secret ballot a digest."""
+        return self.digest(f"poll:{poll.id}:{user}") if poll.secret else user
+
+    async def open(self, draft: Draft, creator: UserId, room: RoomId, source: str) -> Poll:
+        """Save a new poll with who may vote in it (as things are now); `source`, the
+        command's event, makes a repeat of the command give the same poll."""
+        voters = await self.electorates.of(draft.voters, room)
+        if not voters:
+            raise CommandError(_("Nobody could vote in this poll: there is no one to ask."))
+        now = self.clock.now()
+        poll = Poll(
+            id=0,
+            room_id=room,
+            creator=creator,
+            kind=draft.kind,
+            question=draft.question,
+            options=draft.options,
+            max_choices=draft.max_choices,
+            quorum=draft.quorum,
+            threshold=draft.threshold,
+            voters=draft.voters,
+            hidden=draft.hidden,
+            secret=draft.secret,
+            timezone=draft.timezone,
+            opened_at=now,
+            closes_at=draft.closes_at,
+        )
+
+        def keys(number: int) -> list[str]:
+            numbered = replace(poll, id=number)
+            return [v if v.startswith("org:") else self.voter_key(numbered, v) for v in voters]
+
+        saved = await self.store.add(poll, keys, source)
+        self.on_change()
+        return saved
+
+    async def native_started(self, poll: Poll, event_id: EventId) -> None:
+        """Remember the native poll start event of the poll (taps refer to it)."""
+        await self.store.set_event(poll.id, event_id)
+
+    async def get(self, number: int) -> Poll:
+        """The poll, or NotFound."""
+        poll = await self.store.get(number)
+        if poll is None:
+            raise NotFound(_("There is no poll #{number}.").format(number=number))
+        return poll
+
+    async def may_see(self, poll: Poll, user: UserId, room: RoomId) -> bool:
+        """Whether the user may see the poll: asked in its room, or a member of its room."""
+        return room == poll.room_id or user in self.electorates.room_members(
+            RoomId(poll.room_id)
+        )
+
+    async def outcome(self, poll: Poll) -> Outcome:
+        """The count as it stands (or as it was at the close)."""
+        if poll.outcome:
+            return Outcome.from_json(poll.outcome)
+        return tally(rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id))
+
+    async def _ballots(self, poll: Poll) -> list[Ballot]:
+        return [
+            Ballot(
+                voter=v.voter,
+                person=v.person,
+                choices=v.choices,
+                at=v.at,
+                event=v.event,
+                reason=v.reason,
+            )
+            for v in await self.store.votes(poll.id)
+        ]
+
+    async def counted_ballots(self, poll: Poll) -> dict[str, Ballot]:
+        """Each counted voter's ballot as it stands."""
+        return counted(rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id))
+
+    async def vote(
+        self,
+        poll: Poll,
+        sender: UserId,
+        typed: str,
+        *,
+        at: datetime,
+        event: str,
+        direct: bool,
+    ) -> Cast:
+        """A vote typed with `!vote`: read (UsageError when it names no option), checked
+        and kept."""
+        if poll.secret and not direct:
+            raise CommandError(
+                _(
+                    "Poll #{number} is a secret ballot: vote in a direct message to me, so "
+                    "nobody in the room sees your choice."
+                ).format(number=poll.id)
+            )
+        choice = read_choice(poll, typed)
+        return await self._cast(poll, sender, choice, at=at, event=event)
+
+    async def tapped(self, answer: PollAnswer) -> Cast | None:
+        """A tap on a native poll; None when it answers no poll of this bot."""
+        poll = await self.store.by_event(answer.poll_event)
+        if poll is None or poll.room_id != answer.room_id:
+            return None
+        index = {f"{n + 1}": n for n in range(len(poll.options))}
+        picked = tuple(dict.fromkeys(index[a] for a in answer.answers if a in index))
+        if len(picked) != len(answer.answers) or not picked:
+            picked = ()  # a spoiled tap takes the earlier vote back (as Element counts it)
+        choice = Choice(picked[: poll.max_choices], "")
+        return await self._cast(poll, answer.sender, choice, at=answer.timestamp, event=answer.event_id)
+
+    async def _cast(
+        self, poll: Poll, sender: UserId, choice: Choice, *, at: datetime, event: str
+    ) -> Cast:
+        if poll.state != "open" or at > poll.closes_at:
+            why = "cancelled" if poll.state == "cancelled" else "late"
+            return Cast(poll, False, why)
+        voter, organisation = await self._voter(poll, sender)
+        if voter is None:
+            why = "not-a-delegate" if poll.voters == "organisations" else "outsider"
+            return Cast(poll, False, why)
+        if voter not in await self.store.electorate(poll.id):
+            return Cast(poll, False, "outsider", organisation=organisation)
+        if poll.secret and await self.store.has_voted(poll.id, voter):
+            return Cast(poll, False, "secret-twice")
+        before = await self.counted_ballots(poll)
+        person = "" if poll.secret else sender
+        vote = Vote(event, voter, person, choice.options, choice.reason[:500], at)
+        if not await self.store.cast(poll.id, vote):
+            return Cast(poll, False, "late")
+        if poll.secret:
+            self.secret_voted = True
+        earlier = before.get(voter)
+        replaced = earlier.person if earlier and earlier.person not in ("", sender) else ""
+        return Cast(poll, True, replaced=replaced, organisation=organisation, choice=choice.options)
+
+    async def _voter(self, poll: Poll, sender: UserId) -> tuple[str | None, int | None]:
+        if poll.voters == "organisations":
+            organisation = (await self.electorates.delegations()).get(sender)
+            return (f"org:{organisation}" if organisation is not None else None), organisation
+        return self.voter_key(poll, sender), None
+
+    async def zone_for(self, user: str, poll: Poll) -> str:
+        """The zone a person reads a poll's times in: their own, else the poll's."""
+        return zone_of_name(await self.zone_of(user), poll.timezone)
+
+    async def slots(self, poll: Poll) -> tuple[Slot, ...]:
+        """A time poll's options ranked by who can make them (each voter in their zone)."""
+        ballots = await self.counted_ballots(poll)
+        zones = {}
+        for voter, ballot in ballots.items():
+            zones[voter] = ZoneInfo(await self.zone_for(ballot.person or voter, poll))
+        starts = [datetime.fromisoformat(o) for o in poll.options]
+        return rank_slots(starts, ballots, zones)
+
+    async def in_room(self, room: RoomId, since: datetime) -> list[Poll]:
+        """The room's open polls and those closed since `since`."""
+        return await self.store.in_room(room, since)
+
+    async def decisions(self, page: int, size: int) -> tuple[list[Poll], int]:
+        """Closed polls, newest first, one page; and how many pages there are."""
+        polls, total = await self.store.decided((page - 1) * size, size)
+        return polls, max(1, -(-total // size))
+
+    async def extend(self, poll: Poll, closes_at: datetime) -> Poll:
+        """Move the close later (never earlier: people planned by it)."""
+        if poll.state != "open":
+            raise CommandError(_("Poll #{number} is not open.").format(number=poll.id))
+        if closes_at <= poll.closes_at:
+            raise UsageError(_("The closing time can only move later."))
+        await self.store.set_closes_at(poll.id, closes_at)
+        self.on_change()
+        return replace(poll, closes_at=closes_at)
+
+    async def close_now(self, poll: Poll) -> Poll:
+        """Close an open poll now (its outcome follows from the closing job)."""
+        now = self.clock.now()
+        if not await self.store.close_early(poll.id, now):
+            raise CommandError(_("Poll #{number} is not open.").format(number=poll.id))
+        self.on_change()
+        return replace(poll, closes_at=min(now, poll.closes_at))
+
+    def closing_text(self, poll: Poll, tz_name: str) -> str:
+        """When the poll closes, in the zone."""
+        return full_time(poll.closes_at, tz_name)
+
+    def read_close(self, poll: Poll, typed: str) -> datetime:
+        """A new closing time typed in the poll's zone (UsageError when it cannot be)."""
+        return read_instant(typed, poll.timezone, self.clock.now())
+
+    async def cancel(self, poll: Poll) -> None:
+        """Cancel an open poll: no outcome."""
+        if not await self.store.cancel(poll.id):
+            raise CommandError(_("Poll #{number} is not open.").format(number=poll.id))
+        self.on_change()
+
+    async def votes_of(self, user: str) -> list[tuple[Poll, Vote]]:
+        """The person's votes in open polls (not secret ones: those keep no person)."""
+        return await self.store.votes_of(user)
+
+    async def forget(self, user: str) -> int:
+        """The person's votes leave open polls; closed outcomes keep their counts."""
+        return await self.store.forget(user, [])
+

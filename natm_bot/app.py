@@ -13,7 +13,15 @@ from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.core.i18n import _, speaking
 from natm_bot.core.jobs import Every
-from natm_bot.core.messages import Message, Outgoing, Reply, RoomId, txn_id
+from natm_bot.core.messages import (
+    Incoming,
+    Message,
+    Outgoing,
+    PollAnswer,
+    Reply,
+    RoomId,
+    txn_id,
+)
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
@@ -217,8 +225,12 @@ class App:
         await self.announcer.close()
         await self.db.close()
 
-    async def handle(self, message: Message) -> list[Outgoing]:
-        """The replies to one message, each addressed to its room with a derived txn id."""
+    async def handle(self, item: Incoming) -> list[Outgoing]:
+        """The replies to one message (or poll answer), each addressed to its room with a
+        derived txn id."""
+        if isinstance(item, PollAnswer):
+            return await self.tapped(item)
+        message = item
         replies = await self.dispatcher.dispatch(message)
         if not replies:
             return []
@@ -240,6 +252,16 @@ class App:
                 Outgoing(message.room_id, note, txn_id_for(message.event_id, 99), message)
             )
         return outgoing
+
+    async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
+        """What a tap on a native poll brings: none of the bot's polls takes taps yet."""
+        log.debug(
+            "poll answer %s in %s for %s: no poll of the bot takes it",
+            answer.event_id,
+            answer.room_id,
+            answer.poll_event,
+        )
+        return []
 
     async def unreadable(self, message: Message) -> None:
         """Tell the sender their encrypted message could not be read; ask for it again."""
@@ -264,13 +286,13 @@ class App:
             return await self.transport.direct_room(message.sender)
         return message.room_id
 
-    async def process(self, message: Message) -> list[Outgoing]:
-        """Handle a message and send its replies through the transport."""
-        outgoing = await self.handle(message)
+    async def process(self, item: Incoming) -> list[Outgoing]:
+        """Handle a message (or poll answer) and send its replies through the transport."""
+        outgoing = await self.handle(item)
         for out in outgoing:
             await self.transport.send(out)
         if outgoing:
-            waited = (self.clock.now() - message.timestamp).total_seconds()
+            waited = (self.clock.now() - item.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))
         return outgoing
 

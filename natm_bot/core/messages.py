@@ -1,4 +1,4 @@
-"""The one message type that comes in and the one reply type that goes out."""
+"""What comes in (messages, taps on polls) and what goes out (replies, native polls)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,30 @@ class Outgoing:
     reply: Reply
     txn_id: str
     in_reply_to: Message | None = None
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    """A person's tap on a native poll."""
+
+    room_id: RoomId
+    sender: UserId
+    event_id: EventId
+    timestamp: datetime  # the homeserver's
+    poll_event: EventId  # the poll start event it answers (m.relates_to m.reference)
+    answers: tuple[str, ...]  # the answer ids chosen (empty: a spoiled vote)
+
+
+# What comes in from a chat: a typed message, or a tap on a native poll.
+Incoming = Message | PollAnswer
+
+
+@dataclass(frozen=True)
+class NativePoll:
+    """A poll as chat clients show it natively: a question and answers to tap."""
+
+    question: str
+    answers: tuple[tuple[str, str], ...]  # (answer id, text), at most 20
+    max_selections: int
+    disclosed: bool  # False: results hidden until the end (undisclosed)
+    fallback: str  # the plain text clients without polls show

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from natm_bot.core.messages import Message, Outgoing
+from natm_bot.core.messages import Incoming, Message, Outgoing
 
 
 class Bot(Protocol):
@@ -19,8 +19,8 @@ class Bot(Protocol):
     def is_command(self, body: str) -> bool:
         """Whether a message body is addressed to the bot."""
 
-    async def process(self, message: Message) -> list[Outgoing]:
-        """Answer one message: its replies, already sent."""
+    async def process(self, item: Incoming) -> list[Outgoing]:
+        """Act on one command or poll answer: the replies, already sent."""
 
     async def unreadable(self, message: Message) -> None:
         """Tell the sender of an encrypted message that it could not be read (its room key

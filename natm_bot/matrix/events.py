@@ -1,4 +1,5 @@
-"""Matrix timeline events as the bot's `Message`s: edits, threads, direct rooms, age."""
+"""Matrix timeline events as what the bot takes in: `Message`s (edits, threads, direct rooms,
+age) and `PollAnswer`s (taps on native polls)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from nio import (
     RoomMemberEvent,
     RoomMessagesResponse,
     RoomMessageText,
+    UnknownEvent,
 )
 
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import EventId, Message, RoomId, UserId
+from natm_bot.core.messages import EventId, Incoming, Message, PollAnswer, RoomId, UserId
+from natm_bot.matrix.polls import read_response
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,27 @@ def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
     )
 
 
+def to_poll_answer(room: MatrixRoom, event: Any, bot_user: str) -> PollAnswer | None:
+    """A tap on a native poll (a poll response, stable or unstable, as nio gives an event
+    type it does not know, decrypted or not), as a PollAnswer; None for anything else (the
+    bot's own events, responses that name no poll)."""
+    if not isinstance(event, UnknownEvent) or event.sender == bot_user:
+        return None
+    source = event.source if isinstance(event.source, dict) else {}
+    read = read_response(event.type, source.get("content"))
+    if read is None:
+        return None
+    poll_event, answers = read
+    return PollAnswer(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        event_id=EventId(event.event_id),
+        timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+        poll_event=EventId(poll_event),
+        answers=answers,
+    )
+
+
 def since_join(events: list[Any], bot_user: str) -> list[Any]:
     """The events after the bot's last join: only what was said while it was there."""
     start = 0
@@ -84,21 +108,32 @@ def since_join(events: list[Any], bot_user: str) -> list[Any]:
 
 @dataclass(frozen=True)
 class CommandReader:
-    """Picks the commands out of a room's timeline, skipping those too old to answer."""
+    """Picks the commands and poll answers out of a room's timeline, skipping commands too
+    old to answer."""
 
     bot_user: str
     is_command: Callable[[str], bool]
     clock: Clock
     max_age: timedelta
 
-    def commands_in(self, room: MatrixRoom, events: list[Any]) -> list[Message]:
-        """The commands among the events, oldest first."""
+    def incoming_in(self, room: MatrixRoom, events: list[Any]) -> list[Incoming]:
+        """The commands and poll answers among the events since the bot joined, oldest
+        first."""
         found = []
         for event in since_join(events, self.bot_user):
-            message = self.command(room, event)
-            if message is not None:
-                found.append(message)
+            item = self.incoming(room, event)
+            if item is not None:
+                found.append(item)
         return found
+
+    def incoming(self, room: MatrixRoom, event: Any) -> Incoming | None:
+        """The event as a command to answer or a tap to count; None for anything else. A
+        tap has no age limit: a vote cast while the bot was away still counts (the poll
+        judges it by its timestamp)."""
+        answer = to_poll_answer(room, event, self.bot_user)
+        if answer is not None:
+            return answer
+        return self.command(room, event)
 
     def command(self, room: MatrixRoom, event: Any) -> Message | None:
         """The event as a command to answer; None when it is none or too old."""

@@ -1,4 +1,5 @@
-"""Received commands on their way to the inbox, also while the database cannot save.
+"""Received commands and poll answers on their way to the inbox, also while the database
+cannot save.
 
 Normally each synced batch is saved with its sync token in one transaction (at-least-once
 intake, exactly-once answers). When the database is full, read-only or locked by another
@@ -15,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from natm_bot.core.messages import EventId, Message
+from natm_bot.core.messages import EventId, Incoming
 from natm_bot.storage import StorageUnavailable
 from natm_bot.storage.events import EventLedger
 from natm_bot.storage.sealed import Sealed
@@ -28,13 +29,14 @@ RETRY_SAVE_S = 5.0
 
 
 class Intake:
-    """The ledger of received commands, with a memory for what could not be saved yet."""
+    """The ledger of received commands and poll answers, with a memory for what could not be
+    saved yet."""
 
     def __init__(self, ledger: EventLedger) -> None:
         self.ledger = ledger
         self.fault: str | None = None  # what is wrong with the database, while it is
-        self._held: dict[EventId, Message] = {}  # received, not saved
-        self._answered: dict[EventId, Message] = {}  # answered, not recorded as done
+        self._held: dict[EventId, Incoming] = {}  # received, not saved
+        self._answered: dict[EventId, Incoming] = {}  # answered, not recorded as done
         self._kept: dict[EventId, Sealed] = {}  # not decrypted yet, not saved
         self._opened: set[EventId] = set()  # decrypted at last, not saved
         self._next_try = 0.0
@@ -46,11 +48,11 @@ class Intake:
 
     async def accept(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[Incoming],
         token: str | None,
         kept: Sequence[Sealed] = (),
         opened: Sequence[EventId] = (),
-    ) -> list[Message]:
+    ) -> list[Incoming]:
         """The commands of a batch to answer now: saved with the token (and the encrypted
         events `kept` until their key comes, and those `opened` at last) when the database
         can save, else held in memory."""
@@ -73,7 +75,7 @@ class Intake:
         enqueued = {h.event_id for h in held}  # answered, or waiting for a worker, already
         return [m for m in fresh if m.event_id not in enqueued]
 
-    async def done(self, message: Message) -> None:
+    async def done(self, message: Incoming) -> None:
         """Record a command as answered; held in memory while the database cannot save."""
         try:
             await self.ledger.finish(message)
@@ -84,7 +86,7 @@ class Intake:
             return
         self._held.pop(message.event_id, None)
 
-    def _hold(self, messages: Sequence[Message]) -> list[Message]:
+    def _hold(self, messages: Sequence[Incoming]) -> list[Incoming]:
         new = [
             m
             for m in messages
@@ -103,7 +105,7 @@ class Intake:
             )
             self.fault = fault.state
 
-    def _saved(self, held: list[Message], answered: list[Message]) -> None:
+    def _saved(self, held: list[Incoming], answered: list[Incoming]) -> None:
         for message in held:
             self._held.pop(message.event_id, None)
         for message in answered:

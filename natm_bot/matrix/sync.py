@@ -1,4 +1,5 @@
-"""The sync loop: fetch each batch, queue its commands with the token, keep the rooms known."""
+"""The sync loop: fetch each batch, queue what came in (commands, poll answers) with the
+token, keep the rooms known."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from nio import AsyncClient, SyncError, SyncResponse
 
-from natm_bot.core.messages import EventId, Message, RoomId
+from natm_bot.core.messages import EventId, Incoming, Message, RoomId
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.core.supervision import Job
 from natm_bot.matrix.crypto import Crypto
@@ -41,7 +42,8 @@ SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 
 
 class SyncLoop:
-    """Syncs until cancelled; hands each new command to `on_command`, once it is saved."""
+    """Syncs until cancelled; hands each new command or poll answer to `on_command`, once it
+    is saved."""
 
     def __init__(
         self,
@@ -80,7 +82,7 @@ class SyncLoop:
 
     async def run(
         self,
-        on_command: Callable[[Message], None],
+        on_command: Callable[[Incoming], None],
         on_first_sync: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
         """Sync forever; after the first batch is in, `on_first_sync` runs in the background."""
@@ -141,34 +143,36 @@ class SyncLoop:
         why = response.status_code or (f"HTTP {status}" if status else "error")
         self._set_online(False, f"{why}: {response.message}")
 
-    async def _take(self, response: SyncResponse, on_command: Callable[[Message], None]) -> bool:
-        """Queue every new command of the batch and save the token, in one transaction."""
+    async def _take(self, response: SyncResponse, on_command: Callable[[Incoming], None]) -> bool:
+        """Queue every new command and poll answer of the batch and save the token, in one
+        transaction."""
         for room_id, info in response.rooms.invite.items():
             self.spawn(self.invites.answer(RoomId(room_id), info.invite_state))
         for room_id, info in response.rooms.join.items():
             self.transport.note_state(room_id, [*info.state, *info.timeline.events])
-        messages, opened = self._opened()
+        items, opened = self._opened()
         kept: list[Sealed] = []
         if self.token is not None:  # the very first sync only learns where "now" is
-            messages += await self._commands(response, kept)
-        fresh = await self.intake.accept(messages, response.next_batch, kept, opened)
+            items += await self._incoming(response, kept)
+        fresh = await self.intake.accept(items, response.next_batch, kept, opened)
         if fresh:
-            log.debug("queued %d new commands", len(fresh))
+            log.debug("queued %d new commands and poll answers", len(fresh))
         self.token = response.next_batch
-        for message in fresh:
-            on_command(message)
+        for item in fresh:
+            on_command(item)
         return True
 
-    def _opened(self) -> tuple[list[Message], list[EventId]]:
-        """The commands among the kept encrypted events whose room key has come."""
-        messages: list[Message] = []
+    def _opened(self) -> tuple[list[Incoming], list[EventId]]:
+        """The commands and poll answers among the kept encrypted events whose room key has
+        come."""
+        items: list[Incoming] = []
         found, opened = self.sealed.opened()
         for room_id, event in found:
             room = self.client.rooms.get(room_id)
-            message = self.reader.command(room, event) if room is not None else None
-            if message is not None:
-                messages.append(message)
-        return messages, opened
+            item = self.reader.incoming(room, event) if room is not None else None
+            if item is not None:
+                items.append(item)
+        return items, opened
 
     def _give_up(self) -> None:
         """Forget the encrypted events whose key never came; tell their senders."""
@@ -185,10 +189,10 @@ class SyncLoop:
                     log.exception("could not tell %s about %s", notice.sender, notice.event_id)
         await self.intake.ledger.forget_sealed(given_up)
 
-    async def _commands(self, response: SyncResponse, kept: list[Sealed]) -> list[Message]:
-        """The commands in the joined rooms' timelines, with what a limited sync left out;
-        the encrypted events not readable yet go to `kept`."""
-        messages: list[Message] = []
+    async def _incoming(self, response: SyncResponse, kept: list[Sealed]) -> list[Incoming]:
+        """The commands and poll answers in the joined rooms' timelines, with what a limited
+        sync left out; the encrypted events not readable yet go to `kept`."""
+        messages: list[Incoming] = []
         for room_id, info in response.rooms.join.items():
             room = self.client.rooms.get(room_id)
             if room is None:
@@ -197,7 +201,7 @@ class SyncLoop:
             if info.timeline.limited:  # more happened than one sync carries
                 earlier = await self.reader.earlier(self.client, room_id, info.timeline.prev_batch)
                 events = earlier + events
-            messages.extend(self.reader.commands_in(room, events))
+            messages.extend(self.reader.incoming_in(room, events))
             kept.extend(self.sealed.keep(room_id, self.reader.sealed_in(events)))
         return messages
 

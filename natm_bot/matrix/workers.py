@@ -1,4 +1,5 @@
-"""The answering workers: commands of one room answered in order, rooms side by side."""
+"""The answering workers: what came in from one room (commands, poll answers) handled in
+order, rooms side by side."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import os
 import signal
 
-from natm_bot.core.messages import Message
+from natm_bot.core.messages import Incoming, PollAnswer
 from natm_bot.core.supervision import drills
 from natm_bot.matrix.bot import Bot
 from natm_bot.matrix.intake import Intake
@@ -26,7 +27,7 @@ class Workers:
     def __init__(self, bot: Bot, intake: Intake, count: int = WORKERS) -> None:
         self.bot = bot
         self.intake = intake
-        self.queues: list[asyncio.Queue[Message]] = [asyncio.Queue() for _ in range(count)]
+        self.queues: list[asyncio.Queue[Incoming]] = [asyncio.Queue() for _ in range(count)]
         self._tasks: list[asyncio.Task[None]] = []
         self._kill_after_send = "kill-after-send" in drills()
 
@@ -34,7 +35,7 @@ class Workers:
         """Start one task per queue."""
         self._tasks = [asyncio.create_task(self._work(queue)) for queue in self.queues]
 
-    def enqueue(self, message: Message) -> None:
+    def enqueue(self, message: Incoming) -> None:
         """Commands of one room go to one worker, so they are answered in order."""
         self.queues[hash(message.room_id) % len(self.queues)].put_nowait(message)
 
@@ -54,7 +55,7 @@ class Workers:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _work(self, queue: asyncio.Queue[Message]) -> None:
+    async def _work(self, queue: asyncio.Queue[Incoming]) -> None:
         while True:
             message = await queue.get()
             try:
@@ -69,8 +70,15 @@ class Workers:
             finally:
                 queue.task_done()
 
-    async def _answer(self, message: Message) -> None:
+    async def _answer(self, message: Incoming) -> None:
         outgoing = await self.bot.process(message)
+        if isinstance(message, PollAnswer):
+            log.info(
+                "received a poll response %s in %s for %s",
+                message.event_id,
+                message.room_id,
+                message.poll_event,
+            )
         log.debug(
             "answered %s in %s with %d messages", message.event_id, message.room_id, len(outgoing)
         )

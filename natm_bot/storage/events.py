@@ -1,22 +1,47 @@
-"""The ledger of received commands: at-least-once intake, exactly-once answers."""
+"""The ledger of what came in (commands, taps on native polls): at-least-once intake,
+exactly-once handling."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import EventId, Message, RoomId, UserId
+from natm_bot.core.messages import EventId, Incoming, Message, PollAnswer, RoomId, UserId
 from natm_bot.storage import sealed, state
 from natm_bot.storage.database import Database
 from natm_bot.storage.sealed import Sealed
 
-_COLUMNS = "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at"
+_COLUMNS = (
+    "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, poll_event"
+)
+MESSAGE = "message"
+POLL_ANSWER = "poll_answer"
 
 
-def _row_to_message(row: tuple[object, ...]) -> Message:
-    event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at = row
+def _answers(body: str) -> tuple[str, ...]:
+    """The answer ids a poll answer's row keeps as a JSON list."""
+    try:
+        answers = json.loads(body)
+    except ValueError:
+        return ()
+    return tuple(a for a in answers if isinstance(a, str)) if isinstance(answers, list) else ()
+
+
+def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
+    event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, poll = row
+    timestamp = datetime.fromtimestamp(int(str(sent_at)) / 1000, UTC)
+    if kind == POLL_ANSWER:
+        return PollAnswer(
+            room_id=RoomId(str(room_id)),
+            sender=UserId(str(sender)),
+            event_id=EventId(str(event_id)),
+            timestamp=timestamp,
+            poll_event=EventId(str(poll)),
+            answers=_answers(str(body)),
+        )
     return Message(
         room_id=RoomId(str(room_id)),
         sender=UserId(str(sender)),
@@ -24,59 +49,82 @@ def _row_to_message(row: tuple[object, ...]) -> Message:
         event_id=EventId(str(event_id)),
         thread_id=EventId(str(thread_id)) if thread_id else None,
         is_direct=bool(is_direct),
-        timestamp=datetime.fromtimestamp(int(str(sent_at)) / 1000, UTC),
+        timestamp=timestamp,
         edit_of=EventId(str(edit_of)) if edit_of else None,
     )
 
 
-def _keys(message: Message) -> list[EventId]:
-    """The ledger keys of a command: its event, and for an edit the event it edits."""
-    keys = [message.event_id]
-    if message.edit_of:
-        keys.append(EventId(f"edit:{message.edit_of}"))
+def _keys(item: Incoming) -> list[EventId]:
+    """The ledger keys of an event: its id, and for an edit the event it edits."""
+    keys = [item.event_id]
+    if isinstance(item, Message) and item.edit_of:
+        keys.append(EventId(f"edit:{item.edit_of}"))
     return keys
 
 
-def _finish(conn: sqlite3.Connection, message: Message, now: int) -> None:
-    conn.execute("DELETE FROM inbox WHERE event_id = ?", (message.event_id,))
+def _finish(conn: sqlite3.Connection, item: Incoming, now: int) -> None:
+    conn.execute("DELETE FROM inbox WHERE event_id = ?", (item.event_id,))
     conn.executemany(
         "INSERT OR IGNORE INTO processed_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
-        [(key, message.room_id, now) for key in _keys(message)],
+        [(key, item.room_id, now) for key in _keys(item)],
     )
 
 
-def _seen(conn: sqlite3.Connection, message: Message) -> bool:
-    """Whether the command (or an earlier version of its edit) was received before."""
-    keys = _keys(message)
+def _seen(conn: sqlite3.Connection, item: Incoming) -> bool:
+    """Whether the event (or an earlier version of its edit) was received before."""
+    keys = _keys(item)
+    edit_of = item.edit_of if isinstance(item, Message) else None
     placeholders = ",".join("?" * len(keys))
     return bool(
         conn.execute(
             f"SELECT 1 FROM processed_events WHERE event_id IN ({placeholders}) "
             f"UNION ALL SELECT 1 FROM inbox WHERE event_id = ? "
             f"OR (edit_of IS NOT NULL AND edit_of = ?)",
-            (*keys, message.event_id, message.edit_of or ""),
+            (*keys, item.event_id, edit_of or ""),
         ).fetchall()
     )
 
 
-def _queue(conn: sqlite3.Connection, message: Message) -> None:
+def _row(item: Incoming) -> tuple[object, ...]:
+    """The inbox row of a message or a poll answer."""
+    sent_at = int(item.timestamp.timestamp() * 1000)
+    if isinstance(item, PollAnswer):
+        body = json.dumps(list(item.answers), ensure_ascii=False)
+        return (
+            item.event_id,
+            item.room_id,
+            item.sender,
+            body,
+            None,
+            None,
+            0,
+            sent_at,
+            POLL_ANSWER,
+            item.poll_event,
+        )
+    return (
+        item.event_id,
+        item.room_id,
+        item.sender,
+        item.body,
+        item.thread_id,
+        item.edit_of,
+        int(item.is_direct),
+        sent_at,
+        MESSAGE,
+        None,
+    )
+
+
+def _queue(conn: sqlite3.Connection, item: Incoming) -> None:
     conn.execute(  # a write: its cursor is finished when it returns
-        f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            message.event_id,
-            message.room_id,
-            message.sender,
-            message.body,
-            message.thread_id,
-            message.edit_of,
-            int(message.is_direct),
-            int(message.timestamp.timestamp() * 1000),
-        ),
+        f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(item)
     )
 
 
 class EventLedger:
-    """Which commands are waiting, which were answered, and the sync position."""
+    """Which commands and poll answers are waiting, which were handled, and the sync
+    position."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -88,27 +136,27 @@ class EventLedger:
 
     async def accept(
         self,
-        messages: Sequence[Message],
+        messages: Sequence[Incoming],
         sync_token: str | None,
-        answered: Sequence[Message] = (),
+        answered: Sequence[Incoming] = (),
         kept: Sequence[Sealed] = (),
         opened: Sequence[EventId] = (),
-    ) -> list[Message]:
-        """Queue the messages not seen before and save the sync token, in one transaction;
-        `answered` ones (answered while the database could not save) are recorded as done,
-        encrypted events not readable yet are `kept`, and those read at last (`opened`, their
-        commands among the messages) forgotten.
+    ) -> list[Incoming]:
+        """Queue the messages and poll answers not seen before and save the sync token, in
+        one transaction; `answered` ones (answered while the database could not save) are
+        recorded as done, encrypted events not readable yet are `kept`, and those read at
+        last (`opened`, their commands and taps among the messages) forgotten.
 
         Not synced to disk on commit (it is on the path of every answer): if a power cut
         loses it, the token goes with the commands, and the next start fetches them again."""
         now = self._now()
 
-        def work(conn: sqlite3.Connection) -> list[Message]:
+        def work(conn: sqlite3.Connection) -> list[Incoming]:
             for message in answered:
                 _finish(conn, message, now)
             sealed.keep_in(conn, kept)
             sealed.forget_in(conn, opened)
-            fresh: list[Message] = []
+            fresh: list[Incoming] = []
             for message in messages:  # one by one: a repeat within the batch is seen too
                 if not _seen(conn, message):
                     _queue(conn, message)
@@ -119,10 +167,10 @@ class EventLedger:
 
         return await self._db.run(work, durable=False)
 
-    async def pending(self) -> list[Message]:
-        """Commands received but not answered yet, oldest first."""
+    async def pending(self) -> list[Incoming]:
+        """Commands and poll answers received but not handled yet, oldest first."""
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM inbox ORDER BY sent_at")
-        return [_row_to_message(tuple(row)) for row in rows]
+        return [_row_to_incoming(tuple(row)) for row in rows]
 
     async def sealed(self) -> list[Sealed]:
         """Encrypted events kept until their room key comes, oldest first."""
@@ -133,8 +181,8 @@ class EventLedger:
         """Forget encrypted events given up on."""
         await self._db.run(lambda conn: sealed.forget_in(conn, event_ids))
 
-    async def finish(self, message: Message) -> None:
-        """Record the command as answered (or skipped) and forget its text."""
+    async def finish(self, message: Incoming) -> None:
+        """Record the command (or poll answer) as handled (or skipped) and forget its text."""
         now = self._now()
         await self._db.run(lambda conn: _finish(conn, message, now))
 

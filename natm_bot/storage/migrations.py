@@ -92,4 +92,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     LANGUAGES_STEP,
     # 9: encrypted events not readable yet, kept until their room key comes (or given up).
     SEALED_STEP,
+    # 10: the inbox holds taps on native polls too: what each row is (a typed message or a
+    # poll answer, its answer ids as a JSON list in `body`) and the poll it answers.
+    (
+        "ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'"
+        " CHECK (kind IN ('message', 'poll_answer'))",
+        "ALTER TABLE inbox ADD COLUMN poll_event TEXT",
+    ),
 )

@@ -78,4 +78,4 @@ def test_only_recent_commands_said_after_the_bot_joined_are_read() -> None:
         _text("$chat", "hello", NOW),
         _text("$new", "!ping", NOW - timedelta(minutes=9)),
     ]
-    assert [m.event_id for m in reader.commands_in(_room(), events)] == ["$new"]
+    assert [m.event_id for m in reader.incoming_in(_room(), events)] == ["$new"]

@@ -254,14 +254,17 @@ class App:
         return outgoing
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
-        """What a tap on a native poll brings: none of the bot's polls takes taps yet."""
-        log.debug(
-            "poll answer %s in %s for %s: no poll of the bot takes it",
-            answer.event_id,
-            answer.room_id,
-            answer.poll_event,
-        )
-        return []
+        """A tap on a native poll: counted by the polls feature; its notes go privately,
+        each with a transaction id derived from the tap."""
+        outgoing = []
+        for index, reply in enumerate(await self.poll_desk.tapped(answer)):
+            try:
+                room = await self.transport.direct_room(reply.to_user or answer.sender)
+            except Exception:
+                log.exception("no room to send note %d on %s to", index, answer.event_id)
+                continue
+            outgoing.append(Outgoing(room, reply, txn_id_for(answer.event_id, index)))
+        return outgoing
 
     async def unreadable(self, message: Message) -> None:
         """Tell the sender their encrypted message could not be read; ask for it again."""

@@ -178,15 +178,21 @@ class ChatHarness:
         would; what the bot sent meanwhile."""
         seen: list[Seen] = []
         target = self.clock.now() + timedelta(**delta)
-        while (due := self.app.announcer.next_due()) is not None and due <= target:
+        while (due := self._next_due()) is not None and due <= target:
             self.clock.set(due)
             seen += await self._sweep()
         self.clock.set(target)
         return seen + await self._sweep()
 
+    def _next_due(self) -> datetime | None:
+        """The earliest wake-up of the timed jobs: announcements and polls."""
+        due = [d for d in (self.app.announcer.next_due(), self.app.poll_closer.next_due()) if d]
+        return min(due) if due else None
+
     async def _sweep(self) -> list[Seen]:
         before = len(self.transport.sent)
         await self.app.announcer.sweep()
+        await self.app.poll_closer.sweep()
         now = self.clock.now()
         return [self._seen(out, now) for out in self.transport.sent[before:]]
 

@@ -92,4 +92,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     LANGUAGES_STEP,
     # 9: encrypted events not readable yet, kept until their room key comes (or given up).
     SEALED_STEP,
+    # 11: the delegates of member organisations, who vote for them in polls. A person is the
+    # delegate of one organisation at most (the primary key); an organisation taken off the
+    # directory takes its delegations with it.
+    (
+        """CREATE TABLE organisation_delegates (
+            user_id TEXT PRIMARY KEY,
+            organisation_id INTEGER NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+            added_at INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX organisation_delegates_by_organisation"
+        " ON organisation_delegates (organisation_id, added_at)",
+    ),
 )

@@ -30,11 +30,12 @@ from natm_bot.features.members.notices import (
     approved_note,
     rejected_note,
 )
-from natm_bot.features.members.service import Application, MemberService
+from natm_bot.features.members.service import Application, MemberService, Organisation
 from natm_bot.features.members.views import (
     bold,
     card,
     code,
+    delegates_note,
     found_title,
     line,
     navigation,
@@ -110,8 +111,21 @@ async def _overview(ctx: Context) -> Reply:
     )
 
 
+async def _card(ctx: Context, org: Organisation) -> list[Reply]:
+    """The organisation's card; for an admin, its delegates too (by direct message when
+    asked in a room, so no one else reads them)."""
+    service = ctx.app.members
+    shown = card(service, org)
+    if not await ctx.app.permissions.allows(Perm.ADMIN, ctx.message):
+        return [Reply(shown)]
+    note = delegates_note(org, await service.delegates_of(org), ctx.prefix)
+    if ctx.message.is_direct:
+        return [Reply(f"{shown}\n\n{note}")]
+    return [Reply(shown), Reply(f"{bold(org)}\n\n{note}", private=True)]
+
+
 @command("members", aliases=("miembros", "membres", "membros"), usage=N_("[query…] [page N]"))
-async def members(ctx: Context, query: Rest | None = None) -> Reply:
+async def members(ctx: Context, query: Rest | None = None) -> Reply | list[Reply]:
     """Member organisations: how many, the newest, or a search
 
     `{prefix}members` alone counts them per category and shows the newest. With a query it lists
@@ -119,12 +133,17 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
     `{prefix}members kenya`), or the organisations whose name or description has every word
     (`{prefix}members community radio`). Add `page 2` for the next page.
     `{prefix}member <name>` shows one.
+
+    Admins name each organisation's delegates, who vote for it in polls of organisations:
+    `{prefix}members delegate add <organisation> @user` (and `remove`).
     """
     text, page = _split_page(query or "")
     if not text:
         return await _overview(ctx)
     service = ctx.app.members
     result = await service.search(text, page)
+    if result.kind == "words" and page == 1 and (org := await service.exactly(text)):
+        return await _card(ctx, org)
     if not result.total:
         return _none_found(ctx, service, result)
     command_text = f"members {code(result.value)}"
@@ -144,12 +163,12 @@ async def members(ctx: Context, query: Rest | None = None) -> Reply:
 
 
 @command("member", aliases=("org", "organisation", "organization"))
-async def member(ctx: Context, name: Rest) -> Reply:
+async def member(ctx: Context, name: Rest) -> Reply | list[Reply]:
     """One member organisation's card, by name or number: {prefix}member 12"""
     service = ctx.app.members
     found = await service.find(name)
     if len(found) == 1:
-        return Reply(card(service, found[0]))
+        return await _card(ctx, found[0])
     shown = md_escape(name[:80])
     if not found:
         raise NotFound(
@@ -212,7 +231,8 @@ async def members_apply(ctx: Context, fields: Rest | None = None) -> list[Reply]
         _(
             "Thank you! The application for **{name}** is queued as number {number}. An admin "
             "will look at it and I'll tell you the outcome in a direct message. Your Matrix id "
-            "is kept with the application only until then."
+            "is kept with the application until then, and afterwards only if it is approved "
+            "(you become the organisation's delegate)."
         ).format(name=md_escape(application.info.name), number=application.id)
     )
     return [thanks, *await _application_notes(ctx, application)]
@@ -248,11 +268,18 @@ async def members_pending(ctx: Context, page: Rest | None = None) -> Reply:
 async def members_approve(ctx: Context, number: int) -> list[Reply]:
     """List the organisation of an application and tell the applicant: {prefix}members approve 4"""
     application, org = await ctx.app.members.approve(number)
+    elsewhere = await ctx.app.members.delegate_of(application.applicant)
+    first = elsewhere is None or elsewhere.id == org.id
     with speaking(await ctx.app.languages.for_person(application.applicant)):
-        text = approved_note(org, ctx.content.about.name, ctx.prefix)
+        text = approved_note(org, ctx.content.about.name, ctx.prefix, delegate=first)
     told = Reply(text, to_user=UserId(application.applicant))
-    done = Reply(_("{org} is now listed; I've told the applicant.").format(org=bold(org)))
-    return [done, told]
+    done = _("{org} is now listed; I've told the applicant.").format(org=bold(org))
+    if elsewhere is not None and not first:
+        add = f"{ctx.prefix}members delegate add {org.id} @…"
+        done += " " + _(
+            "They are already the delegate of {other}, so {org} has no delegate yet: `{add}`"
+        ).format(other=bold(elsewhere), org=bold(org), add=add)
+    return [Reply(done), told]
 
 
 @command("members reject", perm=Perm.ADMIN)

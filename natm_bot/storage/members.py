@@ -12,6 +12,7 @@ from typing import Any, Literal
 from natm_bot.core.clock import Clock
 from natm_bot.core.text import name_key
 from natm_bot.storage.database import Database, Transaction
+from natm_bot.storage.delegates import add_first_delegate
 from natm_bot.storage.state import ANONYMOUS_SUPPORTERS, NUMBER_SQL
 
 _INFO = "name, category, country, languages, website, description, contact"
@@ -303,7 +304,8 @@ class MemberStore:
         return await self._count(sql, (applicant,))
 
     async def approve(self, number: int, joined: date) -> tuple[Application, Organisation] | None:
-        """List an applied-for organisation and delete its application, in one transaction."""
+        """List an applied-for organisation and delete its application, in one transaction;
+        the applicant becomes its first delegate unless they are one already elsewhere."""
         async with self._db.transaction() as conn:
             application = await self._take(conn, number)
             if application is None:
@@ -320,7 +322,8 @@ class MemberStore:
                 raise NameTaken("listed") from None
             row = await cursor.fetchone()
             await cursor.close()
-        assert row is not None
+            assert row is not None
+            await add_first_delegate(conn, row["id"], application.applicant, self._now_ms())
         return application, _organisation(row)
 
     async def reject(self, number: int) -> Application | None:

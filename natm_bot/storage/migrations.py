@@ -5,6 +5,7 @@ from __future__ import annotations
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
+from natm_bot.storage.polls import POLLS_STEP
 from natm_bot.storage.sealed import SEALED_STEP
 
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,
@@ -99,4 +100,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " CHECK (kind IN ('message', 'poll_answer'))",
         "ALTER TABLE inbox ADD COLUMN poll_event TEXT",
     ),
+    # 11: the delegates of member organisations, who vote for them in polls. A person is the
+    # delegate of one organisation at most (the primary key); an organisation taken off the
+    # directory takes its delegations with it.
+    (
+        """CREATE TABLE organisation_delegates (
+            user_id TEXT PRIMARY KEY,
+            organisation_id INTEGER NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+            added_at INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX organisation_delegates_by_organisation"
+        " ON organisation_delegates (organisation_id, added_at)",
+    ),
+    # 12: polls, who may vote in each, the votes cast, and the reminders sent.
+    POLLS_STEP,
 )

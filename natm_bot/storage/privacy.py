@@ -10,6 +10,11 @@ from natm_bot.storage.database import Database
 from natm_bot.storage.state import ANONYMOUS_SUPPORTERS, add_in
 
 ERASED = "(erased)"
+_CONTACT_FOR = "SELECT name FROM organisations WHERE contact = ?"
+_DELEGATE_FOR = (
+    "SELECT o.name FROM organisation_delegates d JOIN organisations o"
+    " ON o.id = d.organisation_id WHERE d.user_id = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class PersonalData:
     contact_for: tuple[str, ...]  # organisations listing them as contact
     audit_entries: int
     language: str | None = None  # the reply language the person chose
+    delegate_for: tuple[str, ...] = ()  # the organisation the person votes for (one at most)
 
 
 def _when(ms_or_s: int, ms: bool = True) -> datetime:
@@ -56,12 +62,11 @@ class PrivacyStore:
             "SELECT id, name, applied_at FROM member_applications WHERE applicant = ? ORDER BY id",
             (user,),
         )
-        coordinates = await q(
+        coordinates = await self._names(
             "SELECT g.name FROM group_coordinators c JOIN groups g ON g.id = c.group_id"
             " WHERE c.user_id = ? ORDER BY g.name",
-            (user,),
+            user,
         )
-        contacts = await q("SELECT name FROM organisations WHERE contact = ?", (user,))
         lang = await self._text("SELECT lang FROM person_languages WHERE user_id = ?", user)
         audit = await self._db.fetchone(
             "SELECT COUNT(*) FROM audit_log WHERE actor = ? OR instr(detail, ?) > 0", (user, user)
@@ -71,11 +76,16 @@ class PrivacyStore:
             rsvps=tuple((r[0], r[1], _when(r[2], ms=False), r[3], bool(r[4])) for r in rsvps),
             timezone=zone,
             applications=tuple((r[0], r[1], _when(r[2])) for r in applications),
-            coordinates=tuple(r[0] for r in coordinates),
-            contact_for=tuple(r[0] for r in contacts),
+            coordinates=coordinates,
+            contact_for=await self._names(_CONTACT_FOR, user),
             audit_entries=int(audit[0]) if audit else 0,
             language=lang,
+            delegate_for=await self._names(_DELEGATE_FOR, user),
         )
+
+    async def _names(self, sql: str, user: str) -> tuple[str, ...]:
+        """The first column of every row about the person."""
+        return tuple(str(row[0]) for row in await self._db.fetchall(sql, (user,)))
 
     async def _text(self, sql: str, user: str) -> str | None:
         """One text value about the person, or None."""
@@ -95,6 +105,7 @@ class PrivacyStore:
                 "DELETE FROM person_languages WHERE user_id = ?",
                 "DELETE FROM member_applications WHERE applicant = ?",
                 "DELETE FROM group_coordinators WHERE user_id = ?",
+                "DELETE FROM organisation_delegates WHERE user_id = ?",
                 "DELETE FROM inbox WHERE sender = ?",
                 "UPDATE organisations SET contact = NULL WHERE contact = ?",
             ):

@@ -231,8 +231,13 @@ async def test_apply_then_approve_lists_it_and_tells_the_applicant(bot: ChatHarn
     assert "Radio Comunitaria del Valle" in await bot.ask("!members colombia")
     after = await bot.send("!members pending", sender=ADMIN)
     assert [r.body for r in after if r.room_id == admin_dm] == ["No applications are waiting."]
-    # The applicant's id was kept only until the decision: it is nowhere in the files now.
-    assert CAROL.encode() not in _files(bot)
+    # The applicant's id is kept only as the organisation's first delegate; once they are
+    # no longer one, only the audit log of that removal names them.
+    assert await bot.app.members.delegations() == {CAROL: 1}
+    removed = await bot.ask(f"!members delegate remove 1 {CAROL}", sender=ADMIN)
+    assert removed.startswith(f"{CAROL} is no longer a delegate of Radio Comunitaria")
+    kept = (await bot.app.privacy.report(CAROL)).data
+    assert kept.delegate_for == () and kept.applications == () and kept.audit_entries == 1
 
 
 async def test_reject_with_a_reason_tells_the_applicant_and_lists_nothing(

@@ -87,15 +87,21 @@ class Directory:
     async def find(self, text: str) -> tuple[Organisation, ...]:
         """The organisation meant by a number or exact name; else those whose name matches
         every word (at most PAGE_SIZE + 1, to tell that there are more)."""
-        bare = text.strip().removeprefix("#")
-        if re.fullmatch(r"[0-9]{1,18}", bare):
-            found = await self._store.get(int(bare))
+        if re.fullmatch(r"[0-9]{1,18}", text.strip().removeprefix("#")):
+            found = await self.exactly(text)
             return (found,) if found else ()
-        exact = await self._store.named(text)
+        exact = await self.exactly(text)
         if exact is not None:
             return (exact,)
         words = text.split()
         return (await self._store.matching(words, 0, PAGE_SIZE + 1, names_only=True)).items
+
+    async def exactly(self, text: str) -> Organisation | None:
+        """The organisation of a number (`12`, `#12`) or of exactly this name, if any."""
+        bare = text.strip().removeprefix("#")
+        if re.fullmatch(r"[0-9]{1,18}", bare):
+            return await self._store.get(int(bare))
+        return await self._store.named(text)
 
     async def get(self, number: int) -> Organisation:
         """One organisation by number, or NotFound."""

@@ -23,7 +23,9 @@ country=KE website=https://example.org languages=en,sw description="Community-ow
 for our town."`
 
 An admin decides, and I tell you the outcome by direct message. Until then your Matrix id \
-is kept with the application; it is erased once the application is decided."""
+is kept with the application; it is erased once the application is decided, unless the \
+application is approved: then you become the organisation's first delegate (who votes for it \
+in polls) and your Matrix id is kept for that until you or an admin remove it."""
 )
 
 
@@ -42,9 +44,9 @@ def application_note(names: CategoryNames, application: Application, prefix: str
     )
 
 
-def approved_note(org: Organisation, movement: str, prefix: str) -> str:
-    """For the applicant: the organisation is listed."""
-    return _(
+def approved_note(org: Organisation, movement: str, prefix: str, *, delegate: bool) -> str:
+    """For the applicant: the organisation is listed (and they are its first delegate)."""
+    text = _(
         "Good news: **{name}** is now listed as a member organisation of the {movement}. "
         "Its card: `{card}`."
     ).format(
@@ -52,6 +54,13 @@ def approved_note(org: Organisation, movement: str, prefix: str) -> str:
         movement=md_escape(movement),
         card=f"{prefix}member {org.id}",
     )
+    if not delegate:
+        return text
+    role = _(
+        "You are its first delegate: you vote for it in polls where organisations vote. "
+        "An admin can add other delegates; `{forget}` erases your Matrix id from this role."
+    ).format(forget=f"{prefix}forgetme")
+    return f"{text}\n\n{role}"
 
 
 def rejected_note(application: Application, reason: str | None) -> str:

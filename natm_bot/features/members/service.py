@@ -8,12 +8,15 @@ from typing import Any
 
 from natm_bot.config.content import MemberCategory
 from natm_bot.core.clock import Clock
+from natm_bot.core.messages import UserId
 from natm_bot.features.members.applications import Applications, Pending
+from natm_bot.features.members.delegates import Delegates
 from natm_bot.features.members.directory import Directory, Overview, Search
 from natm_bot.features.members.fields import EDITABLE, FIELDS, MAX_DESCRIPTION, MemberRules
 from natm_bot.features.members.files import Imported, MemberFiles, check_file
 from natm_bot.features.members.supporters import Supporters
 from natm_bot.storage.database import Database
+from natm_bot.storage.delegates import DelegateStore
 from natm_bot.storage.members import Application, MemberStore, Organisation, OrgInfo
 from natm_bot.storage.state import State
 
@@ -32,7 +35,7 @@ __all__ = [
 
 class MemberService:
     """Everything the bot does with the members directory, for commands, the CLI and tests:
-    the directory, applications, files and supporters, each a part of its own."""
+    the directory, applications, delegates, files and supporters, each a part of its own."""
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class MemberService:
         self.applications = Applications(self.store, self.rules, db.checkpoint)
         self.files = MemberFiles(self.store, state, self.rules)
         self.supporters = Supporters(self.store, state, db.checkpoint)
+        self.delegates = Delegates(DelegateStore(db, clock), self.directory.get, db.checkpoint)
 
     @property
     def categories(self) -> tuple[MemberCategory, ...]:
@@ -71,6 +75,10 @@ class MemberService:
     async def find(self, text: str) -> tuple[Organisation, ...]:
         """The organisations meant by a number, a name or words of a name."""
         return await self.directory.find(text)
+
+    async def exactly(self, text: str) -> Organisation | None:
+        """The organisation of a number or of exactly this name, if any."""
+        return await self.directory.exactly(text)
 
     async def get(self, number: int) -> Organisation:
         """One organisation by number, or NotFound."""
@@ -108,6 +116,32 @@ class MemberService:
     async def reject(self, number: int) -> Application:
         """Erase an application; what it was."""
         return await self.applications.reject(number)
+
+    # --- delegates ------------------------------------------------------------------------
+
+    async def add_delegate(self, org: Organisation, user: str) -> bool:
+        """Make a person a delegate of an organisation; False when they already were."""
+        return await self.delegates.add(org, user)
+
+    async def remove_delegate(self, org: Organisation, user: str) -> None:
+        """Stop a person being a delegate of an organisation."""
+        await self.delegates.remove(org, user)
+
+    async def delegates_of(self, org: Organisation) -> tuple[UserId, ...]:
+        """An organisation's delegates, the earliest first."""
+        return await self.delegates.of(org)
+
+    async def delegate_of(self, user: str) -> Organisation | None:
+        """The organisation a person is the delegate of, if any."""
+        return await self.delegates.organisation_of(user)
+
+    async def delegations(self) -> dict[UserId, int]:
+        """Every delegate and the number of the organisation they vote for."""
+        return await self.delegates.delegations()
+
+    async def organisation_ids(self) -> frozenset[int]:
+        """The number of every approved member organisation."""
+        return await self.delegates.organisation_ids()
 
     # --- files -----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from natm_bot.calendar.timeutil import long_date
@@ -121,3 +122,17 @@ def pending_line(names: CategoryNames, application: Application) -> str:
 def supporter_count(count: int) -> str:
     """`1 supporter`, `3 supporters`."""
     return ngettext("{count} supporter", "{count} supporters", count).format(count=count)
+
+
+def delegates_note(org: Organisation, delegates: Sequence[str], prefix: str) -> str:
+    """For admins only: who votes for the organisation in polls, and how to change it."""
+    if delegates:
+        names = ", ".join(md_escape(user) for user in delegates)
+        text = _("Delegates (only admins see them): {names}").format(names=names)
+    else:
+        text = _("No delegate yet: no one can vote for it in polls open to organisations.")
+    how = _("Change them: `{add}` or `{remove}`").format(
+        add=f"{prefix}members delegate add {org.id} @…",
+        remove=f"{prefix}members delegate remove {org.id} @…",
+    )
+    return f"{text}\n\n{how}"

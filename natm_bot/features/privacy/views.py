@@ -77,7 +77,8 @@ def _meetings(data: PersonalData) -> list[str]:
 
 
 def _members(data: PersonalData) -> list[str]:
-    """Member applications and organisations listing the person as contact."""
+    """Member applications, organisations listing the person as contact, and the
+    organisation they are the delegate of."""
     lines = []
     if data.applications:
         lines.append(_("Member applications waiting for a decision:"))
@@ -91,4 +92,11 @@ def _members(data: PersonalData) -> list[str]:
     if data.contact_for:
         names = ", ".join(md_escape(n) for n in data.contact_for)
         lines.append(_("Listed as contact of: {names}").format(names=names))
+    if data.delegate_for:
+        names = ", ".join(md_escape(n) for n in data.delegate_for)
+        lines.append(
+            _("Delegate of {organisation}: you vote for it in polls of organisations.").format(
+                organisation=names
+            )
+        )
     return lines

@@ -155,7 +155,9 @@ async def poll_close(ctx: Context, number: PollArg) -> Reply:
 async def poll_cancel(ctx: Context, number: PollArg) -> Reply:
     """Cancel a poll: it closes with no outcome"""
     await ctx.app.polls.cancel(number)
-    return Reply(_("Poll #{number} is cancelled: no outcome will be posted.").format(number=number.id))
+    return Reply(
+        _("Poll #{number} is cancelled: no outcome will be posted.").format(number=number.id)
+    )
 
 
 @command("poll extend", perm=Perm.ROOM_ORGANISER, usage=N_('<number> "YYYY-MM-DD HH:MM"'))
@@ -180,7 +182,9 @@ async def polls(ctx: Context) -> Reply:
     return Reply(listing(found, zone, ctx.prefix))
 
 
-@command("vote", aliases=("votar", "voter"), usage=N_("<poll> <option number(s) or words> [reason]"))
+@command(
+    "vote", aliases=("votar", "voter"), usage=N_("<poll> <option number(s) or words> [reason]")
+)
 async def vote(ctx: Context, number: PollArg, choice: Rest) -> list[Reply]:
     """Vote in a poll: `{prefix}vote 3 2`, `{prefix}vote 3 agree`, `{prefix}vote 4 1 3`, or
     with a reason after the choice: `{prefix}vote 3 block it names no budget`. Your last vote
@@ -204,10 +208,11 @@ async def decisions_list(ctx: Context, page: Rest | None = None) -> Reply:
     if page:
         words = page.split()
         if len(words) != 2 or words[0].lower() != "page" or counting_number(words[1]) is None:
-            raise UsageError(_("Write `{example}`.").format(example=f"{ctx.prefix}decisions page 2"))
+            raise UsageError(
+                _("Write `{example}`.").format(example=f"{ctx.prefix}decisions page 2")
+            )
         number = counting_number(words[1]) or 1
     found, pages = await ctx.app.polls.decisions(min(number, 10_000), DECISIONS_PAGE)
     zone = ctx.config.bot.display_timezones[0]
     outcomes = {p.id: await ctx.app.polls.outcome(p) for p in found}
     return Reply(decisions(found, outcomes, number, pages, zone))
-

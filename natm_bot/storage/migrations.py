@@ -5,7 +5,7 @@ from __future__ import annotations
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
-from natm_bot.storage.polls import POLLS_STEP
+from natm_bot.storage.schema_polls import POLLS_STEP
 from natm_bot.storage.sealed import SEALED_STEP
 
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,

@@ -124,9 +124,7 @@ class PollCloser:
             return False
         result = await self.service.outcome(poll)
         if await self.store.close(poll.id, result.to_json(), poll.closes_at):
-            log.info(
-                "poll %d closed: %d of %d voted", poll.id, result.voted, result.electorate
-            )
+            log.info("poll %d closed: %d of %d voted", poll.id, result.voted, result.electorate)
         return True
 
     async def outcome_message(self, poll: Poll, result: Outcome) -> str:
@@ -172,4 +170,3 @@ class PollCloser:
             except SendFailed as refused:
                 log.warning("could not remind of poll %d: %s", poll.id, refused)
             await self.store.remind(poll.id, before)
-

@@ -130,9 +130,7 @@ def _texts(text: str) -> tuple[str, ...]:
         )
     if any(len(o) > MAX_OPTION_LENGTH for o in options):
         raise UsageError(
-            _("An option is too long: at most {count} characters.").format(
-                count=MAX_OPTION_LENGTH
-            )
+            _("An option is too long: at most {count} characters.").format(count=MAX_OPTION_LENGTH)
         )
     folded = [fold(o) for o in options]
     if len(set(folded)) != len(folded):
@@ -151,9 +149,7 @@ def read_instant(text: str, tz_name: str, now: datetime) -> datetime:
         )
     moment = to_utc(local, tz)
     if moment <= now:
-        raise UsageError(
-            _("{typed} is in the past.").format(typed=md_escape(text.strip()))
-        )
+        raise UsageError(_("{typed} is in the past.").format(typed=md_escape(text.strip())))
     if moment > now + LONGEST:
         raise UsageError(_("{typed} is more than a year ahead.").format(typed=md_escape(text)))
     return moment
@@ -182,7 +178,7 @@ def read_draft(fields: Mapping[str, str], now: datetime, default_zone: str) -> D
     kind = check("kind", lambda: _choice_of("kind", fields.get("kind", ""), KINDS))
     tz_name = str(check("tz", lambda: zone(fields.get("tz") or default_zone).key) or "UTC")
     question = check("question", lambda: _question(fields.get("question", "")))
-    options = check("options", lambda: _options(str(kind), fields, tz_name, now))
+    options = check("options", lambda: _options(str(kind), fields, tz_name, now)) if kind else None
     closes = check("closes", lambda: _closes(fields.get("closes", ""), tz_name, now))
     extras = check("voters", lambda: _extras(fields))
     quorum = check("quorum", lambda: read_quorum(fields["quorum"]) if "quorum" in fields else "")
@@ -213,8 +209,10 @@ def _options(kind: str, fields: Mapping[str, str], tz_name: str, now: datetime) 
     if kind == "proposal":
         if typed.strip():
             raise UsageError(
-                _("A proposal has its own options (agree, abstain, disagree, block): leave "
-                  "`options` out.")
+                _(
+                    "A proposal has its own options (agree, abstain, disagree, block): leave "
+                    "`options` out."
+                )
             )
         return ("agree", "abstain", "disagree", "block")
     if kind == "time":
@@ -257,8 +255,6 @@ def _max_choices(kind: str, text: str, options: int) -> int:
     cleaned = text.strip()
     if not cleaned.isdecimal() or not 2 <= int(cleaned[:4]) <= options:
         raise UsageError(
-            _("`max` is a number from 2 to the number of options ({count}).").format(
-                count=options
-            )
+            _("`max` is a number from 2 to the number of options ({count}).").format(count=options)
         )
     return int(cleaned)

@@ -90,8 +90,7 @@ class PollDesk:
         zone = await self.service.zone_for(sender, poll)
         notes = {
             "late": _(
-                "Poll #{number} closed {when}: your vote came after the close and is not "
-                "counted."
+                "Poll #{number} closed {when}: your vote came after the close and is not counted."
             ),
             "cancelled": _("Poll #{number} was cancelled: there is nothing to vote on."),
             "outsider": _(
@@ -108,9 +107,7 @@ class PollDesk:
                 "final."
             ),
         }
-        return notes[cast.why].format(
-            number=poll.id, when=self.service.closing_text(poll, zone)
-        )
+        return notes[cast.why].format(number=poll.id, when=self.service.closing_text(poll, zone))
 
     async def _counted(self, cast: Cast, sender: UserId) -> str:
         poll = cast.poll

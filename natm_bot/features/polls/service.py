@@ -130,15 +130,15 @@ class PollService:
 
     async def may_see(self, poll: Poll, user: UserId, room: RoomId) -> bool:
         """Whether the user may see the poll: asked in its room, or a member of its room."""
-        return room == poll.room_id or user in self.electorates.room_members(
-            RoomId(poll.room_id)
-        )
+        return room == poll.room_id or user in self.electorates.room_members(RoomId(poll.room_id))
 
     async def outcome(self, poll: Poll) -> Outcome:
         """The count as it stands (or as it was at the close)."""
         if poll.outcome:
             return Outcome.from_json(poll.outcome)
-        return tally(rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id))
+        return tally(
+            rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id)
+        )
 
     async def _ballots(self, poll: Poll) -> list[Ballot]:
         return [
@@ -155,7 +155,9 @@ class PollService:
 
     async def counted_ballots(self, poll: Poll) -> dict[str, Ballot]:
         """Each counted voter's ballot as it stands."""
-        return counted(rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id))
+        return counted(
+            rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id)
+        )
 
     async def vote(
         self,
@@ -189,7 +191,9 @@ class PollService:
         if len(picked) != len(answer.answers) or not picked:
             picked = ()  # a spoiled tap takes the earlier vote back (as Element counts it)
         choice = Choice(picked[: poll.max_choices], "")
-        return await self._cast(poll, answer.sender, choice, at=answer.timestamp, event=answer.event_id)
+        return await self._cast(
+            poll, answer.sender, choice, at=answer.timestamp, event=answer.event_id
+        )
 
     async def _cast(
         self, poll: Poll, sender: UserId, choice: Choice, *, at: datetime, event: str
@@ -214,7 +218,9 @@ class PollService:
             self.secret_voted = True
         earlier = before.get(voter)
         replaced = earlier.person if earlier and earlier.person not in ("", sender) else ""
-        return Cast(poll, True, replaced=replaced, organisation=organisation, choice=choice.options)
+        return Cast(
+            poll, True, replaced=replaced, organisation=organisation, choice=choice.options
+        )
 
     async def _voter(self, poll: Poll, sender: UserId) -> tuple[str | None, int | None]:
         if poll.voters == "organisations":
@@ -283,4 +289,3 @@ class PollService:
     async def forget(self, user: str) -> int:
         """The person's votes leave open polls; closed outcomes keep their counts."""
         return await self.store.forget(user, [])
-

@@ -117,9 +117,7 @@ def card(
     lines += _rule_lines(poll)
     lines.append(_state_line(poll, tz_name))
     if poll.state == "open":
-        lines.append(
-            _("Vote: `{example}`.").format(example=f"{prefix}vote {poll.id} 1")
-        )
+        lines.append(_("Vote: `{example}`.").format(example=f"{prefix}vote {poll.id} 1"))
     elif poll.state == "closed":
         lines += ["", outcome_text(poll, result, tz_name=tz_name, slots=slots)]
     return "\n".join(lines)
@@ -134,9 +132,7 @@ def _state_line(poll: Poll, tz_name: str) -> str:
     return _("Closes {when}.").format(when=when)
 
 
-def outcome_text(
-    poll: Poll, result: Outcome, *, tz_name: str, slots: Sequence[Slot] = ()
-) -> str:
+def outcome_text(poll: Poll, result: Outcome, *, tz_name: str, slots: Sequence[Slot] = ()) -> str:
     """The outcome in a few lines: passed or not, the winner, the counts."""
     counts = ", ".join(
         f"{md_escape(option_text(poll, i, tz_name))}: {c}" for i, c in enumerate(result.counts)
@@ -152,7 +148,9 @@ def outcome_text(
     )
     for person, reason in result.blocks:
         because = f": {md_escape(reason)}" if reason else ""
-        lines.append(_("Blocked by {person}{because}").format(person=md_escape(person), because=because))
+        lines.append(
+            _("Blocked by {person}{because}").format(person=md_escape(person), because=because)
+        )
     for slot in slots[:5]:
         lines.append(slot_line(poll, slot, tz_name))
     return "\n".join(lines)

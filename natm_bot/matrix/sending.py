@@ -1,4 +1,5 @@
-"""Sending into Matrix rooms: notices with HTML, reply relations, no pings, exactly once."""
+"""Sending into Matrix rooms: notices with HTML, reply relations, no pings, native polls,
+exactly once."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import asyncio
 import io
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from nio import (
     AsyncClient,
@@ -22,13 +24,15 @@ from nio import (
     UploadResponse,
 )
 
-from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.engine.rendering import render
 from natm_bot.matrix.crypto import Crypto
+from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
 from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # An event, encryption included, must fit in 65,536 bytes; Megolm's base64 adds about a third.
 MAX_CONTENT_BYTES = 40_000
@@ -215,23 +219,58 @@ class MatrixTransport:
     async def send(self, out: Outgoing) -> None:
         """Send one reply, retrying transient failures with the same txn id until it lands;
         SendFailed when refused for good. A caller that cannot wait forever cancels it."""
+        await self._retrying(out.room_id, lambda room: self._send_once(replace(out, room_id=room)))
+
+    async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
+        """Post a native poll as Element does (`org.matrix.msc3381.poll.start`), retried as
+        `send` is; its event id."""
+        content = start_content(poll)
+        return await self._retrying(
+            room_id, lambda room: self._event(room, POLL_START, content, txn_id)
+        )
+
+    async def end_poll(
+        self, room_id: RoomId, poll_event: EventId, text: str, txn_id: str
+    ) -> EventId:
+        """Close a native poll (`org.matrix.msc3381.poll.end`) with `text`, retried as
+        `send` is; the end event's id."""
+        content = end_content(poll_event, text)
+        return await self._retrying(
+            room_id, lambda room: self._event(room, POLL_END, content, txn_id)
+        )
+
+    async def _retrying(self, room_id: RoomId, attempt: Callable[[RoomId], Awaitable[T]]) -> T:
+        """Run `attempt` in the room (an alias resolved) until it lands, retrying transient
+        failures; SendFailed when refused for good."""
         backoff = Backoff()
+        room = room_id
         try:
             while True:
                 try:
-                    out = replace(out, room_id=await self.room_id(out.room_id))
-                    await self._send_once(out)
-                    return
+                    room = await self.room_id(room_id)
+                    return await attempt(room)
                 except LocalProtocolError as exc:
-                    await self._unknown_room(out.room_id, exc, backoff)
+                    await self._unknown_room(room, exc, backoff)
                 except TRANSIENT as exc:
-                    self.crypto.forget_outbound_session(out.room_id)
-                    await self._pause(out.room_id, type(exc).__name__, backoff)
+                    self.crypto.forget_outbound_session(room)
+                    await self._pause(room, type(exc).__name__, backoff)
         except asyncio.CancelledError:
             # Cancelled half-way, the room key may be marked shared with devices that never
             # got it: the next message starts a new one.
-            self.crypto.forget_outbound_session(out.room_id)
+            self.crypto.forget_outbound_session(room)
             raise
+
+    async def _event(
+        self, room_id: RoomId, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> EventId:
+        """One event of any type, keys shared first in an encrypted room; its id."""
+        await self._prepare_encryption(room_id)
+        response = await self.client.room_send(
+            room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+        )
+        self._check(response, room_id)
+        assert isinstance(response, RoomSendResponse)
+        return EventId(response.event_id)
 
     async def _pause(self, room_id: RoomId, why: str, backoff: Backoff) -> None:
         delay = backoff.next_delay()

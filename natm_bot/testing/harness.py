@@ -18,7 +18,15 @@ from natm_bot.app import App, commands_of, load_checked_content
 from natm_bot.config.content import Content
 from natm_bot.config.settings import BotSection, Config, PathsSection, SafetySection
 from natm_bot.core.clock import ManualClock
-from natm_bot.core.messages import Attachment, EventId, Message, Outgoing, RoomId, UserId
+from natm_bot.core.messages import (
+    Attachment,
+    EventId,
+    Message,
+    Outgoing,
+    PollAnswer,
+    RoomId,
+    UserId,
+)
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.rendering import render
 from natm_bot.storage import Database
@@ -232,6 +240,28 @@ class ChatHarness:
             timestamp=typed_at or self.clock.now(),
         )
         return [self._seen(out) for out in await self.app.process(message)]
+
+    async def tap(
+        self,
+        poll_event: str,
+        *answers: str,
+        sender: str = "@alice:localhost",
+        room: str = LOBBY,
+        event_id: str | None = None,
+        tapped_at: datetime | None = None,
+    ) -> list[Seen]:
+        """Tap `answers` (answer ids; none: a spoiled vote) on the native poll whose start
+        event is `poll_event` (see `transport.polls`), as `sender` in `room`, now or at
+        `tapped_at`; the replies the bot sent for it."""
+        answer = PollAnswer(
+            room_id=RoomId(room),
+            sender=UserId(sender),
+            event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
+            timestamp=tapped_at or self.clock.now(),
+            poll_event=EventId(poll_event),
+            answers=answers,
+        )
+        return [self._seen(out) for out in await self.app.process(answer)]
 
     async def ask(self, text: str, **kwargs: object) -> str:
         """The single reply's plain text (fails when there is not exactly one reply)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from natm_bot.core.messages import Outgoing, RoomId, UserId
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
 
 
 class SendFailed(Exception):
@@ -17,10 +17,18 @@ class SendFailed(Exception):
 
 
 class Transport(Protocol):
-    """Where replies go and where room state comes from."""
+    """Where replies and native polls go and where room state comes from."""
 
     async def send(self, out: Outgoing) -> None:
         """Deliver one reply; the txn id makes a repeated send a no-op at the server."""
+
+    async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
+        """Post a native poll; its event id. The txn id makes a repeated start a no-op."""
+
+    async def end_poll(
+        self, room_id: RoomId, poll_event: EventId, text: str, txn_id: str
+    ) -> EventId:
+        """Close a native poll with `text` (the outcome); the end event's id."""
 
     def power_level(self, room_id: RoomId, user_id: UserId) -> int | None:
         """The user's power level in the room, or None when the room state is unknown."""

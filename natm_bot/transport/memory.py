@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass
 
-from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.transport import SendFailed
 
 REFUSALS = {
@@ -17,6 +18,27 @@ REFUSALS = {
 class UnexpectedUse(Exception):
     """The in-memory transport was used in a way no homeserver would allow, or about a room
     the caller never set up: the test (or tool) using it must say what it expects."""
+
+
+@dataclass(frozen=True)
+class StartedPoll:
+    """A native poll posted: where, what, and the event id made up for it."""
+
+    room_id: RoomId
+    poll: NativePoll
+    event_id: EventId
+    txn_id: str
+
+
+@dataclass(frozen=True)
+class EndedPoll:
+    """A native poll closed: where, which, the outcome's text, and the end event's id."""
+
+    room_id: RoomId
+    poll_event: EventId
+    text: str
+    event_id: EventId
+    txn_id: str
 
 
 class MemoryTransport:
@@ -43,6 +65,9 @@ class MemoryTransport:
         self.unreachable: set[RoomId] = set()
         self._reachable = asyncio.Condition()
         self._txn_ids: set[str] = set()
+        self.polls: list[StartedPoll] = []
+        self.ended_polls: list[EndedPoll] = []
+        self._events: dict[str, EventId] = {}  # txn id → the event id a poll event got
 
     async def send(self, out: Outgoing) -> None:
         """Keep the reply; a repeated txn id is dropped, as a homeserver would."""
@@ -57,6 +82,51 @@ class MemoryTransport:
             return
         self._txn_ids.add(out.txn_id)
         self.sent.append(out)
+
+    async def _deliverable(self, room_id: RoomId, txn_id: str) -> EventId | None:
+        """Wait while the room is cut off; SendFailed when it refuses; the event id of an
+        earlier send with the same txn id, if any."""
+        if not txn_id:
+            raise UnexpectedUse(f"a poll event to {room_id} has no transaction id")
+        code = self.refused.get(room_id)
+        if code is not None:
+            raise SendFailed(f"{room_id}: {code} {REFUSALS.get(code, '')}".strip(), code)
+        if room_id in self.unreachable:
+            async with self._reachable:
+                await self._reachable.wait_for(lambda: room_id not in self.unreachable)
+        return self._events.get(txn_id)
+
+    def _new_event(self, txn_id: str) -> EventId:
+        event_id = EventId(
+            f"$poll-{len(self._events) + 1}-{hashlib.sha256(txn_id.encode()).hexdigest()[:8]}"
+        )
+        self._events[txn_id] = event_id
+        return event_id
+
+    async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
+        """Keep the poll in `polls`; a repeated txn id gives the first start's event id."""
+        if not 1 <= len(poll.answers) <= 20 or poll.max_selections < 1:
+            raise UnexpectedUse(
+                f"no client shows a poll of {len(poll.answers)} answers "
+                f"and {poll.max_selections} selections"
+            )
+        earlier = await self._deliverable(room_id, txn_id)
+        if earlier is not None:
+            return earlier
+        event_id = self._new_event(txn_id)
+        self.polls.append(StartedPoll(room_id, poll, event_id, txn_id))
+        return event_id
+
+    async def end_poll(
+        self, room_id: RoomId, poll_event: EventId, text: str, txn_id: str
+    ) -> EventId:
+        """Keep the close in `ended_polls`; a repeated txn id gives the first end's id."""
+        earlier = await self._deliverable(room_id, txn_id)
+        if earlier is not None:
+            return earlier
+        event_id = self._new_event(txn_id)
+        self.ended_polls.append(EndedPoll(room_id, poll_event, text, event_id, txn_id))
+        return event_id
 
     def leave(self, room_id: RoomId, code: str = "M_FORBIDDEN") -> None:
         """The bot is no longer in the room (kicked, banned) or it never existed

@@ -12,8 +12,9 @@ from pathlib import Path
 from natm_bot.config.paths import bundled
 from natm_bot.config.settings import PathsSection
 from natm_bot.core.clock import ManualClock
+from natm_bot.core.messages import NativePoll
 from natm_bot.storage.migrations import MIGRATIONS
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.conftest import ADMIN
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -58,3 +59,15 @@ async def test_an_edited_data_file_is_read_again(tmp_path: Path) -> None:
     async with ChatHarness(config, ManualClock(START)) as bot:
         answer = await bot.ask("!principles 1")
         assert "Edited." in answer and "illegitimate" not in answer
+
+
+async def test_a_person_can_tap_a_native_poll_and_the_bot_takes_it_quietly(
+    tmp_path: Path,
+) -> None:
+    async with ChatHarness(make_config(tmp_path), ManualClock(START)) as bot:
+        poll = NativePoll("Lunch?", (("a", "Pizza"), ("b", "Soup")), 1, True, "Lunch?")
+        started = await bot.app.transport.start_poll(LOBBY, poll, "natm-p-1")
+        assert [p.event_id for p in bot.transport.polls] == [started]
+        assert await bot.tap(started, "a", sender=ADMIN) == []
+        assert await bot.tap(started) == []  # a spoiled vote
+        assert bot.transport.sent == []

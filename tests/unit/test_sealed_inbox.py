@@ -28,10 +28,10 @@ async def test_step_9_adds_the_sealed_inbox_and_keeps_what_was_there(tmp_path: P
     tables = {r[0] for r in await old.fetchall("SELECT name FROM sqlite_master")}
     assert "sealed_inbox" not in tables
     await old.close()
-    db = Database(path, MIGRATIONS[:9])
+    db = Database(path, MIGRATIONS)  # the ledger reads the inbox as the latest step has it
     await db.open()
     try:
-        assert await db.version() == 9
+        assert await db.version() == len(MIGRATIONS)
         ledger = EventLedger(db, ManualClock(NOW))
         assert [m.event_id for m in await ledger.pending()] == ["$e"]
         await ledger.accept([], "t1", kept=[SEALED, SEALED])

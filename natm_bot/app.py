@@ -365,6 +365,7 @@ def matrix_runner(config: Config) -> Runner:
     observer: Observer = metrics or SILENT
     app = App(config, connection.transport, clock=clock, observer=observer)
     runner = BotRunner(connection, app, EventLedger(app.db, clock), clock, observer)
+    app.caught_up = runner.caught_up  # polls are counted once every earlier vote is in
     if config.http is None or metrics is None:
         return runner
 

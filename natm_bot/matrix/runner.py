@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from nio import AsyncClient
 
@@ -28,6 +28,8 @@ from natm_bot.storage.events import EventLedger
 log = logging.getLogger(__name__)
 
 EXIT_FATAL = 3
+# A batch taken in this long after a moment holds every event the homeserver had by then.
+CAUGHT_UP_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class BotRunner:
         matrix = matrix_section(connection.config)
         client = connection.client
         self.connection = connection
+        self.clock = clock
         self.bot = bot
         self.ledger = ledger
         self.intake = Intake(ledger)
@@ -83,6 +86,17 @@ class BotRunner:
         )
         self.sync.unreadable = bot.unreadable
         self.stopping = asyncio.Event()
+
+    async def caught_up(self, moment: datetime) -> bool:
+        """Whether everything sent up to `moment` has been read and handled: a batch taken in
+        well after it, and nothing from before it waiting in the inbox."""
+        taken, idle = self.sync.batch_at, self.sync.idle_since
+        after = moment + CAUGHT_UP_AFTER
+        if taken is None:
+            return False  # not even the first batch since the start is in
+        if taken < after and (idle is None or self.clock.now() < after):
+            return False  # a batch from after it, or a quiet homeserver since, is needed
+        return not await self.ledger.waiting_until(moment)
 
     async def run(self) -> int:
         """Serve until SIGTERM/SIGINT (exit 0) or a fatal error (exit 3)."""

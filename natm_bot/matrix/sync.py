@@ -8,6 +8,7 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from nio import AsyncClient, SyncError, SyncResponse
@@ -65,6 +66,10 @@ class SyncLoop:
         self.sealed = sealed
         self.unreadable: Notify | None = None  # tells a sender their message was unreadable
         self.token: str | None = None
+        self.batch_at: datetime | None = None  # when the last batch was taken in
+        # Since when the loop has been waiting on a long-poll that has brought nothing yet
+        # (the homeserver answers one as soon as anything happens); None while it works.
+        self.idle_since: datetime | None = None
         self._online: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.crypto_job = Job("crypto-keys")
@@ -90,7 +95,9 @@ class SyncLoop:
         backoff = Backoff()
         first = True
         while True:
+            self.idle_since = None if first else datetime.now(UTC)
             response = await self._fetch(first)
+            self.idle_since = None
             if response is None:
                 self.observer.sync_failed()
                 await backoff.wait()
@@ -100,6 +107,7 @@ class SyncLoop:
                 await backoff.wait()  # nothing of the batch was saved: fetched again later
                 continue
             backoff.reset()
+            self.batch_at = datetime.now(UTC)
             self.observer.synced(len(self.client.rooms))
             if first:
                 self.spawn(on_first_sync())  # rooms are known: announcements can go

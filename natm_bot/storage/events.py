@@ -172,6 +172,13 @@ class EventLedger:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM inbox ORDER BY sent_at")
         return [_row_to_incoming(tuple(row)) for row in rows]
 
+    async def waiting_until(self, moment: datetime) -> bool:
+        """Whether anything sent at or before `moment` is still waiting to be handled."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM inbox WHERE sent_at <= ? LIMIT 1", (int(moment.timestamp() * 1000),)
+        )
+        return row is not None
+
     async def sealed(self) -> list[Sealed]:
         """Encrypted events kept until their room key comes, oldest first."""
         # A read, not a transaction: a database on a read-only filesystem still starts.

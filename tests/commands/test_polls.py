@@ -12,7 +12,7 @@ import pytest
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId
-from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
+from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
 
 START = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
@@ -40,8 +40,8 @@ async def _open(bot: ChatHarness, fields: str, sender: str = ADMIN) -> int:
     return int(body.split("#")[1].split()[0])
 
 
-def _outcomes(seen: list[object]) -> list[str]:
-    return [s.body for s in seen if "Outcome of poll" in s.body]  # type: ignore[attr-defined]
+def _outcomes(seen: list[Seen]) -> list[str]:
+    return [s.body for s in seen if "Outcome of poll" in s.body]
 
 
 async def test_a_secret_ballot_counts_one_final_vote_each_and_closes_once(

@@ -8,6 +8,7 @@ from typing import Any
 
 from natm_bot.config.content import MemberCategory
 from natm_bot.core.clock import Clock
+from natm_bot.core.errors import NotFound
 from natm_bot.core.messages import UserId
 from natm_bot.features.members.applications import Applications, Pending
 from natm_bot.features.members.delegates import Delegates
@@ -87,7 +88,7 @@ class MemberService:
     async def organisation_name(self, number: int) -> str:
         """The organisation's name, or `#N` when it is no longer listed."""
         try:
-            return (await self.get(number)).name
+            return (await self.get(number)).info.name
         except NotFound:
             return f"#{number}"
 

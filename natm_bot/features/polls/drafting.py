@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import cast
 
 from natm_bot.calendar.timeutil import exists, parse_local, to_utc, zone
 from natm_bot.core.errors import UsageError
@@ -188,7 +189,7 @@ def read_draft(fields: Mapping[str, str], now: datetime, default_zone: str) -> D
     most = check("max", lambda: _max_choices(str(kind), fields.get("max", ""), len(options)))
     if problems:
         raise UsageError("\n".join(f"- {p}" for p in problems))
-    voters, hidden, secret = extras  # type: ignore[misc]
+    voters, hidden, secret = cast(tuple[str, bool, bool], extras)
     return Draft(
         kind=str(kind),
         question=str(question),

@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from natm_bot.calendar.timeutil import full_time
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.i18n import _
 from natm_bot.core.messages import EventId, PollAnswer, RoomId, UserId
 from natm_bot.features.polls.ballots import Choice, read_choice, rules_of
 from natm_bot.features.polls.counting import Ballot, Outcome, Slot, counted, rank_slots, tally
-from natm_bot.calendar.timeutil import full_time
 from natm_bot.features.polls.drafting import Draft, read_instant
 from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote

@@ -9,6 +9,7 @@ from outside the electorate is not counted. Shares are `Fraction`s, times aware 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime, tzinfo
@@ -110,13 +111,17 @@ def _order(ballot: Ballot) -> tuple[datetime, str, str, tuple[int, ...], str, st
 
 def valid(rules: Rules, ballot: Ballot) -> bool:
     """Whether a ballot can count: a withdrawal, or distinct options in range within the limit."""
-    choices = ballot.choices
+    return _fits(ballot.choices, rules.most_choices, rules.options)
+
+
+def _fits(choices: tuple[int, ...], most: int, options: int) -> bool:
     if not choices:
         return True
     return (
-        len(choices) <= rules.most_choices
+        len(choices) <= most
+        and min(choices) >= 0
+        and max(choices) < options
         and len(set(choices)) == len(choices)
-        and all(0 <= choice < rules.options for choice in choices)
     )
 
 
@@ -125,18 +130,16 @@ def counted(
 ) -> dict[str, Ballot]:
     """Per voter of the electorate, their last valid ballot at or before the close (by time,
     then event id), unless that ballot withdrew their vote; in the order of the voters."""
-    kept = sorted(
-        (
-            ballot
-            for ballot in ballots
-            if ballot.voter in electorate and ballot.at <= rules.closes_at and valid(rules, ballot)
-        ),
-        key=_order,
-    )
-    last: dict[str, Ballot] = {}
-    for ballot in kept:
-        last[ballot.voter] = ballot
-    return {voter: last[voter] for voter in sorted(last) if last[voter].choices}
+    most, options, close = rules.most_choices, rules.options, rules.closes_at
+    last: dict[str, tuple[tuple[datetime, str, str, tuple[int, ...], str, str], Ballot]] = {}
+    for ballot in ballots:
+        if ballot.voter not in electorate or ballot.at > close:
+            continue
+        key = _order(ballot)
+        held = last.get(ballot.voter)
+        if (held is None or key > held[0]) and _fits(ballot.choices, most, options):
+            last[ballot.voter] = (key, ballot)
+    return {voter: last[voter][1] for voter in sorted(last) if last[voter][1].choices}
 
 
 def late(rules: Rules, ballots: Iterable[Ballot]) -> list[Ballot]:
@@ -257,9 +260,13 @@ def _threshold_reached(rules: Rules, counts: Sequence[int], voted: int, reached:
 
 def tally(rules: Rules, ballots: Iterable[Ballot], electorate: frozenset[str]) -> Outcome:
     """The outcome of a poll from every ballot cast in it and the electorate."""
-    votes = counted(rules, ballots, electorate)
+    return outcome_of(rules, counted(rules, ballots, electorate), len(electorate))
+
+
+def outcome_of(rules: Rules, votes: Mapping[str, Ballot], electorate: int) -> Outcome:
+    """The outcome of a poll from its counted ballots (`counted`) and the electorate's size."""
     counts = option_counts(rules, votes.values())
-    needed = rules.quorum.needed(len(electorate)) if rules.quorum is not None else 0
+    needed = rules.quorum.needed(electorate) if rules.quorum is not None else 0
     reached = len(votes) >= needed
     passed: bool | None = None
     winners: tuple[int, ...] = ()
@@ -276,7 +283,7 @@ def tally(rules: Rules, ballots: Iterable[Ballot], electorate: frozenset[str]) -
         kind=rules.kind,
         counts=counts,
         voted=len(votes),
-        electorate=len(electorate),
+        electorate=electorate,
         quorum_needed=needed,
         quorum_reached=reached,
         passed=passed,
@@ -310,13 +317,19 @@ def rank_slots(
 ) -> tuple[Slot, ...]:
     """The options of a time poll best first: most available, then fewest voters outside
     their hours, then earliest. A voter without a zone in `zones` is read in `default`."""
-    voters = [(ballot.choices, zones.get(voter, default)) for voter, ballot in counted.items()]
+    available = [0] * len(starts)
+    in_zone: Counter[tzinfo] = Counter()
+    for voter, ballot in counted.items():
+        in_zone[zones.get(voter, default)] += 1
+        for choice in ballot.choices:
+            if 0 <= choice < len(starts):
+                available[choice] += 1
     slots = [
         Slot(
             option=option,
             at=at,
-            available=sum(option in choices for choices, _zone in voters),
-            outside_hours=sum(outside_hours(at, zone) for _choices, zone in voters),
+            available=available[option],
+            outside_hours=sum(n for zone, n in in_zone.items() if outside_hours(at, zone)),
         )
         for option, at in enumerate(starts)
     ]
@@ -348,7 +361,7 @@ def tally_time(
     """A time poll's outcome, its winners the best slot(s) of the ranking, and the ranking."""
     if rules.kind is not Kind.TIME or len(starts) != rules.options:
         raise ValueError("a time poll has one start per option")
-    ballots = list(ballots)
-    outcome = tally(rules, ballots, electorate)
-    slots = rank_slots(starts, counted(rules, ballots, electorate), zones, default=default)
+    votes = counted(rules, ballots, electorate)
+    outcome = outcome_of(rules, votes, len(electorate))
+    slots = rank_slots(starts, votes, zones, default=default)
     return replace(outcome, winners=best_slots(slots)), slots

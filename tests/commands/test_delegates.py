@@ -61,7 +61,9 @@ async def test_an_admin_adds_and_removes_delegates_by_number_or_name(
 async def test_translated_names_and_actions(directory: ChatHarness) -> None:
     await directory.ask("!lang es", sender=ADMIN)
     said = await directory.ask(f"!miembros delegado añadir 3 {ANA}", sender=ADMIN)
-    assert "Bogotá Libre Community (#3)" in said and ANA in said
+    assert said == f"{ANA} es ahora delegado de Bogotá Libre Community (#3) y vota por ella " + (
+        "en las votaciones de organizaciones."
+    )
     await directory.ask(f"!membres délégué retirer 3 {ANA}", sender=ADMIN)
     await directory.ask(f"!membros delegado adicionar 4 {ANA}", sender=ADMIN)
     assert await directory.app.members.delegations() == {UserId(ANA): 4}

@@ -229,3 +229,12 @@ async def test_nothing_typed_crashes_or_changes_anything_unless_it_is_valid(
         assert " is now a delegate of " in said or " is no longer a delegate of " in said, said
     else:
         assert " is now a delegate of " not in said and "no longer" not in said, said
+
+
+async def test_help_tells_admins_about_delegates(bot: ChatHarness) -> None:
+    members = await bot.ask("!help members", sender=ALICE)
+    assert "!members delegate add <organisation> @user (and remove)" in members
+    one = await bot.ask("!help members delegate", sender=ADMIN)
+    assert "Usage: !members delegate add|remove <organisation> <@user>" in one
+    assert "Also: !miembros delegado, !membres délégué, !membros delegado" in one
+    assert "For bot admins only." in one

@@ -107,7 +107,7 @@ class DelegationArg:
 )
 async def members_delegate(
     ctx: Context,
-    action: Annotated[Action, ActionArg()],
+    action: Annotated[str, ActionArg()],  # a Literal here would be read as fixed choices
     delegation: Annotated[Delegation, DelegationArg()],
 ) -> Reply:
     """Add or remove a delegate of a member organisation: {prefix}members delegate add 12 @ana:example.org

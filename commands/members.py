@@ -121,7 +121,7 @@ async def _card(ctx: Context, org: Organisation) -> list[Reply]:
     note = delegates_note(org, await service.delegates_of(org), ctx.prefix)
     if ctx.message.is_direct:
         return [Reply(f"{shown}\n\n{note}")]
-    return [Reply(shown), Reply(f"{bold(org)}\n\n{note}", private=True)]
+    return [Reply(shown), Reply(f"{bold(org)}\n\n{note}", to_user=ctx.message.sender)]
 
 
 @command("members", aliases=("miembros", "membres", "membros"), usage=N_("[query…] [page N]"))

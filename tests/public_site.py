@@ -45,11 +45,13 @@ class Served:
 
 
 async def populate(bot: ChatHarness) -> None:
-    """Meetings (one weekly, a date cancelled), sign-ups, RSVPs and two listed members."""
+    """Meetings (one weekly, a date cancelled), sign-ups, RSVPs and two listed members, the
+    second with a delegate besides its applicant."""
     for text in (WEEKLY, ONCE, APPLY, APPLY_TOO):
         await bot.send(text, sender=ADMIN)
     for number in (1, 2):
         await bot.send(f"!members approve {number}", sender=ADMIN)
+    await bot.send("!members delegate add 2 @erin-delegate:localhost", sender=ADMIN)
     await bot.send("!meeting cancel 1 2027-01-19", sender=ADMIN)
     await bot.send("!join ed-tech", sender=ALICE)
     await bot.send("!rsvp 1 yes remind", sender=ALICE)

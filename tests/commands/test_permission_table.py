@@ -182,6 +182,14 @@ async def approve_member(bot: ChatHarness, actor: str) -> bool:
     return (await bot.app.members.pending()).total == 0
 
 
+async def name_delegate(bot: ChatHarness, actor: str) -> bool:
+    await bot.send(GOOD_APPLICATION, sender=CAROL)
+    await bot.app.members.approve(1)
+    await _tried(bot, actor, "!members delegate add 1 @ana:example.org")
+    seen = any("@ana:example.org" in r.body for r in await bot.send("!member 1", sender=actor))
+    return seen and "@ana:example.org" in await bot.app.members.delegations()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "Plan a meeting in rooms": plan_in_rooms,
     "Plan a meeting of a group": plan_for_group,
@@ -201,6 +209,7 @@ SCENARIOS: dict[str, Scenario] = {
     "See a group's members": see_members,
     "Re-read the groups file": import_groups,
     "Approve or reject members": approve_member,
+    "Name an organisation's delegates and see them": name_delegate,
 }
 
 

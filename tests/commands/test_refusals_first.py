@@ -50,7 +50,7 @@ SAMPLES: dict[Any, tuple[str, str, str]] = {
 TEXT = ("Renamed", "**x** [y](https://evil.example)", "nosuch")
 # Where a free-text argument has a form of its own, its valid value (the admin check below
 # holds these honest).
-VALID = {"members edit": "1 name=Renamed"}
+VALID = {"members edit": "1 name=Renamed", "members delegate": f"add 1 {ALICE}"}
 # What a command may act on that is out of MOD's and COORD's reach, and what names nothing.
 ELSEWHERE = {Meeting: ("1", "99", "99999999999999999999"), Group: ("edtech", "no such group")}
 # Whole lines tried with every command, whatever its arguments.

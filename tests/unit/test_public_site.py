@@ -54,6 +54,7 @@ async def test_every_route_answers_with_strict_headers_and_no_private_data(
     tmp_path: Path,
 ) -> None:
     async with served(tmp_path) as site:
+        assert "@erin-delegate:localhost" in await site.bot.app.members.delegations()
         for path in EVERY_ROUTE:
             status, headers, body = await get(site, path)
             assert status == 200, path
@@ -63,8 +64,16 @@ async def test_every_route_answers_with_strict_headers_and_no_private_data(
             assert headers["Referrer-Policy"] == "no-referrer"
             assert "Set-Cookie" not in headers
             assert MATRIX_ID.findall(unescape(body)) == [], path
-            # who signed up, answered, applied or supports; rooms; the call link
-            for private in ("alice", "dora", "admin", "1 supporter", "lobby", "meet.example"):
+            # who signed up, answered, applied, supports or is a delegate; rooms; the call link
+            for private in (
+                "alice",
+                "dora",
+                "admin",
+                "erin",
+                "1 supporter",
+                "lobby",
+                "meet.example",
+            ):
                 assert private not in body.lower(), (path, private)
         status, headers, _ = await get(site, "/nothing-here")
         assert status == 404 and "Content-Security-Policy" in headers

@@ -103,6 +103,7 @@ class App:
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         polls = self._polls()
         self.polls, self.poll_closer, self.poll_desk = polls.service, polls.closer, polls.desk
+        self.meetings.poll_time = self.polls.best_time  # `!meeting add … from=poll:N`
         self.privacy = self._privacy()
         self._housekeeping()
         bot, safety = config.bot, config.safety

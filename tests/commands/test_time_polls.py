@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import ManualClock
@@ -216,3 +218,50 @@ async def test_a_poll_of_a_room_the_organiser_is_not_in_gives_no_time(bot: ChatH
         f'!meeting add title="Assembly" from=poll:{number}', sender=MOD, room=other
     )
     assert f"There is no poll #{number}" in body, body
+
+
+SOURCE = st.one_of(
+    st.just("poll:1"),
+    st.just("poll:1"),
+    st.sampled_from(["poll:1", "poll:#1", " POLL : 1 ", "poll:2", "poll:0", "poll:", "poll:-1"]),
+    st.builds("poll:{}".format, st.integers(-(10**20), 10**20)),
+    st.builds("{}:{}".format, st.text(max_size=8), st.text(max_size=8)),
+    st.text(max_size=30),
+)
+OPTION = st.one_of(
+    st.none(),
+    st.integers(1, 4).map(str),
+    st.integers(-2, 6).map(str),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(max_size=10),
+)
+TIMES = {
+    "Fri 26 Mar 2027, 15:00",
+    "Mon 29 Mar 2027, 15:00",
+    "Mon 29 Mar 2027, 08:30",
+    "Tue 30 Mar 2027, 20:00",
+}
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(source=SOURCE, option=OPTION)
+async def test_anything_typed_as_from_and_option_plans_a_time_of_the_poll_or_is_refused(
+    bot: ChatHarness, source: str, option: str | None
+) -> None:
+    if not bot.transport.polls:  # the first example: one closed time poll, #1
+        await _vote_and_close(bot)
+    assume('"' not in source and '"' not in (option or ""))
+    before = len(await bot.app.meetings.active())
+    picked = "" if option is None else f' option="{option}"'
+    body = await bot.ask(f'!meeting add title="Assembly" from="{source}"{picked}', sender=ADMIN)
+    after = len(await bot.app.meetings.active())
+    assert "went wrong" not in body, body
+    event("planned" if body.startswith("Planned") else "refused")
+    if body.startswith("Planned"):
+        assert after == before + 1, body
+        assert any(f"{time} (Europe/Berlin)" in body for time in TIMES), body
+    else:
+        assert after == before, body
+        assert "Usage:" in body or "There is no poll" in body or "`from`" in body, body

@@ -251,8 +251,8 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
 
     Fields (values with spaces go in double quotes):
     - `title` (required): 1 to 200 characters
-    - `when` (required): `YYYY-MM-DD HH:MM` in `tz`, at most 5 years ahead; with `repeat`,
-      one of its dates
+    - `when` (required unless `from` is given): `YYYY-MM-DD HH:MM` in `tz`, at most 5 years
+      ahead; with `repeat`, one of its dates
     - `tz`: an IANA zone like `Europe/Berlin`; defaults to yours from `{prefix}tz`
     - `duration`: e.g. `90m` or `2h`, at most 24 hours
     - `repeat`: `weekly`, `every 2 weeks`, `monthly` (same date), `monthly on the last day`,
@@ -266,6 +266,10 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     - `rooms`: where to announce it, room ids or aliases separated by commas
     - `reminders`: when to announce it before the start, at most 30 days before, e.g.
       `1d,1h,0` (`0` is "starting now", with the link)
+    - `from` (instead of `when`): a closed time poll, `from=poll:4`: the meeting takes its
+      best time (the earliest on a tie) and its time zone (unless `tz` is given)
+    - `option` (with `from`): the poll's time you pick instead, by its number, e.g.
+      `from=poll:4 option=2` (also while the poll is open)
     """
     service = ctx.app.meetings
     created = await service.add(fields.after)

@@ -129,7 +129,7 @@ class App:
 
     def _polls(self) -> Polls:
         """The polls feature: voters from the room or the member organisations' delegates,
-        zones from `!tz`, secret ballots keyed like supporters."""
+        zones from `!tz`, secret ballots keyed like supporters; meetings get times from it."""
         electorates = Electorates(
             self.transport.members, self.members.delegations, self.members.organisation_ids
         )
@@ -137,7 +137,7 @@ class App:
         async def settled(moment: datetime) -> bool:
             return await self.caught_up(moment)
 
-        return build_polls(
+        polls = build_polls(
             self.db,
             self.clock,
             self.transport,
@@ -150,6 +150,8 @@ class App:
             settled=settled,
             jobs=self.jobs,
         )
+        self.meetings.poll_time = polls.service.best_time  # `!meeting add … from=poll:N`
+        return polls
 
     def _meetings(self) -> Meetings:
         """The meetings feature, its announcements told to this bot's observer."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from natm_bot.calendar.recurrence import check_schedule, parse_repeat
@@ -38,6 +38,7 @@ FIELDS = (
     "rooms",
     "reminders",
 )
+FROM_FIELDS = ("from", "option")  # `!meeting add` only: a time poll's time
 PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
 MAX_REMINDER = 30 * 1440  # minutes: the longest a reminder can come before the start
 
@@ -49,6 +50,49 @@ def example(prefix: str) -> str:
         'tz=Europe/Berlin duration=90m repeat="first tuesday" link=https://meet.example.org/algo '
         "group=algo`"
     )
+
+
+PollTime = Callable[[int, int | None, str, str], Awaitable[tuple[datetime, str]]]
+"""The time of time poll `number` (its option `option`, else its best) and the poll's zone,
+for the person asking in a room; UsageError or NotFound with the reason."""
+
+MAX_OPTION = 1000  # more than any poll has: a bigger number is refused by its poll
+
+
+def poll_source(value: str) -> int:
+    """The poll number of a `from=` field: `poll:3` (or `poll:#3`); UsageError otherwise."""
+    kind, _colon, number = value.strip().partition(":")
+    found = number.strip().removeprefix("#")
+    well_formed = kind.strip().lower() == "poll" and found.isdecimal() and len(found) <= 18
+    if well_formed and int(found) >= 1:
+        return int(found)
+    raise UsageError(
+        _("`from` names a time poll, like `{example}`.").format(example="from=poll:3")
+    )
+
+
+def option_number(value: str) -> int:
+    """The option of an `option=` field: a number from 1; UsageError otherwise."""
+    typed = value.strip().removeprefix("#")
+    if typed.isdecimal() and len(typed) <= 4 and 1 <= int(typed) <= MAX_OPTION:
+        return int(typed)
+    raise UsageError(
+        _("`option` is the number of one of the poll's times, like `{example}`.").format(
+            example="option=2"
+        )
+    )
+
+
+async def from_poll(fields: dict[str, str], poll_time: PollTime, asker: str, room: str) -> None:
+    """Replace `from=poll:N` (and `option=K`) by the `when` (and `tz`, unless given) of
+    the poll's time; UsageError when `when` is given too or the poll gives no time."""
+    if "when" in fields:
+        raise UsageError(_("Give either `when` or `from`, not both."))
+    number = poll_source(fields.pop("from"))
+    option = option_number(fields.pop("option")) if "option" in fields else None
+    moment, poll_zone = await poll_time(number, option, asker, room)
+    fields["tz"] = zone(fields.get("tz") or poll_zone).key
+    fields["when"] = f"{moment.astimezone(zone(fields['tz'])):%Y-%m-%d %H:%M}"
 
 
 ResolveGroup = Callable[[str], Awaitable[Group]]

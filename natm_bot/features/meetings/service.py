@@ -30,10 +30,13 @@ from natm_bot.features.meetings.occurrences import (
 )
 from natm_bot.features.meetings.planning import (
     FIELDS,
+    FROM_FIELDS,
     PLAN_AHEAD,
     Planner,
+    PollTime,
     ResolveGroup,
     example,
+    from_poll,
 )
 from natm_bot.storage.announcements import AnnouncementLedger, AnnouncementRecord
 from natm_bot.storage.meetings import Answer, Meeting, MeetingStore
@@ -66,6 +69,7 @@ class MeetingService:
         self._prefix = prefix
         self._changed = on_change
         self._next = NextOccurrences()
+        self.poll_time: PollTime = _no_polls  # the app hands in the polls feature's
 
     async def get(self, meeting_id: int) -> Meeting:
         """The meeting with this number, or a friendly error."""
@@ -85,7 +89,13 @@ class MeetingService:
 
     async def draft(self, text: str, *, asker: str, room: str) -> Meeting:
         """The meeting `key=value` fields typed in chat would plan; nothing is saved yet."""
-        fields = parse_fields(text, FIELDS, required=("title", "when"))
+        fields = parse_fields(text, (*FIELDS, *FROM_FIELDS), required=("title",))
+        if "from" in fields:
+            await from_poll(fields, self.poll_time, asker, room)
+        elif "option" in fields:
+            raise UsageError(_("`option` picks one of the times of the poll in `from`."))
+        elif not fields.get("when"):
+            parse_fields(text, (*FIELDS, *FROM_FIELDS), required=("title", "when"))
         if "tz" not in fields:
             mine = await self.store.timezone_of(asker)
             if mine is None:
@@ -241,6 +251,13 @@ class MeetingService:
         chosen = zone(name).key if name is not None else None
         await self.store.set_timezone(user, chosen)
         return chosen
+
+
+async def _no_polls(
+    number: int, option: int | None, asker: str, room: str
+) -> tuple[datetime, str]:
+    """No polls feature: no poll exists."""
+    raise NotFound(_("There is no poll #{number}.").format(number=number))
 
 
 # What people answer, in English, Spanish, French and Portuguese, as `name_key` reads it.

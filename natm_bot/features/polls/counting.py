@@ -160,6 +160,8 @@ class Outcome:
     passed: bool | None  # a proposal: passed; a choice with a threshold: reached; else None
     winners: tuple[int, ...]  # the most voted option(s); () for a proposal or no votes
     blocks: tuple[tuple[str, str], ...]  # a proposal's counted blocks: (person, reason)
+    # a time poll's voters (of those counted) outside 08:00-22:00 per option, at the close
+    outside: tuple[int, ...] = ()
 
     def to_json(self) -> str:
         """The outcome as stable JSON (sorted keys, a format version) for storing."""
@@ -174,6 +176,7 @@ class Outcome:
             "passed": self.passed,
             "winners": list(self.winners),
             "blocks": [list(block) for block in self.blocks],
+            "outside": list(self.outside),
         }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
@@ -194,6 +197,7 @@ class Outcome:
                 passed=None if data["passed"] is None else _bool(data["passed"]),
                 winners=_ints(data["winners"]),
                 blocks=_pairs(data["blocks"]),
+                outside=_ints(data.get("outside", [])),
             )
         except (KeyError, TypeError, RecursionError) as broken:
             raise ValueError("not a stored outcome") from broken
@@ -333,7 +337,22 @@ def rank_slots(
         )
         for option, at in enumerate(starts)
     ]
+    return _ranked(slots)
+
+
+def _ranked(slots: Iterable[Slot]) -> tuple[Slot, ...]:
     return tuple(sorted(slots, key=lambda s: (-s.available, s.outside_hours, s.at, s.option)))
+
+
+def stored_slots(outcome: Outcome, starts: Sequence[datetime]) -> tuple[Slot, ...]:
+    """A closed time poll's ranking again from its stored outcome (the votes are gone by
+    then); () for an outcome that kept no hours."""
+    if len(outcome.outside) != len(starts) or len(outcome.counts) != len(starts):
+        return ()
+    return _ranked(
+        Slot(option=option, at=at, available=outcome.counts[option], outside_hours=outside)
+        for option, (at, outside) in enumerate(zip(starts, outcome.outside, strict=True))
+    )
 
 
 def best_slots(slots: Sequence[Slot]) -> tuple[int, ...]:
@@ -364,4 +383,5 @@ def tally_time(
     votes = counted(rules, ballots, electorate)
     outcome = outcome_of(rules, votes, len(electorate))
     slots = rank_slots(starts, votes, zones, default=default)
-    return replace(outcome, winners=best_slots(slots)), slots
+    outside = tuple(s.outside_hours for s in sorted(slots, key=lambda s: s.option))
+    return replace(outcome, winners=best_slots(slots), outside=outside), slots

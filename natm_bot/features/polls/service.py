@@ -15,7 +15,16 @@ from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.i18n import _
 from natm_bot.core.messages import EventId, PollAnswer, RoomId, UserId
 from natm_bot.features.polls.ballots import Choice, read_choice, rules_of
-from natm_bot.features.polls.counting import Ballot, Outcome, Slot, counted, rank_slots, tally
+from natm_bot.features.polls.counting import (
+    Ballot,
+    Kind,
+    Outcome,
+    Slot,
+    counted,
+    stored_slots,
+    tally,
+    tally_time,
+)
 from natm_bot.features.polls.drafting import Draft, read_instant
 from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote
@@ -133,12 +142,25 @@ class PollService:
         return room == poll.room_id or user in self.electorates.room_members(RoomId(poll.room_id))
 
     async def outcome(self, poll: Poll) -> Outcome:
-        """The count as it stands (or as it was at the close)."""
+        """The count as it stands (or as it was at the close); a time poll's winners are
+        the best of its ranking, not merely the most ticked."""
         if poll.outcome:
             return Outcome.from_json(poll.outcome)
+        if poll.kind == Kind.TIME:
+            return (await self._ranked(poll))[0]
         return tally(
             rules_of(poll), await self._ballots(poll), await self.store.electorate(poll.id)
         )
+
+    async def _ranked(self, poll: Poll) -> tuple[Outcome, tuple[Slot, ...]]:
+        """A time poll's count and ranking, each voter's hours read in their own zone."""
+        ballots = await self._ballots(poll)
+        electorate = await self.store.electorate(poll.id)
+        zones = {}
+        for voter, ballot in counted(rules_of(poll), ballots, electorate).items():
+            zones[voter] = ZoneInfo(await self.zone_for(ballot.person or voter, poll))
+        starts = [datetime.fromisoformat(o) for o in poll.options]
+        return tally_time(rules_of(poll), ballots, electorate, starts, zones)
 
     async def _ballots(self, poll: Poll) -> list[Ballot]:
         return [
@@ -233,13 +255,46 @@ class PollService:
         return zone_of_name(await self.zone_of(user), poll.timezone)
 
     async def slots(self, poll: Poll) -> tuple[Slot, ...]:
-        """A time poll's options ranked by who can make them (each voter in their zone)."""
-        ballots = await self.counted_ballots(poll)
-        zones = {}
-        for voter, ballot in ballots.items():
-            zones[voter] = ZoneInfo(await self.zone_for(ballot.person or voter, poll))
-        starts = [datetime.fromisoformat(o) for o in poll.options]
-        return rank_slots(starts, ballots, zones)
+        """A time poll's options ranked by who can make them (each voter in their zone);
+        once it closed, as counted at the close."""
+        if poll.outcome:
+            starts = [datetime.fromisoformat(o) for o in poll.options]
+            return stored_slots(Outcome.from_json(poll.outcome), starts)
+        return (await self._ranked(poll))[1]
+
+    async def best_time(
+        self, number: int, option: int | None, asker: str, room: str
+    ) -> tuple[datetime, str]:
+        """The time a meeting planned from time poll `number` takes, and the poll's zone:
+        the option picked (1 to N, even while the poll is open), else the best of the closed
+        poll's ranking (the earliest on a tie). UsageError or NotFound, with the reason, when
+        it has none; a poll of a room the asker is not in is one that does not exist."""
+        poll = await self.store.get(number)
+        if poll is None or not await self.may_see(poll, UserId(asker), RoomId(room)):
+            raise NotFound(_("There is no poll #{number}.").format(number=number))
+        if poll.kind != Kind.TIME:
+            raise UsageError(_("Poll #{number} is not a time poll.").format(number=number))
+        if poll.state == "cancelled":
+            raise UsageError(_("Poll #{number} was cancelled.").format(number=number))
+        if option is not None:
+            if not 1 <= option <= len(poll.options):
+                raise UsageError(
+                    _("Poll #{number} has options 1 to {count}.").format(
+                        number=number, count=len(poll.options)
+                    )
+                )
+            return datetime.fromisoformat(poll.options[option - 1]), poll.timezone
+        if poll.state != "closed":
+            raise UsageError(
+                _(
+                    "Poll #{number} is still open: its best time is known once it closes (or "
+                    "pick one of its times with `option=`, e.g. `option=1`)."
+                ).format(number=number)
+            )
+        result = await self.outcome(poll)
+        if not result.winners or not result.quorum_reached:
+            raise UsageError(_no_best(poll, result))
+        return datetime.fromisoformat(poll.options[result.winners[0]]), poll.timezone
 
     async def in_room(self, room: RoomId, since: datetime) -> list[Poll]:
         """The room's open polls and those closed since `since`."""
@@ -289,3 +344,13 @@ class PollService:
     async def forget(self, user: str) -> int:
         """The person's votes leave open polls; closed outcomes keep their counts."""
         return await self.store.forget(user, [])
+
+
+def _no_best(poll: Poll, result: Outcome) -> str:
+    """Why a closed time poll has no best time."""
+    if not result.quorum_reached:
+        said = _("Poll #{number} did not reach its quorum.")
+    else:
+        said = _("Nobody ticked a time in poll #{number}.")
+    pick = _("Pick one of its times with `option=`, e.g. `option=1`.")
+    return f"{said.format(number=poll.id)} {pick}"

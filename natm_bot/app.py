@@ -123,6 +123,7 @@ class App:
             AuditLog(self.db, self.clock),
             groups=self.groups,
             supporters=self.members,
+            votes=self.polls,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )

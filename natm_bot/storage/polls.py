@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +20,8 @@ from natm_bot.storage.database import Database
 from natm_bot.storage.schema_polls import POLLS_STEP
 
 __all__ = ["POLLS_STEP", "Poll", "PollStore", "Vote"]
+
+ERASED = "(erased)"  # stands for a forgotten person where a row must name someone
 
 
 def _ms(moment: datetime) -> int:
@@ -313,7 +315,7 @@ class PollStore:
         """A person's votes in open polls (secret ballots keep no person), oldest first."""
         rows = await self._db.fetchall(
             "SELECT v.*, p.question AS q FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
-            "WHERE v.person = ? AND p.state = 'open' ORDER BY v.at",
+            "WHERE v.person = ? AND p.state = 'open' ORDER BY v.at, v.event",
             (person,),
         )
         found = []
@@ -323,22 +325,23 @@ class PollStore:
                 found.append((poll, _vote(row)))
         return found
 
-    async def forget(self, person: str, voters: Sequence[str]) -> int:
-        """Remove a person's votes from open polls (as cast by them, or held by `voters`),
-        and them from open polls' electorates; closed outcomes keep their counts."""
+    async def forget(self, person: str) -> int:
+        """Remove a person's votes (cast by them, for themselves or their organisation) and
+        them from every electorate; a closed poll's stored outcome keeps its counts, its
+        blocks and its opener no longer name them. How many votes went."""
+        erased = json.dumps(ERASED)
 
         def work(conn: sqlite3.Connection) -> int:
-            open_ids = "SELECT id FROM polls WHERE state = 'open'"
             removed = conn.execute(
-                f"DELETE FROM poll_votes WHERE person = ? AND poll_id IN ({open_ids})",
-                (person,),
+                "DELETE FROM poll_votes WHERE person = ? OR voter = ?", (person, person)
             ).rowcount
-            for voter in voters:
-                removed += conn.execute(
-                    f"DELETE FROM poll_votes WHERE voter = ? AND poll_id IN ({open_ids})",
-                    (voter,),
-                ).rowcount
             conn.execute("DELETE FROM poll_electorate WHERE voter = ?", (person,))
+            conn.execute("UPDATE polls SET creator = ? WHERE creator = ?", (ERASED, person))
+            named = json.dumps(person)
+            conn.execute(
+                "UPDATE polls SET outcome = replace(outcome, ?, ?) WHERE instr(outcome, ?) > 0",
+                (named, erased, named),
+            )
             return int(removed)
 
         return await self._db.run(work)

@@ -9,14 +9,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from natm_bot.calendar.timeutil import full_time
 from natm_bot.core.clock import Clock
 from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.i18n import _
 from natm_bot.core.messages import EventId, PollAnswer, RoomId, UserId
 from natm_bot.features.polls.ballots import Choice, read_choice, rules_of
 from natm_bot.features.polls.counting import Ballot, Outcome, Slot, counted, rank_slots, tally
-from natm_bot.calendar.timeutil import full_time
 from natm_bot.features.polls.drafting import Draft, read_instant
+from natm_bot.features.polls.views import option_text
 from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote
 
@@ -283,9 +284,21 @@ class PollService:
         self.on_change()
 
     async def votes_of(self, user: str) -> list[tuple[Poll, Vote]]:
-        """The person's votes in open polls (not secret ones: those keep no person)."""
-        return await self.store.votes_of(user)
+        """The person's last vote in each open poll (not secret ones: those keep no person)."""
+        last = {poll.id: (poll, vote) for poll, vote in await self.store.votes_of(user)}
+        return sorted(last.values(), key=lambda found: found[0].id)
+
+    async def choices_of(self, user: str) -> list[tuple[int, str, str]]:
+        """The person's votes in open polls as they read them: (poll, question, choice)."""
+        found = []
+        for poll, vote in await self.votes_of(user):
+            zone = await self.zone_for(user, poll)
+            words = ", ".join(option_text(poll, i, zone) for i in vote.choices)
+            if words:  # an empty last vote took the earlier one back
+                found.append((poll.id, poll.question, words))
+        return found
 
     async def forget(self, user: str) -> int:
-        """The person's votes leave open polls; closed outcomes keep their counts."""
-        return await self.store.forget(user, [])
+        """The person's votes leave polls, and they the electorates; closed outcomes keep
+        their counts (their blocks no longer name them)."""
+        return await self.store.forget(user)

@@ -187,6 +187,23 @@ class PollStore:
         total = await self._db.fetchone("SELECT COUNT(*) FROM polls WHERE state = 'closed'")
         return [_poll(r) for r in rows], int(total[0]) if total else 0
 
+    async def decided_in(
+        self, rooms: frozenset[str], offset: int, limit: int
+    ) -> tuple[list[Poll], int]:
+        """Closed polls of these rooms, newest close first, and how many there are."""
+        if not rooms:
+            return [], 0
+        marks = ", ".join("?" for _ in rooms)
+        where = f"state = 'closed' AND room_id IN ({marks})"
+        rows = await self._db.fetchall(
+            f"SELECT * FROM polls WHERE {where} ORDER BY closes_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*sorted(rooms), limit, offset),
+        )
+        total = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM polls WHERE {where}", tuple(sorted(rooms))
+        )
+        return [_poll(r) for r in rows], int(total[0]) if total else 0
+
     async def open_polls(self) -> list[Poll]:
         """Every open poll, the first to close first."""
         rows = await self._db.fetchall(

@@ -61,6 +61,14 @@ class Cast:
     choice: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A closed poll and its outcome, as the public page shows it."""
+
+    poll: Poll
+    outcome: Outcome
+
+
 class PollService:
     """Opens polls, takes votes, and answers what polls there are."""
 
@@ -250,6 +258,15 @@ class PollService:
         """Closed polls, newest first, one page; and how many pages there are."""
         polls, total = await self.store.decided((page - 1) * size, size)
         return polls, max(1, -(-total // size))
+
+    async def public_decisions(
+        self, rooms: frozenset[str], page: int, size: int
+    ) -> tuple[list[Decision], int]:
+        """Closed polls of these rooms with their outcomes, newest first, one page; and how
+        many pages there are."""
+        polls, total = await self.store.decided_in(rooms, (page - 1) * size, size)
+        found = [Decision(poll, await self.outcome(poll)) for poll in polls]
+        return found, max(1, -(-total // size))
 
     async def extend(self, poll: Poll, closes_at: datetime) -> Poll:
         """Move the close later (never earlier: people planned by it)."""

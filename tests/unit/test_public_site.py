@@ -212,6 +212,8 @@ async def test_decisions_are_paged_and_an_unresolved_public_room_shows_nothing(
         second = unescape((await get(site, "/decisions?page=2"))[2])
         assert "Page 1 of 2" in first and "Round 20?" in first and "Round 0?" not in first
         assert "Page 2 of 2" in second and "Round 0?" in second and "Next campaign?" in second
+        past = unescape((await get(site, "/decisions?page=99"))[2])
+        assert "Page 2 of 2" in past and "Round 0?" in past and "Round 20?" not in past
         bot.transport.aliases.clear()
         gone = unescape((await get(site, "/decisions"))[2])
         assert "No decisions yet." in gone and "Round" not in gone

@@ -262,11 +262,13 @@ class PollService:
     async def public_decisions(
         self, rooms: frozenset[str], page: int, size: int
     ) -> tuple[list[Decision], int]:
-        """Closed polls of these rooms with their outcomes, newest first, one page; and how
-        many pages there are."""
+        """Closed polls of these rooms with their outcomes, newest first, one page (the last
+        for a page past it); and how many pages there are."""
         polls, total = await self.store.decided_in(rooms, (page - 1) * size, size)
-        found = [Decision(poll, await self.outcome(poll)) for poll in polls]
-        return found, max(1, -(-total // size))
+        pages = max(1, -(-total // size))
+        if page > pages:  # past the last page: the last one
+            polls, total = await self.store.decided_in(rooms, (pages - 1) * size, size)
+        return [Decision(poll, await self.outcome(poll)) for poll in polls], pages
 
     async def extend(self, poll: Poll, closes_at: datetime) -> Poll:
         """Move the close later (never earlier: people planned by it)."""

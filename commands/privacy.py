@@ -39,8 +39,8 @@ async def forgetme(ctx: Context, confirm: Literal["confirm"] | None = None) -> l
 
     `{prefix}forgetme` explains what will go; `{prefix}forgetme confirm` within 10 minutes erases
     it: your sign-ups and waitlist places, meeting answers, time zone, language, applications,
-    coordinator roles, the organisation you are a delegate of, and support. Only anonymous
-    counts remain.
+    coordinator roles, the organisation you are a delegate of, your votes in polls, and
+    support. Only anonymous counts remain.
     """
     privacy, user, now = ctx.app.privacy, ctx.message.sender, ctx.app.clock.now()
     if confirm is None or not privacy.confirmed(user, now):

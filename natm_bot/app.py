@@ -123,6 +123,7 @@ class App:
             AuditLog(self.db, self.clock),
             groups=self.groups,
             supporters=self.members,
+            votes=self.polls,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )
@@ -335,7 +336,7 @@ def public_site(app: App) -> PublicSite:
     from urllib.parse import urlsplit
 
     from natm_bot.features.meetings.ical import calendar_domain
-    from natm_bot.web.site import PublicSite, SiteSettings, Sources
+    from natm_bot.web.site import PublicSite, SiteSettings, Sources, public_room_ids
 
     config, section = app.config, app.config.http
     url = section.public_url if section else None
@@ -347,7 +348,15 @@ def public_site(app: App) -> PublicSite:
         base_path=urlsplit(url).path.rstrip("/") if url else "",
         prefix=config.bot.prefix,
     )
-    sources = Sources(app.content, app.groups, app.members, app.meetings, app.clock)
+    sources = Sources(
+        app.content,
+        app.groups,
+        app.members,
+        app.meetings,
+        app.clock,
+        app.polls,
+        public_room_ids(app.transport.room_id, settings.rooms),
+    )
     return PublicSite(sources, settings)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from natm_bot.app import public_site
 from natm_bot.config.settings import HttpSection
 from natm_bot.core.clock import ManualClock
-from natm_bot.testing.harness import ChatHarness, make_config
+from natm_bot.core.messages import RoomId
+from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from natm_bot.web.health import Readiness
 from natm_bot.web.listener import Listener
 from natm_bot.web.metrics import Metrics
@@ -36,6 +37,15 @@ APPLY_TOO = (
 )
 
 
+PUBLIC_ROOM = "!public:localhost"  # where #natm:example.org leads
+CLOSES = 'closes="2027-01-20 18:00" tz=Europe/Berlin'
+PUBLIC_POLLS = (
+    f'!poll add kind=proposal question="Adopt the 2027 statement?" {CLOSES}',
+    f'!poll add kind=choice question="Next campaign?" options="Data centres; Digital ID" {CLOSES}',
+)
+PRIVATE_POLL = f'!poll add kind=proposal question="Pay the lobby server?" {CLOSES}'
+
+
 @dataclass
 class Served:
     """The running bot and where its page is."""
@@ -56,6 +66,25 @@ async def populate(bot: ChatHarness) -> None:
     await bot.send("!join ed-tech", sender=ALICE)
     await bot.send("!rsvp 1 yes remind", sender=ALICE)
     await bot.send("!support", sender=ALICE)
+    await decide(bot)
+
+
+async def decide(bot: ChatHarness) -> None:
+    """Two polls decided in the public room (one blocked) and one in a room that is not."""
+    bot.transport.aliases[RoomId("#natm:example.org")] = RoomId(PUBLIC_ROOM)
+    bot.transport.add_members(RoomId(PUBLIC_ROOM), ADMIN, ALICE, "@dora:localhost")
+    bot.transport.add_members(LOBBY, ADMIN, ALICE)
+    for text in PUBLIC_POLLS:
+        assert (await bot.send(text, sender=ADMIN, room=PUBLIC_ROOM))[0].body.startswith("Poll #")
+    assert (await bot.send(PRIVATE_POLL, sender=ADMIN))[0].body.startswith("Poll #3")
+    votes = [(ALICE, "1 block ask @carol:localhost first"), (ADMIN, "1 agree")]
+    votes += [(ALICE, "2 Digital ID"), ("@dora:localhost", "2 2"), (ADMIN, "3 agree")]
+    for sender, vote in votes:
+        room = LOBBY if vote.startswith("3") else PUBLIC_ROOM
+        await bot.send(f"!vote {vote}", sender=sender, room=room)
+    for number in (1, 2, 3):
+        await bot.send(f"!poll close {number}", sender=ADMIN)
+    await bot.advance(minutes=1)
 
 
 @asynccontextmanager

@@ -331,13 +331,13 @@ class HttpSection(Strict):
     # Where to listen: host:port, or a port alone for 127.0.0.1 (0: any free port, logged).
     # The endpoints tell how the bot is doing; keep them on 127.0.0.1 or a private network.
     listen: Annotated[str, BeforeValidator(_listen)] = "127.0.0.1:9090"
-    # The public page (/, /readings, /groups, /members, /meetings) and the calendar feeds
+    # The public page (/, /readings, /groups, /members, /meetings, /decisions) and the feeds
     # (/calendar.ics, /groups/<id>/calendar.ics) on the same listener: off unless asked for.
     public: bool = False
     # The address people reach the page at through the reverse proxy; `!meetings ics` and
     # `!group` give the feeds' addresses under it.
     public_url: Url | None = None
-    # Public rooms to join, shown on the page as matrix.to links (`#room:server` addresses).
+    # Public rooms (`#room:server`): matrix.to links on the page, their polls on /decisions.
     public_rooms: list[RoomAlias] = Field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +20,8 @@ from natm_bot.storage.database import Database
 from natm_bot.storage.schema_polls import POLLS_STEP
 
 __all__ = ["POLLS_STEP", "Poll", "PollStore", "Vote"]
+
+ERASED = "(erased)"  # stands for a forgotten person where a row must name someone
 
 
 def _ms(moment: datetime) -> int:
@@ -185,6 +187,23 @@ class PollStore:
         total = await self._db.fetchone("SELECT COUNT(*) FROM polls WHERE state = 'closed'")
         return [_poll(r) for r in rows], int(total[0]) if total else 0
 
+    async def decided_in(
+        self, rooms: frozenset[str], offset: int, limit: int
+    ) -> tuple[list[Poll], int]:
+        """Closed polls of these rooms, newest close first, and how many there are."""
+        if not rooms:
+            return [], 0
+        marks = ", ".join("?" for _ in rooms)
+        where = f"state = 'closed' AND room_id IN ({marks})"
+        rows = await self._db.fetchall(
+            f"SELECT * FROM polls WHERE {where} ORDER BY closes_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*sorted(rooms), limit, offset),
+        )
+        total = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM polls WHERE {where}", tuple(sorted(rooms))
+        )
+        return [_poll(r) for r in rows], int(total[0]) if total else 0
+
     async def open_polls(self) -> list[Poll]:
         """Every open poll, the first to close first."""
         rows = await self._db.fetchall(
@@ -313,7 +332,7 @@ class PollStore:
         """A person's votes in open polls (secret ballots keep no person), oldest first."""
         rows = await self._db.fetchall(
             "SELECT v.*, p.question AS q FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
-            "WHERE v.person = ? AND p.state = 'open' ORDER BY v.at",
+            "WHERE v.person = ? AND p.state = 'open' ORDER BY v.at, v.event",
             (person,),
         )
         found = []
@@ -323,22 +342,23 @@ class PollStore:
                 found.append((poll, _vote(row)))
         return found
 
-    async def forget(self, person: str, voters: Sequence[str]) -> int:
-        """Remove a person's votes from open polls (as cast by them, or held by `voters`),
-        and them from open polls' electorates; closed outcomes keep their counts."""
+    async def forget(self, person: str) -> int:
+        """Remove a person's votes (cast by them, for themselves or their organisation) and
+        them from every electorate; a closed poll's stored outcome keeps its counts, its
+        blocks and its opener no longer name them. How many votes went."""
+        erased = json.dumps(ERASED)
 
         def work(conn: sqlite3.Connection) -> int:
-            open_ids = "SELECT id FROM polls WHERE state = 'open'"
             removed = conn.execute(
-                f"DELETE FROM poll_votes WHERE person = ? AND poll_id IN ({open_ids})",
-                (person,),
+                "DELETE FROM poll_votes WHERE person = ? OR voter = ?", (person, person)
             ).rowcount
-            for voter in voters:
-                removed += conn.execute(
-                    f"DELETE FROM poll_votes WHERE voter = ? AND poll_id IN ({open_ids})",
-                    (voter,),
-                ).rowcount
             conn.execute("DELETE FROM poll_electorate WHERE voter = ?", (person,))
+            conn.execute("UPDATE polls SET creator = ? WHERE creator = ?", (ERASED, person))
+            named = json.dumps(person)
+            conn.execute(
+                "UPDATE polls SET outcome = replace(outcome, ?, ?) WHERE instr(outcome, ?) > 0",
+                (named, erased, named),
+            )
             return int(removed)
 
         return await self._db.run(work)

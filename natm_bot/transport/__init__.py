@@ -39,6 +39,10 @@ class Transport(Protocol):
     def rooms(self) -> list[RoomId]:
         """The rooms whose state (and so power levels) the bot holds."""
 
+    async def room_id(self, room: RoomId) -> RoomId:
+        """The id of a room given by id or by address (#name:server); SendFailed when the
+        address does not resolve."""
+
     async def direct_room(self, user_id: UserId) -> RoomId:
         """A direct-message room with the user, created when there is none."""
 

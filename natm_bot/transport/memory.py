@@ -68,6 +68,7 @@ class MemoryTransport:
         self.polls: list[StartedPoll] = []
         self.ended_polls: list[EndedPoll] = []
         self._events: dict[str, EventId] = {}  # txn id → the event id a poll event got
+        self.aliases: dict[RoomId, RoomId] = {}  # room address (#name:server) → room id
 
     async def send(self, out: Outgoing) -> None:
         """Keep the reply; a repeated txn id is dropped, as a homeserver would."""
@@ -198,6 +199,15 @@ class MemoryTransport:
             digest = hashlib.sha256(user_id.encode()).hexdigest()[:12]
             self.direct_rooms[user_id] = RoomId(f"!dm-{digest}:localhost")
         return self.direct_rooms[user_id]
+
+    async def room_id(self, room: RoomId) -> RoomId:
+        """The id of a room given by id or by an address set in `aliases`; SendFailed
+        (M_NOT_FOUND) for an address nobody set, as a homeserver answers."""
+        if not room.startswith("#"):
+            return room
+        if room not in self.aliases:
+            raise SendFailed(f"the room alias {room} does not resolve", "M_NOT_FOUND")
+        return self.aliases[room]
 
     def is_direct(self, room_id: RoomId) -> bool:
         """Whether the room is one of the DM rooms made here."""

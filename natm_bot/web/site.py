@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +15,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from natm_bot.config.content import Content, localized
 from natm_bot.core.clock import Clock
 from natm_bot.core.i18n import LANGUAGES, _, language, speaking
+from natm_bot.core.messages import RoomId
 from natm_bot.core.text import without_matrix_ids
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.meetings.ical import calendar
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
+from natm_bot.features.polls.service import PollService
+from natm_bot.transport import SendFailed
 from natm_bot.web.language import chosen
 from natm_bot.web.texts import LANGUAGE_NAMES, page_texts
-from natm_bot.web.views import group_views, meeting_view, org_view
+from natm_bot.web.views import decision_view, group_views, meeting_view, org_view
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 UPCOMING = 20  # meetings on /meetings
 MAX_QUERY = 200  # characters of a member search read
@@ -30,6 +35,8 @@ MAX_PAGE = 10_000
 STATIC = {"style.css": "text/css", "localtime.js": "text/javascript"}
 PAGES = {"/": "index", "/readings": "readings", "/groups": "groups", "/members": "members"}
 PAGES["/meetings"] = "meetings"
+PAGES["/decisions"] = "decisions"
+DECISIONS_PAGE = 20  # outcomes on one page of /decisions
 Values = dict[str, Any]
 
 
@@ -42,6 +49,8 @@ class Sources:
     members: MemberService
     meetings: MeetingService
     clock: Clock
+    polls: PollService
+    public_rooms: Callable[[], Awaitable[frozenset[str]]]  # the ids of the public rooms
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class PublicSite:
             "groups": self._groups,
             "members": self._members,
             "meetings": self._meetings,
+            "decisions": self._decisions,
         }
 
     def install(self, app: web.Application) -> None:
@@ -177,6 +187,18 @@ class PublicSite:
     async def _meetings(self, request: web.Request) -> Values:
         return {"title": _("Meetings"), "meetings": await self._upcoming(UPCOMING)}
 
+    async def _decisions(self, request: web.Request) -> Values:
+        page = _page_number(request.query.get("page", "1"))
+        rooms = await self._sources.public_rooms()
+        found, pages = await self._sources.polls.public_decisions(rooms, page, DECISIONS_PAGE)
+        zone, texts = self._settings.zones[0] if self._settings.zones else "UTC", page_texts()
+        return {
+            "title": _("Decisions"),
+            "decisions": [decision_view(d, zone, texts) for d in found],
+            "page": min(page, pages),
+            "pages": pages,
+        }
+
     async def _upcoming(self, limit: int) -> list[Any]:
         now = self._sources.clock.now()
         found = await self._sources.meetings.upcoming(now, limit)
@@ -216,3 +238,21 @@ def _page_number(text: str) -> int:
     """A page number from the address; 1 when it is not one."""
     number = int(text) if text.isdigit() and len(text) <= 6 else 1
     return min(max(number, 1), MAX_PAGE)
+
+
+def public_room_ids(
+    resolve: Callable[[RoomId], Awaitable[RoomId]], rooms: tuple[str, ...]
+) -> Callable[[], Awaitable[frozenset[str]]]:
+    """The ids of the public rooms, their addresses resolved each time they are asked for
+    (one that does not resolve now is left out until it does)."""
+
+    async def ids() -> frozenset[str]:
+        found = set()
+        for room in rooms:
+            try:
+                found.add(str(await resolve(RoomId(room))))
+            except (SendFailed, OSError) as exc:
+                log.info("the public room %s is not on the page now: %s", room, exc)
+        return frozenset(found)
+
+    return ids

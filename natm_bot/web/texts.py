@@ -10,7 +10,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "P
 
 def page_texts() -> dict[str, str]:
     """Every text the templates show, translated; read as `t.key` in a template."""
-    return _frame_and_home() | _listings()
+    return _frame_and_home() | _listings() | _decisions()
 
 
 def _frame_and_home() -> dict[str, str]:
@@ -70,4 +70,27 @@ def _listings() -> dict[str, str]:
         "apply": _("To list your organisation, type {command} in a room with the bot."),
         "readings_intro": _("Suggested readings about data colonialism and non-aligned tech."),
         "footer": _("This page sets no cookies and loads nothing from elsewhere."),
+    }
+
+
+def _decisions() -> dict[str, str]:
+    """The outcomes of polls held in the public rooms (the verdicts are the chat's words)."""
+    return {
+        "decisions": _("Decisions"),
+        "decisions_intro": _(
+            "Outcomes of the polls held in the movement's public rooms, newest first: the"
+            " counts only, never who voted."
+        ),
+        "no_decisions": _("No decisions yet."),
+        "decision_closed": _("Closed {when}."),
+        "decision_voted": _("{voted} of {electorate} voted"),
+        "decision_blocks": _("Blocks: {count}"),
+        "quorum_not_reached": _("quorum not reached ({voted}/{electorate})."),
+        "blocked": _("not passed: blocked."),
+        "passed": _("passed."),
+        "not_passed": _("not passed."),
+        "no_votes": _("no votes."),
+        "tie": _("a tie between {options}."),
+        "not_enough": _("{option} has the most votes but not the share needed."),
+        "chosen": _("{option}."),
     }

@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from natm_bot.calendar.timeutil import clock_in, full_time, place, relative, zone
 from natm_bot.config.content import Content, localized
 from natm_bot.config.countries import country_name
-from natm_bot.core.i18n import language
+from natm_bot.core.i18n import _, language
 from natm_bot.core.text import without_matrix_ids
 from natm_bot.features.groups.service import Group
 from natm_bot.features.meetings.models import Meeting
 from natm_bot.features.members.service import Organisation
+from natm_bot.features.polls.counting import Kind
+from natm_bot.features.polls.service import Decision
+from natm_bot.features.polls.views import KIND_NAMES, option_text
 
 
 @dataclass(frozen=True)
@@ -105,3 +108,56 @@ def org_view(org: Organisation, content: Content) -> OrgView:
         description=without_matrix_ids(info.description),
         joined=org.joined.isoformat(),
     )
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A closed poll's outcome: counts and the verdict, never who voted or blocked."""
+
+    number: int
+    question: str
+    kind: str
+    closed: str  # when it closed, in the coalition's first zone
+    verdict: str
+    counts: tuple[tuple[str, int], ...]  # (option, votes)
+    voted: int
+    electorate: int
+    blocks: int
+
+
+def decision_view(decision: Decision, tz_name: str, texts: dict[str, str]) -> DecisionView:
+    """A decision in the language in force (`texts` are the page's words)."""
+    poll, result = decision.poll, decision.outcome
+    counts = tuple(
+        (without_matrix_ids(option_text(poll, i, tz_name)), n) for i, n in enumerate(result.counts)
+    )
+    return DecisionView(
+        number=poll.id,
+        question=without_matrix_ids(poll.question),
+        kind=_(KIND_NAMES.get(poll.kind, KIND_NAMES["choice"])),
+        closed=full_time(poll.closes_at, tz_name),
+        verdict=_verdict(decision, tz_name, texts),
+        counts=counts,
+        voted=result.voted,
+        electorate=result.electorate,
+        blocks=len(result.blocks),
+    )
+
+
+def _verdict(decision: Decision, tz_name: str, texts: dict[str, str]) -> str:
+    """Passed or not, the winner, or why there is none."""
+    poll, result = decision.poll, decision.outcome
+    if not result.quorum_reached:
+        return texts["quorum_not_reached"].format(voted=result.voted, electorate=result.electorate)
+    if poll.kind == Kind.PROPOSAL:
+        if result.blocks:
+            return texts["blocked"]
+        return texts["passed"] if result.passed else texts["not_passed"]
+    if not result.winners:
+        return texts["no_votes"]
+    names = ", ".join(without_matrix_ids(option_text(poll, i, tz_name)) for i in result.winners)
+    if len(result.winners) > 1:
+        return texts["tie"].format(options=names)
+    if result.passed is False:
+        return texts["not_enough"].format(option=names)
+    return texts["chosen"].format(option=names)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-PAGES = ("/", "/readings", "/groups", "/members", "/meetings")
+PAGES = ("/", "/readings", "/groups", "/members", "/meetings", "/decisions")
 
 
 def _browser() -> Any:
@@ -117,5 +117,5 @@ async def test_the_page_in_a_real_browser(tmp_path: Path) -> None:
     assert hosts == {"127.0.0.1"}, requested
     assert any(url.endswith("/static/localtime.js") for url in requested)
     assert any(url.endswith("/static/style.css") for url in requested)
-    for name in ("home", "readings", "groups", "members", "meetings", "members-search"):
+    for name in ("home", "readings", "groups", "members", "meetings", "decisions"):
         assert (shots / f"{name}.png").stat().st_size > 1000

@@ -18,15 +18,17 @@ from natm_bot.config.content import load_content
 from natm_bot.config.paths import bundled
 from natm_bot.core.i18n import LANGUAGES
 from natm_bot.testing.harness import LOBBY
-from tests.public_site import ADMIN, START, Served, served
+from tests.public_site import ADMIN, CLOSES, PUBLIC_ROOM, START, Served, served
 
 MATRIX_ID = re.compile(r"[@!][A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+")
-PAGES = ("/", "/readings", "/groups", "/members", "/meetings")
+PAGES = ("/", "/readings", "/groups", "/members", "/meetings", "/decisions")
 OTHER = (
     "/members?q=kenya",
     "/members?q=civil-society",
     "/members?q=MX",
     "/members?q=radio&page=2",
+    "/decisions?page=2",
+    "/decisions?page=-1",
     "/calendar.ics",
     "/groups/ed-tech/calendar.ics",
     "/static/style.css",
@@ -181,3 +183,46 @@ async def test_chat_gives_the_feed_addresses_when_the_page_is_on(tmp_path: Path)
         group = await site.bot.ask("!group ed-tech")
     assert "https://natm.example.org/calendar.ics" in ics[0].body
     assert "https://natm.example.org/groups/ed-tech/calendar.ics" in group
+
+
+async def test_decisions_show_public_outcomes_as_counts_never_voters(tmp_path: Path) -> None:
+    async with served(tmp_path) as site:
+        _status, _headers, body = await get(site, "/decisions")
+        _status, _headers, spanish = await get(site, "/es/decisions")
+        _status, _headers, home = await get(site, "/")
+    text = unescape(body)
+    assert "Next campaign?" in text and "Adopt the 2027 statement?" in text
+    assert text.index("Next campaign?") < text.index("Adopt the 2027 statement?")  # newest first
+    assert "not passed: blocked." in text and "Blocks: 1" in text
+    assert "Block: 1" in text and "Agree: 1" in text and "Digital ID: 2" in text
+    assert "2 of 3 voted" in text
+    assert "Pay the lobby server?" not in text  # its room is not one of the public rooms
+    assert MATRIX_ID.findall(text) == []
+    for private in ("alice", "dora", "admin", "carol", "ask ", "lobby", "public:localhost"):
+        assert private not in text.lower(), private
+    assert 'href="/decisions"' in home
+    spanish_text = unescape(spanish)
+    assert "Decisiones" in spanish_text and "Bloquear: 1" in spanish_text
+    assert "Next campaign?" in spanish_text
+
+
+async def test_decisions_are_paged_and_an_unresolved_public_room_shows_nothing(
+    tmp_path: Path,
+) -> None:
+    async with served(tmp_path) as site:
+        bot = site.bot
+        for n in range(21):
+            text = f'!poll add kind=choice question="Round {n}?" options="A; B" {CLOSES}'
+            await bot.send(text, sender=ADMIN, room=PUBLIC_ROOM)
+        for number in range(4, 25):
+            await bot.send(f"!poll close {number}", sender=ADMIN)
+        await bot.advance(minutes=1)
+        first = unescape((await get(site, "/decisions"))[2])
+        second = unescape((await get(site, "/decisions?page=2"))[2])
+        assert "Page 1 of 2" in first and "Round 20?" in first and "Round 0?" not in first
+        assert "Page 2 of 2" in second and "Round 0?" in second and "Next campaign?" in second
+        past = unescape((await get(site, "/decisions?page=99"))[2])
+        assert "Page 2 of 2" in past and "Round 0?" in past and "Round 20?" not in past
+        bot.transport.aliases.clear()
+        gone = unescape((await get(site, "/decisions"))[2])
+        assert "No decisions yet." in gone and "Round" not in gone

@@ -26,6 +26,7 @@ from natm_bot.features.polls.counting import (
     tally_time,
 )
 from natm_bot.features.polls.drafting import Draft, read_instant
+from natm_bot.features.polls.views import option_text
 from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote
 
@@ -67,6 +68,14 @@ class Cast:
     replaced: str = ""  # for an organisation's vote: the delegate whose vote it replaces
     organisation: int | None = None
     choice: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A closed poll and its outcome, as the public page shows it."""
+
+    poll: Poll
+    outcome: Outcome
 
 
 class PollService:
@@ -305,6 +314,17 @@ class PollService:
         polls, total = await self.store.decided((page - 1) * size, size)
         return polls, max(1, -(-total // size))
 
+    async def public_decisions(
+        self, rooms: frozenset[str], page: int, size: int
+    ) -> tuple[list[Decision], int]:
+        """Closed polls of these rooms with their outcomes, newest first, one page (the last
+        for a page past it); and how many pages there are."""
+        polls, total = await self.store.decided_in(rooms, (page - 1) * size, size)
+        pages = max(1, -(-total // size))
+        if page > pages:  # past the last page: the last one
+            polls, total = await self.store.decided_in(rooms, (pages - 1) * size, size)
+        return [Decision(poll, await self.outcome(poll)) for poll in polls], pages
+
     async def extend(self, poll: Poll, closes_at: datetime) -> Poll:
         """Move the close later (never earlier: people planned by it)."""
         if poll.state != "open":
@@ -338,12 +358,24 @@ class PollService:
         self.on_change()
 
     async def votes_of(self, user: str) -> list[tuple[Poll, Vote]]:
-        """The person's votes in open polls (not secret ones: those keep no person)."""
-        return await self.store.votes_of(user)
+        """The person's last vote in each open poll (not secret ones: those keep no person)."""
+        last = {poll.id: (poll, vote) for poll, vote in await self.store.votes_of(user)}
+        return sorted(last.values(), key=lambda found: found[0].id)
+
+    async def choices_of(self, user: str) -> list[tuple[int, str, str]]:
+        """The person's votes in open polls as they read them: (poll, question, choice)."""
+        found = []
+        for poll, vote in await self.votes_of(user):
+            zone = await self.zone_for(user, poll)
+            words = ", ".join(option_text(poll, i, zone) for i in vote.choices)
+            if words:  # an empty last vote took the earlier one back
+                found.append((poll.id, poll.question, words))
+        return found
 
     async def forget(self, user: str) -> int:
-        """The person's votes leave open polls; closed outcomes keep their counts."""
-        return await self.store.forget(user, [])
+        """The person's votes leave polls, and they the electorates; closed outcomes keep
+        their counts (their blocks no longer name them)."""
+        return await self.store.forget(user)
 
 
 def _no_best(poll: Poll, result: Outcome) -> str:

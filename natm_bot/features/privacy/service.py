@@ -34,12 +34,23 @@ class Supporters(Protocol):
         """The digest that stands for the person among supporters."""
 
 
+class Votes(Protocol):
+    """Votes in polls, as far as showing and erasing a person's needs them."""
+
+    async def choices_of(self, user: str) -> list[tuple[int, str, str]]:
+        """The person's votes in open polls: (poll number, question, their choice)."""
+
+    async def forget(self, user: str) -> int:
+        """Take the person's votes out of polls; how many went."""
+
+
 @dataclass(frozen=True)
 class PersonalReport:
     """Everything held about one person: their rows, and whether they declared support."""
 
     data: PersonalData
     supporter: bool
+    votes: tuple[tuple[int, str, str], ...] = ()  # (poll, question, choice) in open polls
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class PrivacyService:
         *,
         groups: Memberships,
         supporters: Supporters,
+        votes: Votes,
         checkpoint: Callable[[], Awaitable[object]],
         forgotten: Callable[[str], None],
     ) -> None:
@@ -68,6 +80,7 @@ class PrivacyService:
         self._audit = audit
         self._groups = groups
         self._supporters = supporters
+        self._votes = votes
         self._checkpoint = checkpoint
         self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
@@ -76,7 +89,8 @@ class PrivacyService:
     async def report(self, user: str) -> PersonalReport:
         """Every piece of data held about the person."""
         data = await self._store.collect(user)
-        return PersonalReport(data, await self._supporters.is_supporter(user))
+        supporter = await self._supporters.is_supporter(user)
+        return PersonalReport(data, supporter, tuple(await self._votes.choices_of(user)))
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -95,6 +109,7 @@ class PrivacyService:
         was_supporter = await self._supporters.is_supporter(user)
         promotions = await self._groups.leave_everywhere(user)
         digest = self._supporters.supporter_digest(user)
+        await self._votes.forget(user)
         await self._store.erase(user, digest)
         self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too

@@ -16,6 +16,7 @@ def render_report(report: PersonalReport, prefix: str) -> str:
     """The !mydata answer."""
     lines = [_("**What I keep about you**"), ""]
     found = _groups(report.data) + _meetings(report.data) + _members(report.data)
+    found += _votes(report)
     if report.supporter:
         found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
     if report.data.audit_entries:
@@ -99,4 +100,19 @@ def _members(data: PersonalData) -> list[str]:
                 organisation=names
             )
         )
+    return lines
+
+
+def _votes(report: PersonalReport) -> list[str]:
+    """The person's votes in open polls (secret ballots keep no Matrix id beside a vote)."""
+    if not report.votes:
+        return []
+    lines = [_("Your votes in open polls:")]
+    lines += [
+        "- "
+        + _("#{number} {question}: {choice}").format(
+            number=number, question=md_escape(question), choice=md_escape(choice)
+        )
+        for number, question, choice in report.votes
+    ]
     return lines

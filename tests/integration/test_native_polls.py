@@ -15,7 +15,7 @@ from natm_bot.core.messages import EventId, NativePoll, RoomId
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import end_content, start_content
 from natm_bot.matrix.sending import MatrixTransport
-from tests.integration.people import BotProcess, Person
+from tests.integration.people import BotProcess, Person, deliver_key, without_key
 
 People = Callable[[str], Awaitable[Person]]
 POLL = NativePoll(
@@ -123,3 +123,25 @@ async def test_taps_reach_the_inbox_once_also_while_the_bot_is_down(
     assert log.count(_line(second, plain, polls[plain])) == 1
     assert log.count("received a poll response") == 2
     assert await bot.stop() == 0
+
+
+async def test_a_tap_whose_room_key_comes_later_reaches_the_inbox_once(
+    people: People, bot_process: BotProcess
+) -> None:
+    alice = await people("alice")
+    await bot_process.start()
+    room = await alice.create_room([bot_process.user_id], encrypted=True)
+    await alice.wait_joined(room, bot_process.user_id)
+    poll = await _send(alice, room, "org.matrix.msc3381.poll.start", start_content(POLL))
+    offset = len(bot_process.log_text())
+    tap, held = await without_key(
+        alice, room, bot_process.user_id, lambda: _tap(alice, room, poll, "pizza", stable=False)
+    )
+    await bot_process.wait_log(f"could not decrypt event {tap}", offset)
+    bot_process.kill()  # while the tap waits for its key
+    await deliver_key(alice, held)
+    await bot_process.start()
+    await bot_process.wait_log(_line(tap, room, poll), offset)
+    await _settle(alice, room, bot_process)
+    assert bot_process.log_text().count(_line(tap, room, poll)) == 1
+    assert await bot_process.stop() == 0

@@ -145,3 +145,24 @@ async def test_a_tap_whose_room_key_comes_later_reaches_the_inbox_once(
     await _settle(alice, room, bot_process)
     assert bot_process.log_text().count(_line(tap, room, poll)) == 1
     assert await bot_process.stop() == 0
+
+
+async def test_a_tap_more_than_two_syncs_back_is_read_from_the_gap(
+    people: People, make_bot: Callable[..., BotProcess]
+) -> None:
+    alice = await people("alice")
+    bot = make_bot(max_command_age=5)
+    await bot.start()
+    room = await alice.create_room([bot.user_id], encrypted=False)
+    await alice.wait_joined(room, bot.user_id)
+    poll = await _send(alice, room, "org.matrix.msc3381.poll.start", start_content(POLL))
+    assert await bot.stop() == 0
+    tap = await _tap(alice, room, poll, "soup", stable=True)
+    for n in range(220):  # more than a sync (100 events) and a page (100) carry
+        await alice.say(room, f"chatting while the bot is away ({n})")
+    await asyncio.sleep(6)  # every one of them older than max_command_age
+    await bot.start()
+    await bot.wait_log(_line(tap, room, poll))
+    await _settle(alice, room, bot)
+    assert bot.log_text().count(_line(tap, room, poll)) == 1
+    assert await bot.stop() == 0

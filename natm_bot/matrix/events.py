@@ -163,20 +163,21 @@ class CommandReader:
             and event.server_timestamp >= oldest
         ]
 
-    async def earlier(self, client: AsyncClient, room_id: str, token: str | None) -> list[Any]:
-        """Events a limited sync left out, back to the oldest command still answered (older
-        ones would be skipped anyway), oldest first; at most BACKFILL_PAGES pages."""
-        oldest = (self.clock.now() - self.max_age).timestamp()
+    async def earlier(
+        self, client: AsyncClient, room_id: str, token: str | None, since: str | None
+    ) -> list[Any]:
+        """Events a limited sync left out, back to where the previous sync ended (`since`):
+        taps on polls count whatever their age, so the whole gap is read, not just the
+        commands young enough to answer; oldest first, at most BACKFILL_PAGES pages."""
         found: list[Any] = []
         for _ in range(BACKFILL_PAGES):
             if token is None:
                 break
-            page = await client.room_messages(room_id, start=token, limit=PAGE_SIZE)
+            page = await client.room_messages(room_id, start=token, end=since, limit=PAGE_SIZE)
             if not isinstance(page, RoomMessagesResponse) or not page.chunk:
                 break
             found = list(reversed(page.chunk)) + found
-            stamps = [getattr(e, "server_timestamp", 0) for e in page.chunk]
-            if min(stamps) / 1000 < oldest or page.end == token:
+            if page.end == token:
                 break
             token = page.end
         else:

@@ -207,7 +207,8 @@ class SyncLoop:
                 continue
             events = list(info.timeline.events)
             if info.timeline.limited:  # more happened than one sync carries
-                earlier = await self.reader.earlier(self.client, room_id, info.timeline.prev_batch)
+                gap = info.timeline.prev_batch
+                earlier = await self.reader.earlier(self.client, room_id, gap, self.token)
                 events = earlier + events
             messages.extend(self.reader.incoming_in(room, events))
             kept.extend(self.sealed.keep(room_id, self.reader.sealed_in(events)))

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from nio import (
     RoomCreateResponse,
     RoomSendResponse,
     SyncResponse,
+    ToDeviceMessage,
+    ToDeviceResponse,
 )
 
 from natm_bot.testing.devserver import LocalSynapse
@@ -260,3 +262,39 @@ def devices_of(hs: LocalSynapse, user_id: str) -> list[dict[str, Any]]:
     path = f"/_synapse/admin/v2/users/{urllib.parse.quote(user_id)}/devices"
     devices: list[dict[str, Any]] = hs.admin_request("GET", path, hs.admin_token())["devices"]
     return devices
+
+
+async def without_key(
+    person: Person, room: str, bot: str, send: Callable[[], Awaitable[str]]
+) -> tuple[str, Any]:
+    """Run `send` (an encrypted event into `room`) with a new room key that the bot's device
+    is not given; the event id and the key's to-device message for the bot, held back for
+    `deliver_key`."""
+    client = person.client
+    olm = client.olm
+    assert olm is not None
+    if client.should_query_keys:
+        await client.keys_query()
+    missing = client.get_missing_sessions(room)
+    if missing:
+        await client.keys_claim(missing)
+    olm.outbound_group_sessions.pop(room, None)  # a new megolm session, as in a new room
+    shares = list(olm.share_group_session_parallel(room, [bot], ignore_unverified_devices=True))
+    held = [
+        (user, device, payload)
+        for _, batch in shares
+        for user, devices in batch["messages"].items()
+        for device, payload in devices.items()
+    ]
+    assert [user for user, _, _ in held] == [bot], held
+    olm.outbound_group_sessions[room].shared = True  # nobody else to share it with
+    return await send(), held[0]
+
+
+async def deliver_key(person: Person, held: Any) -> None:
+    """Give the bot's device the room key `without_key` held back."""
+    user, device, payload = held
+    response = await person.client.to_device(
+        ToDeviceMessage("m.room.encrypted", user, device, payload)
+    )
+    assert isinstance(response, ToDeviceResponse), response

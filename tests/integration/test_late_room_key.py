@@ -9,9 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nio import ToDeviceMessage, ToDeviceResponse
-
-from tests.integration.people import BotProcess, Person
+from tests.integration.people import BotProcess, Person, deliver_key, without_key
 
 People = Callable[[str], Awaitable[Person]]
 
@@ -25,33 +23,11 @@ async def _encrypted_room(alice: Person, bot: BotProcess) -> str:
 async def _say_without_key(alice: Person, room: str, bot: str, body: str) -> tuple[str, Any]:
     """Send `body` encrypted with a new room key that the bot's device is not given; the
     event id and the key's to-device message for the bot, held back for `_deliver`."""
-    client = alice.client
-    olm = client.olm
-    assert olm is not None
-    if client.should_query_keys:
-        await client.keys_query()
-    missing = client.get_missing_sessions(room)
-    if missing:
-        await client.keys_claim(missing)
-    olm.outbound_group_sessions.pop(room, None)  # a new megolm session, as in a new room
-    shares = list(olm.share_group_session_parallel(room, [bot], ignore_unverified_devices=True))
-    held = [
-        (user, device, payload)
-        for _, batch in shares
-        for user, devices in batch["messages"].items()
-        for device, payload in devices.items()
-    ]
-    assert [user for user, _, _ in held] == [bot], held
-    olm.outbound_group_sessions[room].shared = True  # nobody else to share it with
-    return await alice.say(room, body), held[0]
+    return await without_key(alice, room, bot, lambda: alice.say(room, body))
 
 
 async def _deliver(alice: Person, held: Any) -> None:
-    user, device, payload = held
-    response = await alice.client.to_device(
-        ToDeviceMessage("m.room.encrypted", user, device, payload)
-    )
-    assert isinstance(response, ToDeviceResponse), response
+    await deliver_key(alice, held)
 
 
 async def _settle(alice: Person, room: str, bot: BotProcess) -> None:

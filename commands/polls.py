@@ -20,8 +20,8 @@ from natm_bot.api import (
 )
 from natm_bot.core.i18n import N_, _
 from natm_bot.features.polls.drafting import FIELDS, read_draft
+from natm_bot.features.polls.service import Poll
 from natm_bot.features.polls.views import card, decisions, listing
-from natm_bot.storage.polls import Poll
 
 DECISIONS_PAGE = 5
 
@@ -90,9 +90,8 @@ async def poll(ctx: Context, number: PollArg) -> Reply:
       2027-03-30 15:00" tz=Europe/Berlin closes="2027-03-20 12:00"`; then
       `{prefix}meeting add … from=poll:N` plans the meeting at the best time.
 
-    Vote: `{prefix}vote 3 1` (or the option's words; several numbers for `multiple` and
-    `time`; a reason after the choice: `{prefix}vote 3 block it names no budget`). In
-    Element, tap the poll instead. Your last vote before the close counts.
+    Vote: tap the poll in Element, or `{prefix}vote 3 1` (see `{prefix}help vote`). Your
+    last vote before the close counts.
 
     `voters=organisations` (admins only): one vote per member organisation, cast by any of
     its delegates; the organisation's last vote counts.
@@ -102,8 +101,8 @@ async def poll(ctx: Context, number: PollArg) -> Reply:
     choice, never the Matrix id, and the outcome shows counts only. It does not hide that
     you wrote to the bot, and the bot's operator holds the key of the hash.
 
-    Also: `{prefix}polls`, `{prefix}poll close 3`, `{prefix}poll cancel 3`,
-    `{prefix}poll extend 3 "2027-01-20 18:00"`, `{prefix}decisions`.
+    Also: `{prefix}polls`, `{prefix}poll close 3`, `{prefix}poll cancel 3`, `{prefix}poll
+    extend 3 "2027-01-20 18:00"`, `{prefix}decisions`.
     """
     polls = ctx.app.polls
     result = await polls.outcome(number)
@@ -114,7 +113,10 @@ async def poll(ctx: Context, number: PollArg) -> Reply:
 
 @command("poll add", perm=Perm.ROOM_ORGANISER, usage=N_("kind=… question=… closes=… [fields…]"))
 async def poll_add(ctx: Context, fields: Rest) -> Reply:
-    """Open a poll in this room (see `{prefix}help poll` for the kinds and fields)"""
+    """Open a poll in this room: {prefix}poll add kind=proposal question="Adopt it?" closes="2027-01-15 18:00"
+
+    The kinds and every field, with an example of each kind: `{prefix}help poll`.
+    """  # noqa: E501
     typed = parse_fields(fields, FIELDS, required=("kind", "question", "closes"))
     zone = await ctx.app.polls.zone_of(ctx.message.sender) or ctx.config.bot.display_timezones[0]
     draft = read_draft(typed, ctx.app.clock.now(), zone)
@@ -142,7 +144,7 @@ async def poll_add(ctx: Context, fields: Rest) -> Reply:
 
 @command("poll close", perm=Perm.ROOM_ORGANISER)
 async def poll_close(ctx: Context, number: PollArg) -> Reply:
-    """Close a poll now and post its outcome in its room"""
+    """Close a poll now and post its outcome in its room: {prefix}poll close 3"""
     closed = await ctx.app.polls.close_now(number)
     return Reply(
         _("Poll #{number} is closing now; its outcome follows in its room.").format(
@@ -153,7 +155,7 @@ async def poll_close(ctx: Context, number: PollArg) -> Reply:
 
 @command("poll cancel", perm=Perm.ROOM_ORGANISER)
 async def poll_cancel(ctx: Context, number: PollArg) -> Reply:
-    """Cancel a poll: it closes with no outcome"""
+    """Cancel a poll, with no outcome: {prefix}poll cancel 3"""
     await ctx.app.polls.cancel(number)
     return Reply(
         _("Poll #{number} is cancelled: no outcome will be posted.").format(number=number.id)
@@ -162,7 +164,7 @@ async def poll_cancel(ctx: Context, number: PollArg) -> Reply:
 
 @command("poll extend", perm=Perm.ROOM_ORGANISER, usage=N_('<number> "YYYY-MM-DD HH:MM"'))
 async def poll_extend(ctx: Context, number: PollArg, when: Rest) -> Reply:
-    """Move a poll's close later (never earlier), in the poll's time zone"""
+    """Move a poll's close later, in the poll's zone: {prefix}poll extend 3 2027-01-20 18:00"""
     moment = ctx.app.polls.read_close(number, when.strip().strip('"'))
     moved = await ctx.app.polls.extend(number, moment)
     zone = await _zone(ctx, moved)

@@ -101,19 +101,14 @@ class App:
         meetings = self._meetings()
         self.meetings, self.announcer = meetings.service, meetings.announcer
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
-        polls = self._polls()
-        self.polls, self.poll_closer, self.poll_desk = polls.service, polls.closer, polls.desk
+        self.polls, self.poll_closer, self.poll_desk = self._polls()
         self.privacy = self._privacy()
         self._housekeeping()
-        bot, safety = config.bot, config.safety
         self.permissions = Permissions(
-            bot.admins,
-            bot.moderator_power_level,
-            transport.power_level,
-            self.groups,
-            rooms=transport.rooms,
-        )
-        self.limiter = RateLimiter(safety.rate_burst, safety.rate_per_minute)
+            config.bot.admins, config.bot.moderator_power_level, transport.power_level,
+            self.groups, rooms=transport.rooms,
+        )  # fmt: skip
+        self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
 
     def _privacy(self) -> PrivacyService:

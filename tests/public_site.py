@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from natm_bot.app import public_site
-from natm_bot.config.settings import HttpSection
+from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from natm_bot.config.http import HttpSection
 from natm_bot.config.paths import bundled
 from natm_bot.config.validation import (
     FileProblems,
@@ -24,7 +25,6 @@ from natm_bot.config.validation import (
     RoomRef,
     ServerName,
     Strict,
-    Url,
     UserIdStr,
     ZoneName,
     check_url,
@@ -70,6 +70,12 @@ def _duration_or_none(value: object) -> int | None:
         return parse_duration(value)
     except ValueError:
         return None
+
+
+def _reminders_once(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    """Each reminder of a section once: `1h` and `60m` are the same one."""
+    for index, item in repeats(raw.get("reminders"), _duration_or_none):
+        yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
 
 
 class BotSection(Strict):
@@ -155,8 +161,7 @@ class MeetingsSection(Strict):
     @classmethod
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
         """Each reminder once: `1h` and `60m` are the same one."""
-        for index, item in repeats(raw.get("reminders"), _duration_or_none):
-            yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
+        return _reminders_once(raw)
 
 
 class PollsSection(Strict):
@@ -173,8 +178,7 @@ class PollsSection(Strict):
     @classmethod
     def checks(cls, raw: Mapping[str, Any]) -> Iterator[Problem]:
         """Each reminder once."""
-        for index, item in repeats(raw.get("reminders"), _duration_or_none):
-            yield ("reminders", index), f"{item!r} is the same as another reminder: keep one"
+        return _reminders_once(raw)
 
 
 class FixedAnnouncement(Strict):
@@ -301,59 +305,6 @@ class MatrixSection(Strict):
     @classmethod
     def _homeserver(cls, value: str) -> str:
         return check_url(value)
-
-
-def _room_alias(value: str) -> str:
-    """A public room address, `#room:server` (a room id would tell nothing to a reader)."""
-    if not re.fullmatch(r"#[^\s:]+:[A-Za-z0-9.\-]+(:[0-9]+)?", value):
-        raise ValueError(f"must be a room address like #natm:example.org, not {value!r}")
-    return value
-
-
-RoomAlias = Annotated[str, AfterValidator(_room_alias)]
-
-
-def _listen(value: object) -> str:
-    """`host:port` from `host:port`, `[v6 address]:port` or a port alone (on 127.0.0.1)."""
-    text = str(value).strip()
-    host, colon, port = text.rpartition(":")
-    if not colon or host in ("", "[]"):
-        host, port = "127.0.0.1", port or text
-    if not port.isdigit() or int(port) > 65535 or (":" in host and not host.startswith("[")):
-        raise ValueError(f"must be host:port, like 127.0.0.1:9090, not {value!r}")
-    return f"{host}:{int(port)}"
-
-
-class HttpSection(Strict):
-    """The bot's own HTTP listener: health checks and Prometheus metrics. Off unless the
-    section is given."""
-
-    # Where to listen: host:port, or a port alone for 127.0.0.1 (0: any free port, logged).
-    # The endpoints tell how the bot is doing; keep them on 127.0.0.1 or a private network.
-    listen: Annotated[str, BeforeValidator(_listen)] = "127.0.0.1:9090"
-    # The public page (/, /readings, /groups, /members, /meetings, /decisions) and the feeds
-    # (/calendar.ics, /groups/<id>/calendar.ics) on the same listener: off unless asked for.
-    public: bool = False
-    # The address people reach the page at through the reverse proxy; `!meetings ics` and
-    # `!group` give the feeds' addresses under it.
-    public_url: Url | None = None
-    # Public rooms (`#room:server`): matrix.to links on the page, their polls on /decisions.
-    public_rooms: list[RoomAlias] = Field(default_factory=list)
-
-    @property
-    def feed_base(self) -> str | None:
-        """Where the public page is reached, without a trailing slash, when it is on."""
-        return self.public_url.rstrip("/") if self.public and self.public_url else None
-
-    @property
-    def host(self) -> str:
-        """The address to listen on (an IPv6 one without its brackets)."""
-        return self.listen.rpartition(":")[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        """The port to listen on; 0 for any free one."""
-        return int(self.listen.rpartition(":")[2])
 
 
 class Config(Strict):

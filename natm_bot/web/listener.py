@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from natm_bot.config.settings import HttpSection
+from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.web.health import Readiness
 from natm_bot.web.metrics import Metrics

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from natm_bot.config.settings import HttpSection
+from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.web.health import Readiness
 from natm_bot.web.listener import Listener

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from natm_bot.app import App
-from natm_bot.config.settings import HttpSection
+from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.testing.harness import make_config

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from natm_bot.app import App, public_site
-from natm_bot.config.settings import HttpSection
+from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.frontends.console import Console, ConsoleTransport
 from natm_bot.testing.harness import ChatHarness, make_config

@@ -3,8 +3,8 @@ registered with the app's job registry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
@@ -16,8 +16,7 @@ from natm_bot.storage import Database
 from natm_bot.storage.polls import PollStore
 
 
-@dataclass(frozen=True)
-class Polls:
+class Polls(NamedTuple):
     """The parts of the polls feature the app keeps."""
 
     service: PollService

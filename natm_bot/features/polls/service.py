@@ -30,6 +30,8 @@ from natm_bot.features.polls.views import option_text
 from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote
 
+__all__ = ["Cast", "Electorates", "Poll", "PollService"]
+
 log = logging.getLogger(__name__)
 
 Digest = Callable[[str], str]  # a keyed hash (the operator's key) of a text

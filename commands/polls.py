@@ -121,7 +121,9 @@ async def poll_add(ctx: Context, fields: Rest) -> Reply:
     zone = await ctx.app.polls.zone_of(ctx.message.sender) or ctx.config.bot.display_timezones[0]
     draft = read_draft(typed, ctx.app.clock.now(), zone)
     if draft.voters == "organisations" and not ctx.app.permissions.is_admin(ctx.message.sender):
-        raise CommandError(_("Only bot admins can open a poll of the member organisations."))
+        raise CommandError(
+            _("Sorry, only bot admins can open a poll of the member organisations.")
+        )
     if ctx.message.is_direct:
         raise CommandError(_("Open a poll in the room that decides, not in a direct message."))
     message = ctx.message

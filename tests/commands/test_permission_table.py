@@ -190,6 +190,34 @@ async def name_delegate(bot: ChatHarness, actor: str) -> bool:
     return seen and "@ana:example.org" in await bot.app.members.delegations()
 
 
+POLL = 'kind=proposal question="Adopt it?" closes="2027-03-20 18:00" tz=UTC'
+# The room each actor opens a poll in: the one that is theirs, if any.
+POLL_ROOMS = {MOD: ROOM_A, COORD: GROUP_ROOM}
+
+
+async def open_poll(bot: ChatHarness, actor: str) -> bool:
+    room = POLL_ROOMS.get(actor, ROOM_A)
+    bot.transport.add_members(RoomId(room), ADMIN, MOD, COORD, BOB)
+    await bot.send(f"!poll add {POLL}", sender=actor, room=room)
+    return await bot.app.polls.store.get(1) is not None
+
+
+async def open_organisations_poll(bot: ChatHarness, actor: str) -> bool:
+    await bot.send(GOOD_APPLICATION, sender=CAROL)
+    await bot.app.members.approve(1)
+    room = POLL_ROOMS.get(actor, ROOM_A)
+    await bot.send(f"!poll add {POLL} voters=organisations", sender=actor, room=room)
+    return await bot.app.polls.store.get(1) is not None
+
+
+async def close_poll(bot: ChatHarness, actor: str) -> bool:
+    bot.transport.add_members(RoomId(GROUP_ROOM), ADMIN, MOD, COORD, BOB)
+    await bot.send(f"!poll add {POLL}", sender=ADMIN, room=GROUP_ROOM)
+    await _tried(bot, actor, "!poll cancel 1")
+    poll = await bot.app.polls.store.get(1)
+    return poll is not None and poll.state == "cancelled"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "Plan a meeting in rooms": plan_in_rooms,
     "Plan a meeting of a group": plan_for_group,
@@ -210,6 +238,9 @@ SCENARIOS: dict[str, Scenario] = {
     "Re-read the groups file": import_groups,
     "Approve or reject members": approve_member,
     "Name an organisation's delegates and see them": name_delegate,
+    "Open a poll in a room": open_poll,
+    "Open a poll of the member organisations": open_organisations_poll,
+    "Close or cancel a poll": close_poll,
 }
 
 

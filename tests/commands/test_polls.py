@@ -109,3 +109,88 @@ async def test_a_poll_typed_wrong_is_refused_with_the_reason_and_nothing_opens(
     body = await bot.ask(f"!poll add {fields}", sender=ADMIN)
     assert said in body, body
     assert "There is no poll #1" in await bot.ask("!poll 1", sender=ADMIN)
+
+
+async def test_taps_count_like_typed_votes_and_the_last_one_before_the_close_counts(
+    bot: ChatHarness,
+) -> None:
+    number = await _open(
+        bot, f'kind=choice question="Next campaign?" options="Data; AI; ID" {CLOSES}'
+    )
+    [started] = bot.transport.polls
+    assert [text for _, text in started.poll.answers] == ["Data", "AI", "ID"]
+    assert await bot.tap(started.event_id, "1", sender=ALICE) == []  # a tap is answered by Element
+    await bot.tap(started.event_id, "3", sender=ALICE)  # a change of mind
+    said = await bot.ask(f"!vote {number} AI", sender=BOB)
+    assert "is counted: AI" in said, said
+    await bot.tap(started.event_id, "1", sender=BOB)  # a tap replaces a typed vote
+    card = await bot.ask(f"!poll {number}", sender=CAROL)
+    assert "1. Data — 1" in card and "3. ID — 1" in card and "2 of 5" in card, card
+    seen = await bot.advance(days=6)
+    [outcome] = _outcomes(seen)
+    assert "a tie between Data, ID" in outcome, outcome
+    [ended] = bot.transport.ended_polls
+    assert ended.poll_event == started.event_id and "Outcome of poll" in ended.text
+
+
+async def test_a_reminder_says_how_many_voted_and_never_who_has_not(bot: ChatHarness) -> None:
+    number = await _open(bot, f'kind=proposal question="Adopt it?" {CLOSES}')
+    await bot.ask(f"!vote {number} agree", sender=ALICE)
+    seen = await bot.advance(days=4, hours=10)  # 24 hours before the close
+    [reminder] = [s.body for s in seen if "closes" in s.body]
+    assert "1 of 5 have voted" in reminder, reminder
+    assert not any(name in reminder for name in ("bob", "carol", "dave"))
+    assert [s for s in await bot.advance(hours=12) if "have voted" in s.body] == []
+
+
+async def test_one_voice_per_organisation_and_both_delegates_are_told(
+    bot: ChatHarness,
+) -> None:
+    for number, name in ((1, "Red"), (2, "Green"), (3, "Blue")):
+        await bot.send(
+            f'!members apply name="{name} Network" category=civil-society country=KE '
+            f'website=https://{name.lower()}.example.org description="A network."',
+            sender=f"@applicant{number}:localhost",
+        )
+        await bot.send(f"!members approve {number}", sender=ADMIN)
+    await bot.ask(f"!members delegate add 1 {BOB}", sender=ADMIN)
+    number = await _open(
+        bot, f'kind=proposal question="Adopt it?" voters=organisations quorum=50% {CLOSES}'
+    )
+    first = await bot.ask(f"!vote {number} agree", sender="@applicant1:localhost")
+    assert "is counted" in first
+    second = await bot.send(f"!vote {number} disagree", sender=BOB)
+    texts = [s.body for s in second]
+    assert any("in place of the vote @applicant1:localhost cast" in t for t in texts), texts
+    assert any("that vote now counts for the organisation" in t for t in texts), texts
+    outsider = await bot.ask(f"!vote {number} agree", sender=CAROL)
+    assert "not a delegate" in outsider or "you are not one" in outsider, outsider
+    [outcome] = _outcomes(await bot.advance(days=6))
+    assert "quorum not reached (1/3)" in outcome, outcome
+
+
+async def test_only_admins_open_a_poll_of_the_organisations(bot: ChatHarness) -> None:
+    bot.transport.set_power_level(RoomId(LOBBY), MOD, 50)  # type: ignore[arg-type]
+    body = await bot.ask(
+        f'!poll add kind=proposal question="x" voters=organisations {CLOSES}', sender=MOD
+    )
+    assert "only bot admins" in body, body
+    opened = await bot.ask(f'!poll add kind=proposal question="x" {CLOSES}', sender=MOD)
+    assert opened.startswith("Poll #1"), opened
+
+
+async def test_a_cancelled_poll_posts_nothing_and_an_extended_one_closes_later(
+    bot: ChatHarness,
+) -> None:
+    first = await _open(bot, f'kind=proposal question="One?" {CLOSES}')
+    second = await _open(bot, f'kind=proposal question="Two?" {CLOSES}')
+    assert "cancelled" in await bot.ask(f"!poll cancel {first}", sender=ADMIN)
+    earlier = await bot.ask(f'!poll extend {second} "2027-01-14 18:00"', sender=ADMIN)
+    assert "only move later" in earlier, earlier
+    later = await bot.ask(f'!poll extend {second} "2027-01-20 18:00"', sender=ADMIN)
+    assert "now closes" in later, later
+    assert _outcomes(await bot.advance(days=6)) == []
+    [outcome] = _outcomes(await bot.advance(days=5))
+    assert "poll #2" in outcome and bot.transport.ended_polls[0].poll_event == (
+        bot.transport.polls[1].event_id
+    )

@@ -16,11 +16,17 @@ from natm_bot.storage.polls import Poll
 
 # A proposal's options by the words people type, in the four languages.
 PROPOSAL_WORDS: dict[str, int] = {
-    **dict.fromkeys(("agree", "yes", "de acuerdo", "a favor", "pour", "d'accord"), 0),
+    **dict.fromkeys(
+        ("agree", "yes", "de acuerdo", "a favor", "pour", "d'accord", "de acordo", "sim"), 0
+    ),
     **dict.fromkeys(("abstain", "abstention", "abstengo", "abstencion", "abstencao"), 1),
-    **dict.fromkeys(("disagree", "no", "en contra", "contre", "contra", "desacuerdo"), 2),
+    **dict.fromkeys(
+        ("disagree", "no", "en desacuerdo", "desacuerdo", "en contra", "contre",
+         "pas d'accord", "contra", "em desacordo", "nao"),
+        2,
+    ),
     **dict.fromkeys(("block", "bloqueo", "bloquear", "blocage", "bloquer", "bloqueio"), 3),
-}
+}  # fmt: skip
 _NUMBERS_RE = re.compile(r"^\s*(\d{1,3}(?:\s*[,\s]\s*\d{1,3})*)(?=\s|$)")
 MAX_REASON = 500
 

@@ -13,12 +13,11 @@ from natm_bot.api import (
     Perm,
     Reply,
     Rest,
-    UsageError,
     UserId,
     command,
-    counting_number,
     md_escape,
     md_link,
+    row_number,
 )
 from natm_bot.calendar.recurrence import describe_repeat
 from natm_bot.calendar.timeutil import full_time, span_text
@@ -56,14 +55,9 @@ class MeetingLookup:
 
     async def convert(self, ctx: Context, text: str) -> Meeting:
         """The meeting, or a friendly error."""
-        number = text.strip().lstrip("#")
-        if not number.isdecimal():
-            raise UsageError(
-                _("Meetings are numbered, like `#3`; “{typed}” is not a number.").format(
-                    typed=md_escape(text[:20])
-                )
-            )
-        found = counting_number(number)
+        number, found = row_number(
+            text, _("Meetings are numbered, like `#3`; “{typed}” is not a number.")
+        )
         if found is None:  # no row id is that large
             raise NotFound(
                 _("There is no meeting #{number}. `{list}` lists them.").format(

@@ -15,8 +15,8 @@ from natm_bot.api import (
     UsageError,
     command,
     counting_number,
-    md_escape,
     parse_fields,
+    row_number,
 )
 from natm_bot.core.i18n import N_, _
 from natm_bot.features.polls.drafting import FIELDS, read_draft
@@ -33,14 +33,9 @@ class PollLookup:
 
     async def convert(self, ctx: Context, text: str) -> Poll:
         """The poll, or a friendly error (the same for one in a room the asker is not in)."""
-        number = text.strip().lstrip("#")
-        if not number.isdecimal():
-            raise UsageError(
-                _("Polls are numbered, like `#3`; “{typed}” is not a number.").format(
-                    typed=md_escape(text[:20])
-                )
-            )
-        found = counting_number(number)
+        number, found = row_number(
+            text, _("Polls are numbered, like `#3`; “{typed}” is not a number.")
+        )
         missing = NotFound(
             _("There is no poll #{number}. `{list}` lists this room's polls.").format(
                 number=number, list=f"{ctx.prefix}polls"

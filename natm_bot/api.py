@@ -9,7 +9,7 @@ from __future__ import annotations
 from natm_bot.context import Context
 from natm_bot.core.errors import CommandError, NotFound, UsageError
 from natm_bot.core.messages import Attachment, Reply, UserId
-from natm_bot.engine.arguments import counting_number
+from natm_bot.engine.arguments import counting_number, row_number
 from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.engine.registry import Perm, Rest, command
 from natm_bot.engine.rendering import md_escape, md_link
@@ -30,4 +30,5 @@ __all__ = [
     "md_escape",
     "md_link",
     "parse_fields",
+    "row_number",
 ]

@@ -137,6 +137,15 @@ def counting_number(text: str, highest: int = 10**18) -> int | None:
     return number if 1 <= number <= highest else None
 
 
+def row_number(text: str, not_a_number: str) -> tuple[str, int | None]:
+    """`3` or `#3` as typed (without the `#`) and as a row number (None when no row could
+    have it); UsageError with `not_a_number` (which may name `{typed}`) when it is none."""
+    number = text.strip().lstrip("#")
+    if not number.isdecimal():
+        raise UsageError(not_a_number.format(typed=md_escape(text[:20])))
+    return number, counting_number(number)
+
+
 async def _judged(
     ctx: object, param: Param, raw: str, values: dict[str, Any], judge: Judge | None
 ) -> Any:

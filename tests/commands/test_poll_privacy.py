@@ -16,6 +16,7 @@ from natm_bot.core.messages import RoomId
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.commands.test_privacy import _bytes_in_files, _mentions
 from tests.conftest import ADMIN, ALICE, BOB
+from tests.polls import poll_room
 
 START = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 CAROL = "@carol:localhost"
@@ -33,8 +34,7 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def bot(config: Config) -> AsyncIterator[ChatHarness]:
-    async with ChatHarness(config, ManualClock(START)) as harness:
-        harness.transport.add_members(RoomId(LOBBY), ADMIN, ALICE, BOB, CAROL)
+    async with poll_room(config, START, ALICE, BOB, CAROL) as harness:
         yield harness
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from natm_bot.config.settings import Config
-from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId
 from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
 from tests.conftest import ADMIN, ALICE, BOB
+from tests.polls import poll_room
 
 START = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 CAROL = "@carol:localhost"
@@ -29,8 +29,7 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def bot(config: Config) -> AsyncIterator[ChatHarness]:
-    async with ChatHarness(config, ManualClock(START)) as harness:
-        harness.transport.add_members(RoomId(LOBBY), ADMIN, ALICE, BOB, CAROL, DAVE)
+    async with poll_room(config, START, ALICE, BOB, CAROL, DAVE) as harness:
         yield harness
 
 

@@ -202,7 +202,7 @@ async def test_decisions_show_public_outcomes_as_counts_never_voters(tmp_path: P
         assert private not in text.lower(), private
     assert 'href="/decisions"' in home
     spanish_text = unescape(spanish)
-    assert "Decisiones" in spanish_text and "Bloquear: 1" in spanish_text
+    assert "Decisiones" in spanish_text and "Bloqueo: 1" in spanish_text
     assert "Next campaign?" in spanish_text
 
 

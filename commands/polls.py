@@ -65,8 +65,9 @@ async def _zone(ctx: Context, poll: Poll) -> str:
 
 @command("poll", aliases=("votación", "sondage", "votação", "encuesta", "enquete"))
 async def poll(ctx: Context, number: PollArg) -> Reply:
-    """One poll: the question, the options (times in your zone), who may vote, how many
-    voted, the close, and the results when they can be seen: {prefix}poll 3
+    """One poll, with how many voted and the results when they can be seen: {prefix}poll 3
+
+    The card: the question, the options (times in your zone), who may vote, the close.
 
     Open one (room moderators, coordinators in their group's room, admins):
     `{prefix}poll add kind=… question="…" [options="A; B; C"] closes="YYYY-MM-DD HH:MM"
@@ -88,8 +89,7 @@ async def poll(ctx: Context, number: PollArg) -> Reply:
     Vote: tap the poll in Element, or `{prefix}vote 3 1` (see `{prefix}help vote`). Your
     last vote before the close counts.
 
-    `voters=organisations` (admins only): one vote per member organisation, cast by any of
-    its delegates; the organisation's last vote counts.
+    `voters=organisations` (admins only): one vote per member organisation, by any delegate.
 
     `secret=yes`: no poll is shown in the room and votes are taken only in a direct message
     to the bot; it keeps a keyed hash of each voter (to refuse a second vote) beside the

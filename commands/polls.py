@@ -123,12 +123,13 @@ async def poll_add(ctx: Context, fields: Rest) -> Reply:
         raise CommandError(_("Open a poll in the room that decides, not in a direct message."))
     message = ctx.message
     opened = await ctx.app.polls.open(draft, message.sender, message.room_id, message.event_id)
-    await ctx.app.poll_desk.start_native(opened)
-    how = (
-        _("Vote in a direct message to me: `{example}`.")
-        if opened.secret
-        else _("Tap the poll above, or type `{example}`.")
-    )
+    shown = await ctx.app.poll_desk.start_native(opened)
+    if opened.secret:
+        how = _("Vote in a direct message to me: `{example}`.")
+    elif shown:
+        how = _("Tap the poll above, or type `{example}`.")
+    else:
+        how = _("I could not show it as a poll in this room: vote by typing `{example}`.")
     return Reply(
         _("Poll #{number} is open until {when}.").format(
             number=opened.id,

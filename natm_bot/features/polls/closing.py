@@ -17,6 +17,7 @@ from typing import Protocol
 from natm_bot.core.clock import Clock
 from natm_bot.core.i18n import speaking
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, txn_id
+from natm_bot.engine.rendering import render
 from natm_bot.features.polls.counting import Kind, Outcome
 from natm_bot.features.polls.service import PollService
 from natm_bot.features.polls.views import outcome_text, reminder
@@ -141,8 +142,9 @@ class PollCloser:
             text = await self.outcome_message(poll, result)
         try:
             if poll.poll_event:
+                plain = render(text).body  # the end's text is shown as it is
                 await self.transport.end_poll(
-                    room, EventId(poll.poll_event), text, poll_txn(poll, "end")
+                    room, EventId(poll.poll_event), plain, poll_txn(poll, "end")
                 )
             await self.transport.send(Outgoing(room, Reply(text), poll_txn(poll, "outcome")))
         except SendFailed as refused:

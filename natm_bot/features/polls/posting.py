@@ -14,6 +14,7 @@ from natm_bot.features.polls.closing import PollTransport, RoomLanguage, poll_tx
 from natm_bot.features.polls.service import Cast, PollService
 from natm_bot.features.polls.views import native, option_text
 from natm_bot.storage.polls import Poll
+from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,23 @@ class PollDesk:
         self.organisation_name = organisation_name
         self.prefix = prefix
 
-    async def start_native(self, poll: Poll) -> None:
+    async def start_native(self, poll: Poll) -> bool:
         """Start the poll as a native Matrix poll in its room (not a secret ballot: a
-        native poll's votes are seen by the room), once."""
+        native poll's votes are seen by the room), once; False when the room refused it
+        (then people vote by typing)."""
         if poll.secret or poll.poll_event:
-            return
+            return not poll.secret
         with speaking(await self.languages.for_room(poll.room_id)):
             content = native(poll, self.prefix)
-        event = await self.transport.start_poll(
-            RoomId(poll.room_id), content, poll_txn(poll, "start")
-        )
+        try:
+            event = await self.transport.start_poll(
+                RoomId(poll.room_id), content, poll_txn(poll, "start")
+            )
+        except SendFailed as refused:
+            log.warning("could not start poll %d as a native poll: %s", poll.id, refused)
+            return False
         await self.service.native_started(poll, event)
+        return True
 
     async def tapped(self, answer: PollAnswer) -> list[Reply]:
         """A tap on a native poll: counted quietly; the notes to send privately."""

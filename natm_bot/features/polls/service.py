@@ -149,8 +149,12 @@ class PollService:
         return poll
 
     async def may_see(self, poll: Poll, user: UserId, room: RoomId) -> bool:
-        """Whether the user may see the poll: asked in its room, or a member of its room."""
-        return room == poll.room_id or user in self.electorates.room_members(RoomId(poll.room_id))
+        """Whether the user may see the poll: asked in its room, a member of its room, or
+        one who may vote in it (a delegate, a voter of a secret ballot writing directly)."""
+        if room == poll.room_id or user in self.electorates.room_members(RoomId(poll.room_id)):
+            return True
+        voter, _ = await self._voter(poll, user)
+        return voter is not None and voter in await self.store.electorate(poll.id)
 
     async def outcome(self, poll: Poll) -> Outcome:
         """The count as it stands (or as it was at the close); a time poll's winners are

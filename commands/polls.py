@@ -186,9 +186,12 @@ async def polls(ctx: Context) -> Reply:
     "vote", aliases=("votar", "voter"), usage=N_("<poll> <option number(s) or words> [reason]")
 )
 async def vote(ctx: Context, number: PollArg, choice: Rest) -> list[Reply]:
-    """Vote in a poll: `{prefix}vote 3 2`, `{prefix}vote 3 agree`, `{prefix}vote 4 1 3`, or
-    with a reason after the choice: `{prefix}vote 3 block it names no budget`. Your last vote
-    before the close counts; a secret ballot takes one vote, in a direct message."""
+    """Vote in a poll, by the option's number or words: {prefix}vote 3 2
+
+    More: `{prefix}vote 3 agree`, `{prefix}vote 4 1 3` (several options), or a reason after
+    the choice: `{prefix}vote 3 block it names no budget`. Your last vote before the close
+    counts; a secret ballot takes one vote, in a direct message.
+    """
     message = ctx.message
     cast = await ctx.app.polls.vote(
         number,

@@ -15,7 +15,7 @@ from natm_bot.storage.database import Database
 from natm_bot.storage.sealed import Sealed
 
 _COLUMNS = (
-    "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, poll_event"
+    "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, relates_to"
 )
 MESSAGE = "message"
 POLL_ANSWER = "poll_answer"

@@ -93,12 +93,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     LANGUAGES_STEP,
     # 9: encrypted events not readable yet, kept until their room key comes (or given up).
     SEALED_STEP,
-    # 10: the inbox holds taps on native polls too: what each row is (a typed message or a
-    # poll answer, its answer ids as a JSON list in `body`) and the poll it answers.
+    # 10: the inbox holds more than typed messages (taps on native polls now; reactions and
+    # the like later): what each row is (`kind`; a poll answer keeps its answer ids as a JSON
+    # list in `body`) and the event it refers to (`relates_to`: the poll it answers). `kind`
+    # is checked by the code that writes it, not by the schema, so a new kind needs no
+    # rebuilt table.
     (
-        "ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'"
-        " CHECK (kind IN ('message', 'poll_answer'))",
-        "ALTER TABLE inbox ADD COLUMN poll_event TEXT",
+        "ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'",
+        "ALTER TABLE inbox ADD COLUMN relates_to TEXT",
     ),
     # 11: the delegates of member organisations, who vote for them in polls. A person is the
     # delegate of one organisation at most (the primary key); an organisation taken off the

@@ -9,13 +9,15 @@ run: $(STAMP)
 	$(BIN)/natm-bot console -c bot.example.yaml
 
 # The whole suite on two workers: most live tests wait on the homeserver and the bot rather
-# than on a core, so two at once halve the time (each worker starts its own Synapse).
+# than on a core, so two at once halve the time (each worker starts its own Synapse). The
+# live tests go first and an idle worker takes over waiting tests from the other
+# (worksteal), so the run does not end with one long test on one worker.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # The fast tests only (no homeserver, no processes), on every core: under a minute. Their
 # temporary files (a database per test) go to memory when /dev/shm is there: on a disk, the

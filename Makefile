@@ -24,7 +24,7 @@ test: $(STAMP)
 # database's fsyncs take longer than the tests themselves.
 FAST_TMP := $(shell test -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
 fast: $(STAMP)
-	TMPDIR=$(FAST_TMP) $(BIN)/pytest -m "not slow" -n auto -q
+	TMPDIR=$(FAST_TMP) $(BIN)/pytest -m "not slow" -n auto --dist worksteal -q
 
 # The message catalogues: extract the texts from the code into the template, then bring
 # every language's catalogue in step (new texts arrive empty, changed ones marked fuzzy).

@@ -218,8 +218,8 @@ class App:
         await self.jobs.start()
 
     async def close(self) -> None:
-        """Stop the timed work and release the database."""
-        self.jobs.stop()
+        """Stop the timed work (letting a run under way end) and release the database."""
+        await self.jobs.close()
         await self.announcer.close()
         await self.db.close()
 

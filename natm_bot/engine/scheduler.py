@@ -8,6 +8,7 @@ default grace of one second would drop a run behind a stalled loop with only a l
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +48,7 @@ class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._runs: set[asyncio.Task[object]] = set()  # the runs under way
         self._scheduler: AsyncIOScheduler | None = None
 
     @property
@@ -105,10 +107,14 @@ class Scheduler:
             log.debug("job %s is still running; this tick is left out", name)
             return entry.supervised.healthy
         entry.running = True
+        task = asyncio.current_task()
+        if task is not None:
+            self._runs.add(task)
         try:
             await entry.supervised.run(entry.work)
         finally:
             entry.running = False
+            self._runs.discard(task)
         return entry.supervised.healthy
 
     async def _wake(self, name: str) -> None:
@@ -157,3 +163,15 @@ class Scheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def close(self, patience: float = 10.0) -> None:
+        """Stop timing and let the runs under way end (what they use, the database, is
+        closed next); one still running after `patience` seconds is cancelled."""
+        self.stop()
+        running = [task for task in self._runs if task is not asyncio.current_task()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=patience)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)

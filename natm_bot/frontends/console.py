@@ -10,7 +10,7 @@ from typing import TextIO
 
 from natm_bot.app import App
 from natm_bot.config.settings import Config
-from natm_bot.core.messages import EventId, Message, Outgoing, RoomId, UserId
+from natm_bot.core.messages import EventId, Message, NativePoll, Outgoing, RoomId, UserId
 from natm_bot.engine.rendering import render
 from natm_bot.transport.memory import MemoryTransport
 
@@ -46,6 +46,22 @@ class ConsoleTransport(MemoryTransport):
             size = len(out.reply.attachment.data)
             self._out.write(f"[file {out.reply.attachment.filename}, {size} bytes]\n")
         self._out.flush()
+
+    async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
+        """Print the poll as a client without polls shows it."""
+        event = await super().start_poll(room_id, poll, txn_id)
+        self._out.write(f"natm-bot (poll):\n{render(poll.fallback).body}\n")
+        self._out.flush()
+        return event
+
+    async def end_poll(
+        self, room_id: RoomId, poll_event: EventId, text: str, txn_id: str
+    ) -> EventId:
+        """Print the end of a poll."""
+        event = await super().end_poll(room_id, poll_event, text, txn_id)
+        self._out.write(f"natm-bot (poll ended):\n{text}\n")
+        self._out.flush()
+        return event
 
 
 def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
@@ -91,7 +107,9 @@ class Console:
         return True
 
     async def chat(self, line: str) -> None:
-        """Send a line to the bot as a message from the current user and room."""
+        """Send a line to the bot as a message from the current user and room (whoever
+        speaks in a room is one of its members, as in Matrix)."""
+        self.transport.add_members(self.room, self.user)
         message = Message(
             room_id=self.room,
             sender=self.user,

@@ -214,3 +214,39 @@ async def test_a_wake_up_during_a_run_runs_once_more_after_it() -> None:
     finally:
         scheduler.stop()
     assert len(runs.at) == 3
+
+
+async def test_closing_lets_a_run_under_way_end_before_what_it_uses_is_closed() -> None:
+    jobs = Scheduler(SystemClock())
+    began, ended = asyncio.Event(), asyncio.Event()
+
+    async def work() -> None:
+        began.set()
+        await asyncio.sleep(0.05)  # a send or a write still under way
+        ended.set()
+
+    jobs.register("polls", Every(timedelta(hours=1)), work)
+    await jobs.start()
+    run = asyncio.create_task(jobs.run("polls"))
+    await began.wait()
+    await jobs.close()
+    assert ended.is_set()
+    assert await run
+
+
+async def test_a_run_that_outlasts_the_patience_of_closing_is_cancelled() -> None:
+    jobs = Scheduler(SystemClock())
+    began, ended = asyncio.Event(), asyncio.Event()
+
+    async def work() -> None:
+        began.set()
+        await asyncio.sleep(3600)  # stuck: a homeserver that never answers
+        ended.set()
+
+    jobs.register("stuck", Every(timedelta(hours=1)), work)
+    await jobs.start()
+    run = asyncio.create_task(jobs.run("stuck"))
+    await began.wait()
+    await jobs.close(patience=0.05)
+    assert run.cancelled() or run.done()
+    assert not ended.is_set()

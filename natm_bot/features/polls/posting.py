@@ -78,7 +78,9 @@ class PollDesk:
         with speaking(await self.languages.for_person(sender)):
             text = await self._note(cast, sender)
         if text and (not tapped or not cast.counted or cast.replaced):
-            notes.append(Reply(text, to_user=sender) if tapped else Reply(text))
+            # A vote that does not count is the voter's business: told privately.
+            private = Reply(text, to_user=sender) if tapped else Reply(text, private=True)
+            notes.append(private if not cast.counted else Reply(text))
         if cast.counted and cast.replaced and cast.organisation is not None:
             other = UserId(cast.replaced)
             with speaking(await self.languages.for_person(other)):

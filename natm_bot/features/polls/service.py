@@ -3,7 +3,6 @@ and who may vote in each; closing is `closing.py`'s, the texts are `views.py`'s.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,8 +30,6 @@ from natm_bot.features.polls.views import zone_of as zone_of_name
 from natm_bot.storage.polls import Poll, PollStore, Vote
 
 __all__ = ["Cast", "Electorates", "Poll", "PollService"]
-
-log = logging.getLogger(__name__)
 
 Digest = Callable[[str], str]  # a keyed hash (the operator's key) of a text
 RoomMembers = Callable[[RoomId], list[UserId]]
@@ -66,7 +63,7 @@ class Cast:
 
     poll: Poll
     counted: bool
-    why: str = ""  # "late", "outsider", "secret-twice", "closed", "cancelled", "not-a-delegate"
+    why: str = ""  # "late", "outsider", "secret-twice", "cancelled", "not-a-delegate"
     replaced: str = ""  # for an organisation's vote: the delegate whose vote it replaces
     organisation: int | None = None
     choice: tuple[int, ...] = ()

@@ -331,16 +331,20 @@ class PollStore:
     async def votes_of(self, person: str) -> list[tuple[Poll, Vote]]:
         """A person's votes in open polls (secret ballots keep no person), oldest first."""
         rows = await self._db.fetchall(
-            "SELECT v.*, p.question AS q FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
+            "SELECT v.*, p.* FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
             "WHERE v.person = ? AND p.state = 'open' ORDER BY v.at, v.event",
             (person,),
         )
-        found = []
-        for row in rows:
-            poll = await self.get(int(row["poll_id"]))
-            if poll is not None:
-                found.append((poll, _vote(row)))
-        return found
+        return [(_poll(row), _vote(row)) for row in rows]
+
+    async def last_vote(self, number: int, voter: str, until: datetime) -> Vote | None:
+        """The voter's last vote in the poll cast by `until`, or None."""
+        row = await self._db.fetchone(
+            "SELECT * FROM poll_votes WHERE poll_id = ? AND voter = ? AND at <= ? "
+            "ORDER BY at DESC, event DESC LIMIT 1",
+            (number, voter, _ms(until)),
+        )
+        return _vote(row) if row else None
 
     async def forget(self, person: str) -> int:
         """Remove a person's votes (cast by them, for themselves or their organisation) and

@@ -243,15 +243,16 @@ class PollService:
             return Cast(poll, False, "outsider", organisation=organisation)
         if poll.secret and await self.store.has_voted(poll.id, voter):
             return Cast(poll, False, "secret-twice")
-        before = await self.counted_ballots(poll)
+        earlier = await self.store.last_vote(poll.id, voter, poll.closes_at)
         person = "" if poll.secret else sender
         vote = Vote(event, voter, person, choice.options, choice.reason[:500], at)
         if not await self.store.cast(poll.id, vote):
             return Cast(poll, False, "late")
         if poll.secret:
             self.secret_voted = True
-        earlier = before.get(voter)
-        replaced = earlier.person if earlier and earlier.person not in ("", sender) else ""
+        replaced = ""
+        if earlier is not None and earlier.choices and earlier.person not in ("", sender):
+            replaced = earlier.person  # a fellow delegate's vote for the organisation
         return Cast(
             poll, True, replaced=replaced, organisation=organisation, choice=choice.options
         )

@@ -48,7 +48,7 @@ from natm_bot.app import App
 from natm_bot.config.settings import load_config
 from natm_bot.core.clock import SystemClock
 from natm_bot.core.jobs import AnnouncementSource
-from natm_bot.core.messages import Outgoing
+from natm_bot.core.messages import EventId, Outgoing
 from natm_bot.features.meetings.delivery import txn_id_for
 from natm_bot.features.meetings.occurrences import occurrence_key
 from natm_bot.matrix.sending import message_content
@@ -82,11 +82,11 @@ class RecordingTransport(MemoryTransport):
         super().__init__()
         self.calls: list[tuple[float, Outgoing]] = []
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> EventId:
         """Render, note the wall-clock time, keep."""
         message_content(out.reply)
         self.calls.append((time.time(), out))
-        await super().send(out)
+        return await super().send(out)
 
 
 @dataclass

@@ -5,20 +5,21 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from natm_bot.config.content import Content, load_content
 from natm_bot.config.settings import Config
 from natm_bot.context import Context
 from natm_bot.core.clock import Clock, SystemClock
 from natm_bot.core.i18n import _, speaking
-from natm_bot.core.jobs import Every
+from natm_bot.core.jobs import Every, Timed
 from natm_bot.core.messages import (
     Incoming,
     Message,
     Outgoing,
     PollAnswer,
+    Reaction,
     Reply,
+    Retraction,
     RoomId,
     txn_id,
 )
@@ -38,16 +39,10 @@ from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
-from natm_bot.storage.events import EventLedger
 from natm_bot.storage.groups import GroupStore
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
-
-if TYPE_CHECKING:
-    from natm_bot.matrix.runner import BotRunner
-    from natm_bot.web.listener import Listener
-    from natm_bot.web.site import PublicSite
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +97,8 @@ class App:
         self.meetings, self.announcer = meetings.service, meetings.announcer
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
+        # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
+        self.timed: list[Timed] = [self.announcer, self.poll_closer]
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -205,6 +202,10 @@ class App:
         """Whether a message body is a command to the bot."""
         return self.dispatcher.parse(body) is not None
 
+    def is_note(self, body: str) -> bool:
+        """Whether a message body is a line of minutes the bot may record."""
+        return False
+
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten, or a secret
         vote was kept (so no page of the WAL holds the message that carried it)."""
@@ -224,10 +225,12 @@ class App:
         await self.db.close()
 
     async def handle(self, item: Incoming) -> list[Outgoing]:
-        """The replies to one message (or poll answer), each addressed to its room with a
-        derived txn id."""
+        """The replies to one message (or poll answer, reaction, retraction), each addressed
+        to its room with a derived txn id."""
         if isinstance(item, PollAnswer):
             return await self.tapped(item)
+        if isinstance(item, Reaction | Retraction):
+            return []
         message = item
         replies = await self.dispatcher.dispatch(message)
         if not replies:
@@ -301,84 +304,3 @@ class App:
 async def _always(moment: datetime) -> bool:
     """Every message is in as soon as it is sent (no homeserver in between)."""
     return True
-
-
-class Runner(Protocol):
-    """`natm-bot run`: serves until stopped; the exit code."""
-
-    async def run(self) -> int:
-        """Serve until stopped."""
-
-
-class WithListener:
-    """The bot on Matrix with its HTTP listener beside it, for as long as the bot runs."""
-
-    def __init__(self, runner: BotRunner, listener: Listener) -> None:
-        self.runner = runner
-        self.listener = listener
-
-    async def run(self) -> int:
-        """Listen, then serve until stopped."""
-        await self.listener.start()
-        try:
-            return await self.runner.run()
-        finally:
-            await self.listener.stop()
-
-
-def public_site(app: App) -> PublicSite:
-    """The public page and calendar feeds over this bot's features."""
-    from urllib.parse import urlsplit
-
-    from natm_bot.features.meetings.ical import calendar_domain
-    from natm_bot.web.site import PublicSite, SiteSettings, Sources, public_room_ids
-
-    config, section = app.config, app.config.http
-    url = section.public_url if section else None
-    settings = SiteSettings(
-        default_language=config.bot.language,
-        zones=tuple(config.bot.display_timezones),
-        rooms=tuple(section.public_rooms if section else ()),
-        domain=calendar_domain(config),
-        base_path=urlsplit(url).path.rstrip("/") if url else "",
-        prefix=config.bot.prefix,
-    )
-    sources = Sources(
-        app.content,
-        app.groups,
-        app.members,
-        app.meetings,
-        app.clock,
-        app.polls,
-        public_room_ids(app.transport.room_id, settings.rooms),
-    )
-    return PublicSite(sources, settings)
-
-
-def matrix_runner(config: Config) -> Runner:
-    """`natm-bot run`: the App on the stored Matrix device, ready to serve, with the HTTP
-    listener when `http:` is configured."""
-    # Imported here: the Matrix and HTTP libraries load only when the bot runs on Matrix.
-    from natm_bot.matrix.runner import BotRunner, connect
-    from natm_bot.matrix.sync import SYNC_TIMEOUT_MS
-    from natm_bot.web.health import Readiness
-    from natm_bot.web.listener import Listener
-    from natm_bot.web.metrics import Metrics
-
-    connection = connect(config)
-    clock = SystemClock()
-    metrics = Metrics() if config.http is not None else None
-    observer: Observer = metrics or SILENT
-    app = App(config, connection.transport, clock=clock, observer=observer)
-    runner = BotRunner(connection, app, EventLedger(app.db, clock), clock, observer)
-    app.caught_up = runner.caught_up  # polls are counted once every earlier vote is in
-    if config.http is None or metrics is None:
-        return runner
-
-    async def database() -> str | None:
-        return runner.intake.fault or await app.db.can_write()
-
-    # A sync returns at least every SYNC_TIMEOUT_MS while the homeserver answers.
-    readiness = Readiness(metrics, database, stale_after=2 * SYNC_TIMEOUT_MS / 1000 + 10)
-    site = public_site(app) if config.http.public else None
-    return WithListener(runner, Listener(config.http, metrics, readiness, site))

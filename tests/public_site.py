@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from natm_bot.app import public_site
 from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId
+from natm_bot.frontends.serving import public_site
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from natm_bot.web.health import Readiness
 from natm_bot.web.listener import Listener

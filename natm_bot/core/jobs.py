@@ -55,6 +55,16 @@ class JobRegistry(Protocol):
         job's next due time may have moved; it does nothing for `Every` jobs)."""
 
 
+class Timed(Protocol):
+    """Timed work a feature runs when due: what a test clock wakes as the scheduler would."""
+
+    def next_due(self) -> datetime | None:
+        """When it is next due, if ever."""
+
+    async def sweep(self) -> object:
+        """Do whatever is due now."""
+
+
 class SourceKind(StrEnum):
     """What an announcement (or any keyed timed work) comes from, as stored."""
 

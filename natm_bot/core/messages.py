@@ -1,4 +1,5 @@
-"""What comes in (messages, taps on polls) and what goes out (replies, native polls)."""
+"""What comes in (messages, taps on polls, reactions and their retractions) and what goes out
+(replies, native polls)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Message:
     thread_id: EventId | None = None
     is_direct: bool = False
     edit_of: EventId | None = None
+    mentions: tuple[UserId, ...] = ()  # the people it mentions (m.mentions, as pills send)
 
     @property
     def reply_target(self) -> EventId:
@@ -71,6 +73,7 @@ class Outgoing:
     reply: Reply
     txn_id: str
     in_reply_to: Message | None = None
+    thread: EventId | None = None  # posted in this thread (when it answers no message)
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,33 @@ class PollAnswer:
     answers: tuple[str, ...]  # the answer ids chosen (empty: a spoiled vote)
 
 
-# What comes in from a chat: a typed message, or a tap on a native poll.
-Incoming = Message | PollAnswer
+@dataclass(frozen=True)
+class Reaction:
+    """A person's reaction (an emoji) to an event."""
+
+    room_id: RoomId
+    sender: UserId
+    event_id: EventId
+    timestamp: datetime  # the homeserver's
+    target: EventId  # the event reacted to (m.relates_to m.annotation)
+    key: str  # the emoji, as sent
+
+
+@dataclass(frozen=True)
+class Retraction:
+    """A person took an event of theirs back (its redaction): a reaction removed, a message
+    deleted."""
+
+    room_id: RoomId
+    sender: UserId
+    event_id: EventId
+    timestamp: datetime  # the homeserver's
+    redacts: EventId  # the event taken back
+
+
+# What comes in from a chat: a typed message, a tap on a native poll, a reaction, or a
+# retraction of one of these.
+Incoming = Message | PollAnswer | Reaction | Retraction
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ PRIVATE_UMASK = 0o077
 
 
 async def _run(config: Config) -> int:
-    from natm_bot.app import matrix_runner
+    from natm_bot.frontends.serving import matrix_runner
 
     os.umask(PRIVATE_UMASK)
     return await matrix_runner(config).run()

@@ -36,16 +36,25 @@ class ConsoleTransport(MemoryTransport):
             self.without_state(room_id)
         return super().power_level(room_id, user_id)
 
-    async def send(self, out: Outgoing) -> None:
-        """Print the reply, marking direct messages."""
-        await super().send(out)
+    async def send(self, out: Outgoing) -> EventId:
+        """Print the reply, marking direct messages and threads."""
+        event = await super().send(out)
         where = " (direct message)" if self.is_direct(out.room_id) else ""
+        where += " (in a thread)" if out.thread else ""
         text = render(out.reply.markdown).body
         self._out.write(f"natm-bot{where}:\n{text}\n")
         if out.reply.attachment:
             size = len(out.reply.attachment.data)
             self._out.write(f"[file {out.reply.attachment.filename}, {size} bytes]\n")
         self._out.flush()
+        return event
+
+    async def react(self, room_id: RoomId, event_id: EventId, key: str, txn_id: str) -> EventId:
+        """Print the reaction, as a client shows it under the line it marks."""
+        event = await super().react(room_id, event_id, key, txn_id)
+        self._out.write(f"natm-bot reacted {key}\n")
+        self._out.flush()
+        return event
 
     async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
         """Print the poll as a client without polls shows it."""

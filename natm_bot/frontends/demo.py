@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from natm_bot.app import matrix_runner
 from natm_bot.config.settings import Config, load_config
+from natm_bot.frontends.serving import matrix_runner
 from natm_bot.matrix.session import login
 from natm_bot.testing.devserver import LocalSynapse
 

@@ -19,8 +19,12 @@ class Bot(Protocol):
     def is_command(self, body: str) -> bool:
         """Whether a message body is addressed to the bot."""
 
+    def is_note(self, body: str) -> bool:
+        """Whether a message body is a line of minutes (`#info …`) the bot may record."""
+
     async def process(self, item: Incoming) -> list[Outgoing]:
-        """Act on one command or poll answer: the replies, already sent."""
+        """Act on one command, line of minutes, poll answer, reaction or retraction: the
+        replies, already sent."""
 
     async def unreadable(self, message: Message) -> None:
         """Tell the sender of an encrypted message that it could not be read (its room key

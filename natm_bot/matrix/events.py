@@ -1,5 +1,6 @@
 """Matrix timeline events as what the bot takes in: `Message`s (edits, threads, direct rooms,
-age) and `PollAnswer`s (taps on native polls)."""
+mentions, age), `PollAnswer`s (taps on native polls), `Reaction`s and `Retraction`s (a
+redaction: a reaction or a message taken back)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 
 from nio import (
     AsyncClient,
+    BadEvent,
     MatrixRoom,
     MegolmEvent,
+    ReactionEvent,
+    RedactionEvent,
     RoomMemberEvent,
     RoomMessagesResponse,
     RoomMessageText,
@@ -20,7 +24,16 @@ from nio import (
 )
 
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import EventId, Incoming, Message, PollAnswer, RoomId, UserId
+from natm_bot.core.messages import (
+    EventId,
+    Incoming,
+    Message,
+    PollAnswer,
+    Reaction,
+    Retraction,
+    RoomId,
+    UserId,
+)
 from natm_bot.matrix.polls import read_response
 
 log = logging.getLogger(__name__)
@@ -46,6 +59,19 @@ def _text(event: RoomMessageText, related: dict[str, Any]) -> tuple[str, EventId
     return new["body"], EventId(str(related.get("event_id")))
 
 
+def _mentions(event: RoomMessageText) -> tuple[UserId, ...]:
+    """The user ids the message mentions (`m.mentions`, as a pill sends), at most ten."""
+    mentions = event.source.get("content", {}).get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, dict) else None
+    if not isinstance(users, list):
+        return ()
+    return tuple(UserId(u) for u in users if isinstance(u, str) and u.startswith("@"))[:10]
+
+
+def _when(event: Any) -> datetime:
+    return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
+
+
 def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
     """The text someone typed, as a Message; None for anything else (the bot's own
     messages, notices of other bots, emotes, files, state, events not decrypted)."""
@@ -66,8 +92,9 @@ def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
         event_id=EventId(event.event_id),
         thread_id=EventId(str(thread)) if thread else None,
         is_direct=room.member_count <= 2,
-        timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+        timestamp=_when(event),
         edit_of=edit_of,
+        mentions=_mentions(event),
     )
 
 
@@ -86,9 +113,51 @@ def to_poll_answer(room: MatrixRoom, event: Any, bot_user: str) -> PollAnswer | 
         room_id=RoomId(room.room_id),
         sender=UserId(event.sender),
         event_id=EventId(event.event_id),
-        timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+        timestamp=_when(event),
         poll_event=EventId(poll_event),
         answers=answers,
+    )
+
+
+MAX_KEY = 64  # an emoji sequence is short; a longer key is nothing the bot reads
+
+
+def to_reaction(room: MatrixRoom, event: Any, bot_user: str) -> Reaction | None:
+    """A reaction (`m.reaction`, decrypted or in the clear) as a Reaction; None for anything
+    else (the bot's own, keys too long to be an emoji)."""
+    if not isinstance(event, ReactionEvent) or event.sender == bot_user:
+        return None
+    if not isinstance(event.key, str) or not 0 < len(event.key) <= MAX_KEY:
+        return None
+    return Reaction(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        event_id=EventId(event.event_id),
+        timestamp=_when(event),
+        target=EventId(str(event.reacts_to)),
+        key=event.key,
+    )
+
+
+def to_retraction(room: MatrixRoom, event: Any, bot_user: str) -> Retraction | None:
+    """A redaction as a Retraction: the event it takes back is named at the top level (room
+    versions up to 10) or only in its content (version 11, which nio's schema refuses as a
+    bad event); None for anything else."""
+    if isinstance(event, RedactionEvent):
+        redacts: object = event.redacts
+    elif isinstance(event, UnknownEvent | BadEvent) and event.type == "m.room.redaction":
+        content = event.source.get("content") if isinstance(event.source, dict) else None
+        redacts = content.get("redacts") if isinstance(content, dict) else None
+    else:
+        return None
+    if event.sender == bot_user or not isinstance(redacts, str) or not redacts:
+        return None
+    return Retraction(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        event_id=EventId(event.event_id),
+        timestamp=_when(event),
+        redacts=EventId(redacts),
     )
 
 
@@ -108,13 +177,14 @@ def since_join(events: list[Any], bot_user: str) -> list[Any]:
 
 @dataclass(frozen=True)
 class CommandReader:
-    """Picks the commands and poll answers out of a room's timeline, skipping commands too
-    old to answer."""
+    """Picks the commands, lines of minutes, poll answers, reactions and retractions out of
+    a room's timeline, skipping commands too old to answer."""
 
     bot_user: str
     is_command: Callable[[str], bool]
     clock: Clock
     max_age: timedelta
+    is_note: Callable[[str], bool] = lambda body: False  # a line of minutes (`#info …`)
 
     def incoming_in(self, room: MatrixRoom, events: list[Any]) -> list[Incoming]:
         """The commands and poll answers among the events since the bot joined, oldest
@@ -127,12 +197,17 @@ class CommandReader:
         return found
 
     def incoming(self, room: MatrixRoom, event: Any) -> Incoming | None:
-        """The event as a command to answer or a tap to count; None for anything else. A
-        tap has no age limit: a vote cast while the bot was away still counts (the poll
-        judges it by its timestamp)."""
-        answer = to_poll_answer(room, event, self.bot_user)
-        if answer is not None:
-            return answer
+        """The event as a command to answer, a line of minutes, a tap to count, a reaction
+        or a retraction; None for anything else. Only commands have an age limit: a vote
+        cast, a reaction made or a line of minutes said while the bot was away still counts
+        (what it is for judges it by its timestamp)."""
+        for read in (to_poll_answer, to_reaction, to_retraction):
+            item = read(room, event, self.bot_user)
+            if item is not None:
+                return item
+        note = to_message(room, event, self.bot_user)
+        if note is not None and not self.is_command(note.body) and self.is_note(note.body):
+            return note
         return self.command(room, event)
 
     def command(self, room: MatrixRoom, event: Any) -> Message | None:

@@ -76,9 +76,19 @@ def message_content(reply: Reply) -> dict[str, Any]:
 
 
 def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
-    """Point the reply at its command, inside the command's thread when it came from one."""
+    """Point the reply at its command, inside the command's thread when it came from one; a
+    message that answers none but belongs in a thread goes there (with the fallback reply to
+    the thread's root that clients without threads show)."""
     if out.in_reply_to is None or out.room_id != out.in_reply_to.room_id:
-        return content
+        if out.thread is None:
+            return content
+        thread = {
+            "rel_type": "m.thread",
+            "event_id": out.thread,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": out.thread},
+        }
+        return {**content, "m.relates_to": thread}
     target = out.in_reply_to.reply_target
     if out.in_reply_to.thread_id:
         relation = {
@@ -216,10 +226,29 @@ class MatrixTransport:
         log.warning("could not invite %s into %s: %s", user_id, target, message)
         return False
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> EventId:
         """Send one reply, retrying transient failures with the same txn id until it lands;
-        SendFailed when refused for good. A caller that cannot wait forever cancels it."""
-        await self._retrying(out.room_id, lambda room: self._send_once(replace(out, room_id=room)))
+        its event id. SendFailed when refused for good. A caller that cannot wait forever
+        cancels it."""
+        return await self._retrying(
+            out.room_id, lambda room: self._send_once(replace(out, room_id=room))
+        )
+
+    async def react(self, room_id: RoomId, event_id: EventId, key: str, txn_id: str) -> EventId:
+        """React to an event (`m.reaction`, an `m.annotation`; its relation stays readable in
+        an encrypted room), retried as `send` is; the reaction's id."""
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        return await self._retrying(
+            room_id, lambda room: self._event(room, "m.reaction", content, txn_id)
+        )
+
+    def display_name(self, room_id: RoomId, user_id: UserId) -> str:
+        """The user's display name in the room as the sync keeps it (never disambiguated
+        with their user id), else their local part."""
+        room = self.client.rooms.get(room_id)
+        user = room.users.get(user_id) if room is not None else None
+        name = user.display_name if user is not None else None
+        return name or user_id.split(":")[0].lstrip("@")
 
     async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
         """Post a native poll as Element does (`org.matrix.msc3381.poll.start`), retried as
@@ -288,19 +317,11 @@ class MatrixTransport:
         elif not await self.wait_for_room(room_id, timeout=ROOM_WAIT_S):
             raise SendFailed(f"{room_id}: the bot is not in this room", NOT_JOINED)
 
-    async def _send_once(self, out: Outgoing) -> None:
+    async def _send_once(self, out: Outgoing) -> EventId:
         content = relate(message_content(out.reply), out)
         if out.reply.attachment is not None:
             await self._send_file(out)
-        await self._prepare_encryption(out.room_id)
-        response = await self.client.room_send(
-            out.room_id,
-            "m.room.message",
-            content,
-            tx_id=out.txn_id,
-            ignore_unverified_devices=True,
-        )
-        self._check(response, out.room_id)
+        return await self._event(out.room_id, "m.room.message", content, out.txn_id)
 
     def _check(self, response: object, room_id: RoomId) -> None:
         if isinstance(response, RoomSendResponse | UploadResponse):

@@ -1,5 +1,5 @@
-"""The ledger of what came in (commands, taps on native polls): at-least-once intake,
-exactly-once handling."""
+"""The ledger of what came in (commands, lines of minutes, taps on native polls, reactions
+and retractions): at-least-once intake, exactly-once handling."""
 
 from __future__ import annotations
 
@@ -9,48 +9,61 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import EventId, Incoming, Message, PollAnswer, RoomId, UserId
+from natm_bot.core.messages import (
+    EventId,
+    Incoming,
+    Message,
+    PollAnswer,
+    Reaction,
+    Retraction,
+    RoomId,
+    UserId,
+)
 from natm_bot.storage import sealed, state
 from natm_bot.storage.database import Database
 from natm_bot.storage.sealed import Sealed
 
 _COLUMNS = (
-    "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, relates_to"
+    "event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, relates_to,"
+    " mentions"
 )
 MESSAGE = "message"
 POLL_ANSWER = "poll_answer"
+REACTION = "reaction"
+RETRACTION = "retraction"
 
 
-def _answers(body: str) -> tuple[str, ...]:
-    """The answer ids a poll answer's row keeps as a JSON list."""
+def _strings(text: object) -> tuple[str, ...]:
+    """The strings of a JSON list a row keeps (a poll answer's ids, a message's mentions)."""
     try:
-        answers = json.loads(body)
+        found = json.loads(str(text)) if text else []
     except ValueError:
         return ()
-    return tuple(a for a in answers if isinstance(a, str)) if isinstance(answers, list) else ()
+    return tuple(a for a in found if isinstance(a, str)) if isinstance(found, list) else ()
 
 
 def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
-    event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, poll = row
+    event_id, room_id, sender, body, thread_id, edit_of, is_direct, sent_at, kind, related = row[
+        :10
+    ]
     timestamp = datetime.fromtimestamp(int(str(sent_at)) / 1000, UTC)
+    room, who, event = RoomId(str(room_id)), UserId(str(sender)), EventId(str(event_id))
     if kind == POLL_ANSWER:
-        return PollAnswer(
-            room_id=RoomId(str(room_id)),
-            sender=UserId(str(sender)),
-            event_id=EventId(str(event_id)),
-            timestamp=timestamp,
-            poll_event=EventId(str(poll)),
-            answers=_answers(str(body)),
-        )
+        return PollAnswer(room, who, event, timestamp, EventId(str(related)), _strings(body))
+    if kind == REACTION:
+        return Reaction(room, who, event, timestamp, EventId(str(related)), str(body))
+    if kind == RETRACTION:
+        return Retraction(room, who, event, timestamp, EventId(str(related)))
     return Message(
-        room_id=RoomId(str(room_id)),
-        sender=UserId(str(sender)),
+        room_id=room,
+        sender=who,
         body=str(body),
-        event_id=EventId(str(event_id)),
+        event_id=event,
         thread_id=EventId(str(thread_id)) if thread_id else None,
         is_direct=bool(is_direct),
         timestamp=timestamp,
         edit_of=EventId(str(edit_of)) if edit_of else None,
+        mentions=tuple(UserId(m) for m in _strings(row[10])),
     )
 
 
@@ -86,26 +99,19 @@ def _seen(conn: sqlite3.Connection, item: Incoming) -> bool:
 
 
 def _row(item: Incoming) -> tuple[object, ...]:
-    """The inbox row of a message or a poll answer."""
+    """The inbox row of a message, a poll answer, a reaction or a retraction."""
     sent_at = int(item.timestamp.timestamp() * 1000)
+    head = (item.event_id, item.room_id, item.sender)
     if isinstance(item, PollAnswer):
         body = json.dumps(list(item.answers), ensure_ascii=False)
-        return (
-            item.event_id,
-            item.room_id,
-            item.sender,
-            body,
-            None,
-            None,
-            0,
-            sent_at,
-            POLL_ANSWER,
-            item.poll_event,
-        )
+        return (*head, body, None, None, 0, sent_at, POLL_ANSWER, item.poll_event, None)
+    if isinstance(item, Reaction):
+        return (*head, item.key, None, None, 0, sent_at, REACTION, item.target, None)
+    if isinstance(item, Retraction):
+        return (*head, "", None, None, 0, sent_at, RETRACTION, item.redacts, None)
+    mentions = json.dumps(list(item.mentions)) if item.mentions else None
     return (
-        item.event_id,
-        item.room_id,
-        item.sender,
+        *head,
         item.body,
         item.thread_id,
         item.edit_of,
@@ -113,12 +119,13 @@ def _row(item: Incoming) -> tuple[object, ...]:
         sent_at,
         MESSAGE,
         None,
+        mentions,
     )
 
 
 def _queue(conn: sqlite3.Connection, item: Incoming) -> None:
     conn.execute(  # a write: its cursor is finished when it returns
-        f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(item)
+        f"INSERT INTO inbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(item)
     )
 
 

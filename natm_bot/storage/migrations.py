@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from natm_bot.storage.schema_cycle import CYCLE_STEP
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
@@ -116,4 +117,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 12: polls, who may vote in each, the votes cast, and the reminders sent.
     POLLS_STEP,
+    # 13: the meeting cycle: answers by reaction, the event each announcement became (the
+    # occurrence's thread), agendas, minutes, action items; a message's mentions.
+    CYCLE_STEP,
 )

@@ -24,6 +24,8 @@ from natm_bot.core.messages import (
     Message,
     Outgoing,
     PollAnswer,
+    Reaction,
+    Retraction,
     RoomId,
     UserId,
 )
@@ -193,14 +195,14 @@ class ChatHarness:
         return seen + await self._sweep()
 
     def _next_due(self) -> datetime | None:
-        """The earliest wake-up of the timed jobs: announcements and polls."""
-        due = [d for d in (self.app.announcer.next_due(), self.app.poll_closer.next_due()) if d]
+        """The earliest wake-up of the timed jobs (announcements, polls, minutes…)."""
+        due = [d for d in (job.next_due() for job in self.app.timed) if d]
         return min(due) if due else None
 
     async def _sweep(self) -> list[Seen]:
         before = len(self.transport.sent)
-        await self.app.announcer.sweep()
-        await self.app.poll_closer.sweep()
+        for job in self.app.timed:
+            await job.sweep()
         now = self.clock.now()
         return [self._seen(out, now) for out in self.transport.sent[before:]]
 
@@ -228,9 +230,12 @@ class ChatHarness:
         is_direct: bool = False,
         event_id: str | None = None,
         typed_at: datetime | None = None,
+        thread: str | None = None,
+        mentions: tuple[str, ...] = (),
     ) -> list[Seen]:
-        """Type `text` as `sender` in `room` (now, or at `typed_at` as if the bot had been
-        away); the replies the bot sent for it."""
+        """Type `text` as `sender` in `room` (in `thread`, mentioning `mentions` as pills
+        do; now, or at `typed_at` as if the bot had been away); the replies the bot sent for
+        it."""
         message = Message(
             room_id=RoomId(room),
             sender=UserId(sender),
@@ -238,6 +243,8 @@ class ChatHarness:
             event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
             is_direct=is_direct,
             timestamp=typed_at or self.clock.now(),
+            thread_id=EventId(thread) if thread else None,
+            mentions=tuple(UserId(m) for m in mentions),
         )
         return [self._seen(out) for out in await self.app.process(message)]
 
@@ -262,6 +269,41 @@ class ChatHarness:
             answers=answers,
         )
         return [self._seen(out) for out in await self.app.process(answer)]
+
+    async def react(
+        self,
+        target: str,
+        key: str,
+        *,
+        sender: str = "@alice:localhost",
+        room: str = LOBBY,
+        event_id: str | None = None,
+    ) -> EventId:
+        """React with `key` to the event `target` (see `transport.event_of`) as `sender`;
+        the reaction's event id (to take it back with `retract`)."""
+        reaction = Reaction(
+            room_id=RoomId(room),
+            sender=UserId(sender),
+            event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
+            timestamp=self.clock.now(),
+            target=EventId(target),
+            key=key,
+        )
+        await self.app.process(reaction)
+        return reaction.event_id
+
+    async def retract(
+        self, event: str, *, sender: str = "@alice:localhost", room: str = LOBBY
+    ) -> list[Seen]:
+        """Take back (redact) the event `event` (a reaction, a message) as `sender`."""
+        retraction = Retraction(
+            room_id=RoomId(room),
+            sender=UserId(sender),
+            event_id=EventId(f"$harness-{next(self._ids)}"),
+            timestamp=self.clock.now(),
+            redacts=EventId(event),
+        )
+        return [self._seen(out) for out in await self.app.process(retraction)]
 
     async def ask(self, text: str, **kwargs: object) -> str:
         """The single reply's plain text (fails when there is not exactly one reply)."""

@@ -17,10 +17,17 @@ class SendFailed(Exception):
 
 
 class Transport(Protocol):
-    """Where replies and native polls go and where room state comes from."""
+    """Where replies, reactions and native polls go and where room state comes from."""
 
-    async def send(self, out: Outgoing) -> None:
-        """Deliver one reply; the txn id makes a repeated send a no-op at the server."""
+    async def send(self, out: Outgoing) -> EventId:
+        """Deliver one reply; the event it became. The txn id makes a repeated send a no-op
+        at the server (which gives the first send's event id again)."""
+
+    async def react(self, room_id: RoomId, event_id: EventId, key: str, txn_id: str) -> EventId:
+        """React to an event with `key` (an emoji); the reaction's event id."""
+
+    def display_name(self, room_id: RoomId, user_id: UserId) -> str:
+        """The name the user shows in the room (their user id's local part when unknown)."""
 
     async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
         """Post a native poll; its event id. The txn id makes a repeated start a no-op."""

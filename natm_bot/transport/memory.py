@@ -31,6 +31,16 @@ class StartedPoll:
 
 
 @dataclass(frozen=True)
+class SentReaction:
+    """A reaction the bot made: where, to which event, with which key."""
+
+    room_id: RoomId
+    target: EventId
+    key: str
+    event_id: EventId
+
+
+@dataclass(frozen=True)
 class EndedPoll:
     """A native poll closed: where, which, the outcome's text, and the end event's id."""
 
@@ -64,31 +74,45 @@ class MemoryTransport:
         self.refused: dict[RoomId, str] = {}  # room → the Matrix error code it answers
         self.unreachable: set[RoomId] = set()
         self._reachable = asyncio.Condition()
-        self._txn_ids: set[str] = set()
         self.polls: list[StartedPoll] = []
         self.ended_polls: list[EndedPoll] = []
-        self._events: dict[str, EventId] = {}  # txn id → the event id a poll event got
+        self._events: dict[str, EventId] = {}  # txn id → the event id it became
+        self.reactions: list[SentReaction] = []
+        self.display_names: dict[UserId, str] = {}  # the names people show, where set
         self.aliases: dict[RoomId, RoomId] = {}  # room address (#name:server) → room id
 
-    async def send(self, out: Outgoing) -> None:
-        """Keep the reply; a repeated txn id is dropped, as a homeserver would."""
+    async def send(self, out: Outgoing) -> EventId:
+        """Keep the reply; a repeated txn id is dropped, as a homeserver would, and gives
+        the first send's event id."""
         _check_outgoing(out)
-        code = self.refused.get(out.room_id)
-        if code is not None:
-            raise SendFailed(f"{out.room_id}: {code} {REFUSALS.get(code, '')}".strip(), code)
-        if out.room_id in self.unreachable:
-            async with self._reachable:
-                await self._reachable.wait_for(lambda: out.room_id not in self.unreachable)
-        if out.txn_id in self._txn_ids:
-            return
-        self._txn_ids.add(out.txn_id)
+        earlier = await self._deliverable(out.room_id, out.txn_id)
+        if earlier is not None:
+            return earlier
         self.sent.append(out)
+        return self._new_event(out.txn_id, "ev")
+
+    def event_of(self, out: Outgoing) -> EventId:
+        """The event id a reply sent here became."""
+        return self._events[out.txn_id]
+
+    async def react(self, room_id: RoomId, event_id: EventId, key: str, txn_id: str) -> EventId:
+        """Keep the reaction in `reactions`; a repeated txn id gives the first one's id."""
+        earlier = await self._deliverable(room_id, txn_id)
+        if earlier is not None:
+            return earlier
+        reaction = SentReaction(room_id, event_id, key, self._new_event(txn_id, "re"))
+        self.reactions.append(reaction)
+        return reaction.event_id
+
+    def display_name(self, room_id: RoomId, user_id: UserId) -> str:
+        """The name set in `display_names`, else the user id's local part."""
+        return self.display_names.get(user_id) or user_id.split(":")[0].lstrip("@")
 
     async def _deliverable(self, room_id: RoomId, txn_id: str) -> EventId | None:
         """Wait while the room is cut off; SendFailed when it refuses; the event id of an
         earlier send with the same txn id, if any."""
         if not txn_id:
-            raise UnexpectedUse(f"a poll event to {room_id} has no transaction id")
+            raise UnexpectedUse(f"an event to {room_id} has no transaction id")
         code = self.refused.get(room_id)
         if code is not None:
             raise SendFailed(f"{room_id}: {code} {REFUSALS.get(code, '')}".strip(), code)
@@ -97,10 +121,9 @@ class MemoryTransport:
                 await self._reachable.wait_for(lambda: room_id not in self.unreachable)
         return self._events.get(txn_id)
 
-    def _new_event(self, txn_id: str) -> EventId:
-        event_id = EventId(
-            f"$poll-{len(self._events) + 1}-{hashlib.sha256(txn_id.encode()).hexdigest()[:8]}"
-        )
+    def _new_event(self, txn_id: str, kind: str = "poll") -> EventId:
+        digest = hashlib.sha256(txn_id.encode()).hexdigest()[:8]
+        event_id = EventId(f"${kind}-{len(self._events) + 1}-{digest}")
         self._events[txn_id] = event_id
         return event_id
 

@@ -33,6 +33,13 @@ async def test_step_10_gives_the_inbox_a_kind_and_keeps_what_was_there(tmp_path:
     await db.open()
     try:
         assert await db.version() == 10
+        rows = await db.fetchall("SELECT event_id, kind FROM inbox")
+        assert [tuple(row) for row in rows] == [("$e", "message")]
+    finally:
+        await db.close()
+    db = Database(path, MIGRATIONS)
+    await db.open()
+    try:
         pending = await EventLedger(db, ManualClock(NOW)).pending()
         assert [(type(m), m.event_id) for m in pending] == [(Message, "$e")]
     finally:

@@ -7,10 +7,11 @@ import asyncio
 import io
 from pathlib import Path
 
-from natm_bot.app import App, public_site
+from natm_bot.app import App
 from natm_bot.config.http import HttpSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.frontends.console import Console, ConsoleTransport
+from natm_bot.frontends.serving import public_site
 from natm_bot.testing.harness import ChatHarness, make_config
 from natm_bot.web.health import Readiness
 from natm_bot.web.listener import Listener

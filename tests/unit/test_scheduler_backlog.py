@@ -8,7 +8,7 @@ from pathlib import Path
 
 from natm_bot.app import App
 from natm_bot.core.clock import SystemClock
-from natm_bot.core.messages import Outgoing
+from natm_bot.core.messages import EventId, Outgoing
 from natm_bot.testing.harness import make_config
 from natm_bot.transport.memory import MemoryTransport
 
@@ -21,12 +21,13 @@ class SlowTransport(MemoryTransport):
         self.expected = expected
         self.done = asyncio.Event()
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> EventId:
         """Send slowly."""
         await asyncio.sleep(0.3)  # the homeserver's time, not synchronisation
-        await super().send(out)
+        event = await super().send(out)
         if len(self.sent) >= self.expected:
             self.done.set()
+        return event
 
 
 async def test_an_announcement_due_during_a_long_sweep_still_goes_out(tmp_path: Path) -> None:

@@ -33,8 +33,8 @@ RETRY = timedelta(seconds=2)
 class PollTransport(Protocol):
     """What closing needs of the transport."""
 
-    async def send(self, out: Outgoing) -> None:
-        """Send a message."""
+    async def send(self, out: Outgoing) -> EventId:
+        """Send a message; its event id."""
 
     async def start_poll(self, room_id: RoomId, poll: NativePoll, txn_id: str) -> EventId:
         """Start a native poll."""

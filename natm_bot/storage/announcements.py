@@ -38,6 +38,7 @@ class RoomOutcome:
     room: str
     status: RoomStatus
     reason: str = ""
+    event_id: str | None = None  # the event it became in the room, once sent
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,9 @@ class AnnouncementLedger:
         def work(conn: sqlite3.Connection) -> None:
             conn.executemany(
                 "INSERT OR IGNORE INTO announcement_rooms (source, occurrence, offset_minutes,"
-                " channel, room, status, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*key.columns, r.room, r.status, r.reason, now) for r in rooms],
+                " channel, room, status, reason, recorded_at, event_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*key.columns, r.room, r.status, r.reason, now, r.event_id) for r in rooms],
             )
             if status is not None:
                 conn.execute(
@@ -103,6 +105,30 @@ class AnnouncementLedger:
                 )
 
         await self._db.run(work)
+
+    async def announced_by(self, event_id: str) -> tuple[AnnouncementSource, int, str] | None:
+        """What an event of the bot announced: (source, occurrence, room), if it was an
+        announcement sent to a room."""
+        row = await self._db.fetchone(
+            "SELECT source, occurrence, room FROM announcement_rooms WHERE event_id = ?",
+            (event_id,),
+        )
+        if row is None:
+            return None
+        return AnnouncementSource.parse(str(row[0])), int(row[1]), str(row[2])
+
+    async def first_event(
+        self, source: AnnouncementSource, occurrence: int, room: str
+    ) -> str | None:
+        """The event of the first announcement of an occurrence sent in a room (the root of
+        its thread), if one was sent there."""
+        row = await self._db.fetchone(
+            "SELECT event_id FROM announcement_rooms WHERE source = ? AND occurrence = ?"
+            " AND room = ? AND channel = 'rooms' AND event_id IS NOT NULL"
+            " ORDER BY offset_minutes DESC, recorded_at LIMIT 1",
+            (source.format(), occurrence, room),
+        )
+        return str(row[0]) if row is not None else None
 
     async def statuses(self, source: AnnouncementSource) -> list[tuple[int, int, str, str]]:
         """(occurrence, offset, channel, status) rows of one source, oldest first."""

@@ -31,7 +31,7 @@ async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: 
             " recorded_at) VALUES ('m:1', 60, 0, 'rooms', 'failed', 7)"
         )
     await old.close()
-    db = Database(path, MIGRATIONS[:7])
+    db = Database(path, MIGRATIONS)
     await db.open()
     try:
         ledger = AnnouncementLedger(db, SystemClock())
@@ -52,5 +52,27 @@ async def test_step_7_keeps_the_old_ledger_and_adds_failures_per_room(tmp_path: 
             )
         await db.execute("DELETE FROM announcements WHERE occurrence = 100000")  # pruned
         assert list(await db.fetchall("SELECT * FROM announcement_rooms")) == []
+    finally:
+        await db.close()
+
+
+async def test_the_ledger_knows_each_event_an_announcement_became_and_an_occurrences_first(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "bot.sqlite3", MIGRATIONS)
+    await db.open()
+    try:
+        ledger = AnnouncementLedger(db, SystemClock())
+        day_before = LedgerKey(MEETING_1, 100_000, 1440, "rooms")
+        await ledger.settle(day_before, [RoomOutcome("!a:x", "sent", event_id="$first")])
+        await ledger.settle(day_before, [RoomOutcome("!b:x", "failed", "M_FORBIDDEN")], "failed")
+        await ledger.settle(KEY, [RoomOutcome("!a:x", "sent", event_id="$hour")], "sent")
+        await ledger.settle(KEY, [RoomOutcome("!b:x", "sent", event_id="$b-hour")], "sent")
+        assert await ledger.announced_by("$hour") == (MEETING_1, 100_000, "!a:x")
+        assert await ledger.announced_by("$unknown") is None
+        assert await ledger.first_event(MEETING_1, 100_000, "!a:x") == "$first"
+        # Where the first one failed, the first that landed starts the thread.
+        assert await ledger.first_event(MEETING_1, 100_000, "!b:x") == "$b-hour"
+        assert await ledger.first_event(MEETING_1, 200_000, "!a:x") is None
     finally:
         await db.close()

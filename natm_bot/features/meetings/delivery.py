@@ -114,10 +114,10 @@ class Delivery:
             async with asyncio.timeout(window):
                 if room is None:
                     room = await self._transport.direct_room(UserId(target))
-                await self._transport.send(
+                event = await self._transport.send(
                     Outgoing(RoomId(room), reply, txn_id_for(due.key, target))
                 )
-            return RoomOutcome(target, status)
+            return RoomOutcome(target, status, event_id=event if due.channel == "rooms" else None)
         except SendFailed as exc:
             reason = exc.code or REFUSED  # never the server's own words: they reach a room
         except TimeoutError:

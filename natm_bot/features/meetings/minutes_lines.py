@@ -226,11 +226,12 @@ def _next_day(month: int, day: int, today: date) -> date | None:
 
 
 def _limit(today: date) -> date:
-    """The furthest due date accepted: five years after today."""
-    try:
-        return today.replace(year=today.year + MAX_YEARS_AHEAD)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+    """The furthest due date accepted: five years after today (or the last date there is)."""
+    if today.year + MAX_YEARS_AHEAD > date.max.year:
+        return date.max
+    if (today.month, today.day) == (2, 29):
+        return date(today.year + MAX_YEARS_AHEAD, 2, 28)
+    return today.replace(year=today.year + MAX_YEARS_AHEAD)
 
 
 def _due(found: re.Match[str], language: str, today: date) -> date | Refused:

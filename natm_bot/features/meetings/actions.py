@@ -17,6 +17,8 @@ from natm_bot.storage.actions import Action, ActionStore, NewRow
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Action", "ActionService", "NewAction"]
+
 MAX_TEXT = 500
 LISTED = 50  # `!actions` shows at most this many
 IN_GROUP_CARD = 5  # `!group` shows at most this many

@@ -213,3 +213,35 @@ async def test_a_reminder_missed_all_day_is_sent_that_day_not_later(config: Conf
     async with ChatHarness(config, ManualClock(late)) as bot:
         seen = await bot.advance(days=2)
         assert await _due_dms(bot, seen) == [(ALICE, late)]
+
+
+async def test_what_the_minutes_hand_on_is_kept_safe(bot: ChatHarness) -> None:
+    hostile = "a\u202eb\x00c " + "y" * 600
+    items = [
+        NewAction("$x1", "@room", "Ping *everyone*", None),
+        NewAction("$x2", ALICE, " \t ", DUE),
+        NewAction("$x3", "!other:room", hostile, None),
+    ]
+    await bot.app.actions.adopt(1, 0, None, items)
+    rows = await bot.app.db.fetchall("SELECT owner, text, source_event FROM actions ORDER BY id")
+    assert [(r[0], r[2]) for r in rows] == [(None, "$x1"), (None, "$x3")]
+    assert rows[1][1] == ("a\ufffdb\ufffdc " + "y" * 600)[:500]
+    listed = await bot.ask("!actions group algo", sender=ADMIN)
+    assert "has no open action items" in listed  # adopted without a group
+
+
+async def test_a_reminder_sent_again_after_a_crash_has_the_same_transaction(
+    config: Config,
+) -> None:
+    async with ChatHarness(config, ManualClock(START)) as bot:
+        await _setup(bot)
+        await _adopt(bot, (ALICE, "One", DUE))
+        await bot.advance(days=2, hours=3)
+        first = [o.txn_id for o in bot.transport.sent if "is due today" in o.reply.markdown]
+        # The bot stopped after sending, before it could record the reminder as sent.
+        await bot.app.db.execute("UPDATE actions SET reminded = 0")
+        stopped = bot.clock.now()
+    async with ChatHarness(config, ManualClock(stopped)) as bot:
+        await bot.advance(hours=1)
+        again = [o.txn_id for o in bot.transport.sent if "is due today" in o.reply.markdown]
+    assert len(first) == 1 and again == first

@@ -106,7 +106,7 @@ class ActionReminders:
             if moment > now:
                 moments.append(moment)
             elif now.astimezone(moment.tzinfo).date() > moment.date():
-                log.warning("action %d: its due date passed while I was away", action.id)
+                log.warning("action %d: its due date is over, no reminder sent", action.id)
                 await self._store.settle_reminder(action.id)
             elif not await self._send(action, now - moment):
                 moments.append(now + RETRY)

@@ -10,10 +10,12 @@ from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.storage.actions import Action
 
+SHOWN = 160  # characters of an action's text in a list (a direct message shows it all)
+
 
 def action_line(action: Action, *, owner: bool = False) -> str:
     """`#3 Send the draft (Weekly call) · due 20 Jan 2027`, with its owner when asked."""
-    parts = [f"**#{action.id}** {md_escape(action.text)}"]
+    parts = [f"**#{action.id}** {md_escape(_clipped(action.text))}"]
     if action.meeting_title:
         parts.append(f"({md_escape(action.meeting_title)})")
     line = " ".join(parts)
@@ -23,6 +25,11 @@ def action_line(action: Action, *, owner: bool = False) -> str:
         who = md_escape(action.owner) if action.owner else _("unassigned")
         line += f" · {who}"
     return line
+
+
+def _clipped(text: str) -> str:
+    """A line of a list shows at most SHOWN characters of an action's text."""
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 def my_actions(actions: Sequence[Action], prefix: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from natm_bot.config.validation import MXID_RE
 from natm_bot.core.errors import CommandError
 from natm_bot.core.i18n import _
+from natm_bot.core.text import neutralise
 from natm_bot.features.meetings.minutes_model import NewAction
 from natm_bot.storage.actions import Action, ActionStore, NewRow
 
@@ -20,13 +21,13 @@ log = logging.getLogger(__name__)
 __all__ = ["Action", "ActionService", "NewAction"]
 
 MAX_TEXT = 500
-LISTED = 50  # `!actions` shows at most this many
+LISTED = 25  # `!actions` shows at most this many (a message must stay under 64 KiB)
 IN_GROUP_CARD = 5  # `!group` shows at most this many
 
 
 def _row(item: NewAction) -> NewRow | None:
     """The row an action of the minutes becomes; None when it holds no text."""
-    text = " ".join(item.text.split())[:MAX_TEXT]
+    text = neutralise(" ".join(item.text.split()))[:MAX_TEXT]
     if not text:
         return None
     owner = item.owner if item.owner and MXID_RE.fullmatch(item.owner) else None

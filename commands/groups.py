@@ -27,6 +27,8 @@ from natm_bot.features.groups.notices import Write, announce_promotions, tell_co
 from natm_bot.features.groups.service import Group, GroupChange
 from natm_bot.features.groups.views import bold_name as _name
 from natm_bot.features.groups.views import describe_import, invitation
+from natm_bot.features.meetings.action_views import action_line
+from natm_bot.features.meetings.actions import IN_GROUP_CARD
 
 
 async def _tell(ctx: Context, group: Group, write: Write) -> list[Reply]:
@@ -116,7 +118,23 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
     if feed:
         url = f"{feed}/groups/{name.id}/calendar.ics"
         lines.append("- " + _("Its meetings in your calendar app: {url}").format(url=url))
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines + await _open_actions(ctx, name)))
+
+
+async def _open_actions(ctx: Context, group: Group) -> list[str]:
+    """For the group's coordinators and admins: its open action items, a few of them."""
+    sender = ctx.message.sender
+    if sender not in group.coordinators and not ctx.app.permissions.is_admin(sender):
+        return []
+    found = await ctx.app.groups.open_actions(group.id, IN_GROUP_CARD + 1)
+    if not found:
+        return []
+    lines = ["", _("**Open action items**")]
+    lines += [f"- {action_line(a, owner=True)}" for a in found[:IN_GROUP_CARD]]
+    if len(found) > IN_GROUP_CARD:
+        more = f"{ctx.prefix}actions group {group.id}"
+        lines.append(_("All of them: `{command}`").format(command=more))
+    return lines
 
 
 @command("join", aliases=("unirse", "rejoindre", "entrar"))

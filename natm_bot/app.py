@@ -30,6 +30,7 @@ from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
+from natm_bot.features.meetings.action_reminders import build_actions
 from natm_bot.features.meetings.assembly import Meetings, build_meetings
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
@@ -98,7 +99,7 @@ class App:
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
-        self.timed: list[Timed] = [self.announcer, self.poll_closer]
+        self.timed: list[Timed] = [self.announcer, self.poll_closer, self._actions()]
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -108,6 +109,16 @@ class App:
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
 
+    def _actions(self) -> Timed:
+        """Action items of the minutes (`self.actions`) and their due-date reminders (the
+        job returned); `!group` shows a group's to its coordinators."""
+        self.actions, reminders = build_actions(
+            self.db, self.clock, self.transport, self.config,
+            languages=self.languages, jobs=self.jobs,
+        )  # fmt: skip
+        self.groups.open_actions = self.actions.in_group
+        return reminders
+
     def _privacy(self) -> PrivacyService:
         """!mydata and !forgetme over every feature's rows, and the audit log."""
         return PrivacyService(
@@ -116,6 +127,7 @@ class App:
             groups=self.groups,
             supporters=self.members,
             votes=self.polls,
+            actions=self.actions,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )

@@ -15,6 +15,7 @@ from natm_bot.core.messages import Message
 from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
+from natm_bot.features.meetings.actions import ActionService
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -65,6 +66,10 @@ class Services(Protocol):
     @property
     def privacy(self) -> PrivacyService:
         """A person's data and the audit log."""
+
+    @property
+    def actions(self) -> ActionService:
+        """Action items of meetings."""
 
     @property
     def polls(self) -> PollService:

@@ -15,6 +15,7 @@ from natm_bot.core.messages import RoomId, UserId
 from natm_bot.core.text import checked, name_key, one_line
 from natm_bot.features.groups.importing import ImportOutcome, plan_import
 from natm_bot.features.groups.views import listing
+from natm_bot.storage.actions import Action
 from natm_bot.storage.groups import Group, GroupStore, JoinOutcome, LeaveOutcome, Signup
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,13 @@ __all__ = [
 
 # Invites a person into a room; whether the homeserver took the invite.
 Invite = Callable[[RoomId, UserId], Awaitable[bool]]
+# A group's open action items (at most so many), from the meetings it held.
+OpenActions = Callable[[str, int], Awaitable[Sequence[Action]]]
+
+
+async def _no_actions(group_id: str, limit: int) -> Sequence[Action]:
+    """No action items until the app hands over the meetings' (see `open_actions`)."""
+    return ()
 
 
 def slug(name: str) -> str:
@@ -54,6 +62,7 @@ class GroupService:
     def __init__(self, store: GroupStore, invite: Invite) -> None:
         self._store = store
         self._invite = invite
+        self.open_actions: OpenActions = _no_actions  # the app sets the meetings' own
 
     async def seed(self, seeds: Sequence[GroupSeed]) -> int:
         """On first start, create the groups of data/groups.yaml; how many were created."""

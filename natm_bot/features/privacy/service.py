@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from natm_bot.core.jobs import Every, JobRegistry
+from natm_bot.storage.actions import Action
 from natm_bot.storage.privacy import AuditEntry, AuditLog, PersonalData, PrivacyStore
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,16 @@ class Votes(Protocol):
         """Take the person's votes out of polls; how many went."""
 
 
+class ActionItems(Protocol):
+    """Action items of meetings, as far as showing and erasing a person's needs them."""
+
+    async def of_person(self, user: str) -> list[Action]:
+        """Every action the person owns, done or not."""
+
+    async def forget(self, user: str) -> int:
+        """Take the person off every action (the actions stay, unassigned)."""
+
+
 @dataclass(frozen=True)
 class PersonalReport:
     """Everything held about one person: their rows, and whether they declared support."""
@@ -51,6 +62,7 @@ class PersonalReport:
     data: PersonalData
     supporter: bool
     votes: tuple[tuple[int, str, str], ...] = ()  # (poll, question, choice) in open polls
+    actions: tuple[Action, ...] = ()  # the action items they own
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class PrivacyService:
         groups: Memberships,
         supporters: Supporters,
         votes: Votes,
+        actions: ActionItems,
         checkpoint: Callable[[], Awaitable[object]],
         forgotten: Callable[[str], None],
     ) -> None:
@@ -81,6 +94,7 @@ class PrivacyService:
         self._groups = groups
         self._supporters = supporters
         self._votes = votes
+        self._actions = actions
         self._checkpoint = checkpoint
         self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
@@ -90,7 +104,8 @@ class PrivacyService:
         """Every piece of data held about the person."""
         data = await self._store.collect(user)
         supporter = await self._supporters.is_supporter(user)
-        return PersonalReport(data, supporter, tuple(await self._votes.choices_of(user)))
+        votes = tuple(await self._votes.choices_of(user))
+        return PersonalReport(data, supporter, votes, tuple(await self._actions.of_person(user)))
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -110,6 +125,7 @@ class PrivacyService:
         promotions = await self._groups.leave_everywhere(user)
         digest = self._supporters.supporter_digest(user)
         await self._votes.forget(user)
+        await self._actions.forget(user)
         await self._store.erase(user, digest)
         self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too

@@ -16,7 +16,7 @@ def render_report(report: PersonalReport, prefix: str) -> str:
     """The !mydata answer."""
     lines = [_("**What I keep about you**"), ""]
     found = _groups(report.data) + _meetings(report.data) + _members(report.data)
-    found += _votes(report)
+    found += _votes(report) + _actions(report)
     if report.supporter:
         found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
     if report.data.audit_entries:
@@ -115,4 +115,19 @@ def _votes(report: PersonalReport) -> list[str]:
         )
         for number, question, choice in report.votes
     ]
+    return lines
+
+
+def _actions(report: PersonalReport) -> list[str]:
+    """The action items the person owns (forgetting them leaves the actions, unassigned)."""
+    if not report.actions:
+        return []
+    lines = [_("Action items you own:")]
+    for action in report.actions:
+        line = f"- #{action.id} {md_escape(action.text)}"
+        if action.due:
+            line += " · " + _("due {date}").format(date=long_date(action.due))
+        if action.done:
+            line += " · " + _("done")
+        lines.append(line)
     return lines

@@ -12,10 +12,12 @@ from natm_bot.core.jobs import JobRegistry, WhenDue
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcer import Announcer, Languages
 from natm_bot.features.meetings.planning import ResolveGroup
+from natm_bot.features.meetings.reactions import ReactionAnswers
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.storage import Database
 from natm_bot.storage.announcements import AnnouncementLedger
 from natm_bot.storage.meetings import MeetingStore
+from natm_bot.storage.rsvp_reactions import ReactionStore
 from natm_bot.storage.state import State
 from natm_bot.transport import Transport
 
@@ -26,6 +28,7 @@ class Meetings:
 
     service: MeetingService
     announcer: Announcer
+    reactions: ReactionAnswers
 
 
 def build_meetings(
@@ -66,4 +69,5 @@ def build_meetings(
     )
     due = WhenDue(announcer.next_due, timedelta(seconds=config.housekeeping.safety_sweep))
     announcer.on_change = jobs.register("announcer", due, announcer.wake)
-    return Meetings(service, announcer)
+    reactions = ReactionAnswers(store, ledger, ReactionStore(db))
+    return Meetings(service, announcer, reactions)

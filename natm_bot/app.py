@@ -93,9 +93,7 @@ class App:
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
-        meetings = self._meetings()
-        self.meetings, self.announcer = meetings.service, meetings.announcer
-        self.reactions = meetings.reactions  # answers for meetings given by reacting
+        self.meetings, self.announcer, self.reactions = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.

@@ -3,8 +3,8 @@ and one announcement ledger, the announcer's sweep registered as a timed job."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
@@ -22,8 +22,7 @@ from natm_bot.storage.state import State
 from natm_bot.transport import Transport
 
 
-@dataclass(frozen=True)
-class Meetings:
+class Meetings(NamedTuple):
     """The parts of the meetings feature the app keeps."""
 
     service: MeetingService

@@ -153,6 +153,9 @@ class MeetingStore:
                     (meeting.id, since),
                 ).fetchall()
             ]
+            # The announcements reacted to were about the old dates: the answers they gave
+            # move on as answers of their own, and the reactions are forgotten.
+            conn.execute(f"DELETE FROM rsvp_reactions {where}", (meeting.id, since))
             conn.executemany(
                 "INSERT OR IGNORE INTO rsvps (meeting_id, occurrence, user_id, answer, remind)"
                 " VALUES (?, ?, ?, ?, ?)",

@@ -172,6 +172,16 @@ async def test_a_typed_answer_outlives_the_retraction_of_an_older_reaction(
     assert "#1 Call on 3 Mar 2027, 09:00 UTC: no" in body and "reminder" not in body
 
 
+async def test_a_moved_date_keeps_the_answer_and_forgets_the_reaction(bot: ChatHarness) -> None:
+    target = await _announced(bot)
+    reaction = await bot.react(target, "✅", sender=P1)
+    await bot.send('!meeting edit 1 when="2027-03-03 10:00"', sender=ADMIN)
+    await bot.retract(reaction, sender=P1)  # about the old time: changes nothing
+    assert await _counts(bot) == "1 going, 0 maybe, 0 not"
+    body = (await bot.send("!mydata", sender=P1))[0].body
+    assert "#1 Call on 3 Mar 2027, 10:00 UTC: yes" in body and "Reactions" not in body
+
+
 async def test_reminders_and_starting_now_go_in_the_first_announcements_thread(
     bot: ChatHarness,
 ) -> None:

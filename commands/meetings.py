@@ -156,7 +156,7 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     Organisers (room moderators, group coordinators, admins):
     - `{prefix}meeting add title="…" when="YYYY-MM-DD HH:MM" tz=Area/City [duration=90m]
       [repeat=…] [link=https://…] [group=…] [rooms=!room:server,…] [reminders=1d,1h,0]
-      [description="…"]`
+      [description="…"] [thread=no] [agenda=organisers]`
     - `{prefix}meeting edit <number> field=value…` (the same fields)
     - `{prefix}meeting cancel <number>` (the whole series)
     - `{prefix}meeting cancel <number> YYYY-MM-DD` (one date)
@@ -170,9 +170,20 @@ async def meeting(ctx: Context, number: MeetingArg) -> Reply:
     if number.link:
         lines.append("- " + _("Join: {link}").format(link=md_link(number.link)))
     lines.append("- " + _("Announced in: {rooms}").format(rooms=rooms_text(number.rooms)))
+    lines += _unusual(number)
     lines += await _next_dates(ctx, number)
     lines += await _announcement_lines(ctx, number)
     return Reply("\n".join(lines))
+
+
+def _unusual(meeting: Meeting) -> list[str]:
+    """The settings that differ from the default: no threads, an agenda kept by organisers."""
+    lines = []
+    if not meeting.threads:
+        lines.append("- " + _("Reminders are posted in the room, not in a thread per date."))
+    if meeting.agenda_by == "organisers":
+        lines.append("- " + _("Only organisers add to the agenda."))
+    return lines
 
 
 async def _next_dates(ctx: Context, meeting: Meeting) -> list[str]:
@@ -260,14 +271,21 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
     - `rooms`: where to announce it, room ids or aliases separated by commas
     - `reminders`: when to announce it before the start, at most 30 days before, e.g.
       `1d,1h,0` (`0` is "starting now", with the link)
+    - `thread`: `yes` (the default: each date's reminders and "starting now" go in the
+      thread of its first announcement) or `no` (each is posted in the room)
+    - `agenda`: who may add to a date's agenda, `anyone` in the room (the default) or
+      `organisers`, e.g. `thread=no agenda=organisers`
     - `from` (instead of `when`): a closed time poll, `from=poll:4`: the meeting takes its
       best time (the earliest on a tie) and its time zone (unless `tz` is given)
     - `option` (with `from`): the poll's time you pick instead, by its number, e.g.
       `from=poll:4 option=2` (also while the poll is open)
     """
-    service = ctx.app.meetings
-    created = await service.add(fields.after)
-    first = service.next_occurrences(created, _now(ctx), 1)
+    return Reply(await _planned(ctx, await ctx.app.meetings.add(fields.after)))
+
+
+async def _planned(ctx: Context, created: Meeting) -> str:
+    """What `meeting add` says of the meeting it planned: when first, where, how often."""
+    first = ctx.app.meetings.next_occurrences(created, _now(ctx), 1)
     when = _times(ctx, first[0], created.timezone, await _asker_zone(ctx)) if first else _("never")
     text = _("Planned {meeting} ({repeat}). First: {when}. Announced in {rooms}.").format(
         meeting=heading(created),
@@ -275,7 +293,7 @@ async def meeting_add(ctx: Context, fields: NewMeetingArg) -> Reply:
         when=when,
         rooms=rooms_text(created.rooms),
     )
-    return Reply(" ".join([text, *_short_months(ctx, created)]))
+    return " ".join([text, *_short_months(ctx, created)])
 
 
 def _short_months(ctx: Context, meeting: Meeting) -> list[str]:

@@ -94,8 +94,7 @@ class App:
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
-        meetings = self._meetings()
-        self.meetings, self.announcer = meetings.service, meetings.announcer
+        self.meetings, self.announcer, self.reactions = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
@@ -242,7 +241,7 @@ class App:
         if isinstance(item, PollAnswer):
             return await self.tapped(item)
         if isinstance(item, Reaction | Retraction):
-            return []
+            return await self.reacted(item)
         message = item
         replies = await self.dispatcher.dispatch(message)
         if not replies:
@@ -265,6 +264,15 @@ class App:
                 Outgoing(message.room_id, note, txn_id_for(message.event_id, 99), message)
             )
         return outgoing
+
+    async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
+        """A reaction, or its retraction: an answer for a meeting given or taken back. The
+        bot says nothing."""
+        if isinstance(item, Reaction):
+            await self.reactions.reacted(item)
+        else:
+            await self.reactions.retracted(item)
+        return []
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
         """A tap on a native poll: counted by the polls feature; its notes go privately,

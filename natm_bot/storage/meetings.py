@@ -33,6 +33,8 @@ class Meeting:
     created_at: datetime | None = None  # stamped by the store when first saved
     cancelled: bool = False
     exceptions: frozenset[int] = frozenset()  # cancelled occurrences, UTC seconds
+    threads: bool = True  # an occurrence's announcements in one thread per room
+    agenda_by: str = "anyone"  # who may add to the agenda: "anyone" or "organisers"
 
 
 def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeting:
@@ -51,6 +53,8 @@ def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeti
         created_at=datetime.fromtimestamp(int(str(row["created_at"])), UTC),
         cancelled=bool(row["cancelled"]),
         exceptions=exceptions,
+        threads=bool(row["threads"]),
+        agenda_by=str(row["agenda_by"]),
     )
 
 
@@ -78,7 +82,7 @@ class Timing:
 _UPDATE = (
     "UPDATE meetings SET title = ?, description = ?, start_local = ?, timezone = ?,"
     " duration_minutes = ?, rrule = ?, link = ?, group_id = ?, rooms = ?, reminders = ?,"
-    " cancelled = ? WHERE id = ?"
+    " threads = ?, agenda_by = ?, cancelled = ? WHERE id = ?"
 )
 
 
@@ -95,8 +99,8 @@ class MeetingStore:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO meetings (title, description, start_local, timezone,"
-                " duration_minutes, rrule, link, group_id, rooms, reminders, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " duration_minutes, rrule, link, group_id, rooms, reminders, threads,"
+                " agenda_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*self._values(meeting), int(created_at.timestamp())),
             )
             return int(cursor.lastrowid or 0)
@@ -114,6 +118,8 @@ class MeetingStore:
             m.group_id,
             json.dumps(list(m.rooms)),
             json.dumps(list(m.reminders)),
+            int(m.threads),
+            m.agenda_by,
         )
 
     async def update(self, meeting: Meeting) -> None:
@@ -147,6 +153,9 @@ class MeetingStore:
                     (meeting.id, since),
                 ).fetchall()
             ]
+            # The announcements reacted to were about the old dates: the answers they gave
+            # move on as answers of their own, and the reactions are forgotten.
+            conn.execute(f"DELETE FROM rsvp_reactions {where}", (meeting.id, since))
             conn.executemany(
                 "INSERT OR IGNORE INTO rsvps (meeting_id, occurrence, user_id, answer, remind)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -217,11 +226,12 @@ class MeetingStore:
     async def rsvp(
         self, meeting_id: int, occurrence: int, user_id: str, answer: Answer, remind: bool
     ) -> None:
-        """Record (or change) a person's answer for one occurrence."""
+        """Record (or change) a person's answer for one occurrence, as typed (no reaction
+        gives it any more)."""
         await self._db.execute(
             "INSERT INTO rsvps (meeting_id, occurrence, user_id, answer, remind)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (meeting_id, occurrence, user_id)"
-            " DO UPDATE SET answer = excluded.answer, remind = excluded.remind",
+            " DO UPDATE SET answer = excluded.answer, remind = excluded.remind, via = NULL",
             (meeting_id, occurrence, user_id, answer, int(remind)),
         )
 

@@ -30,6 +30,7 @@ class PersonalData:
     audit_entries: int
     language: str | None = None  # the reply language the person chose
     delegate_for: tuple[str, ...] = ()  # the organisation the person votes for (one at most)
+    reactions: tuple[tuple[int, str, datetime, str], ...] = ()  # meeting, title, when, answer
 
 
 def _when(ms_or_s: int, ms: bool = True) -> datetime:
@@ -81,7 +82,18 @@ class PrivacyStore:
             audit_entries=int(audit[0]) if audit else 0,
             language=lang,
             delegate_for=await self._names(_DELEGATE_FOR, user),
+            reactions=await self._reactions(user),
         )
+
+    async def _reactions(self, user: str) -> tuple[tuple[int, str, datetime, str], ...]:
+        """The person's reactions that answer for a meeting's date, by date."""
+        rows = await self._db.fetchall(
+            "SELECT r.meeting_id, m.title, r.occurrence, r.answer FROM rsvp_reactions r"
+            " JOIN meetings m ON m.id = r.meeting_id WHERE r.user_id = ?"
+            " ORDER BY r.occurrence, r.reacted_at",
+            (user,),
+        )
+        return tuple((r[0], r[1], _when(r[2], ms=False), r[3]) for r in rows)
 
     async def _names(self, sql: str, user: str) -> tuple[str, ...]:
         """The first column of every row about the person."""
@@ -101,6 +113,7 @@ class PrivacyStore:
             for sql in (
                 "DELETE FROM signups WHERE user_id = ?",
                 "DELETE FROM rsvps WHERE user_id = ?",
+                "DELETE FROM rsvp_reactions WHERE user_id = ?",
                 "DELETE FROM user_settings WHERE user_id = ?",
                 "DELETE FROM person_languages WHERE user_id = ?",
                 "DELETE FROM member_applications WHERE applicant = ?",

@@ -40,6 +40,11 @@ def reminder(
     return f"⏰ {starts}{_link(meeting)}\n\n{coming}{going}"
 
 
+def react_hint() -> str:
+    """The line under an announcement in a room: answering by reacting to it."""
+    return _("React ✅ ❔ ❌ to answer (yes, maybe, no).")
+
+
 def what(due: Due) -> str:
     """What an announcement is about, for the log."""
     number = due.source.meeting_id

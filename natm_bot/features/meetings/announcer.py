@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from natm_bot.config.settings import BotSection, FixedAnnouncement, MeetingsSect
 from natm_bot.core.clock import Clock
 from natm_bot.core.i18n import speaking
 from natm_bot.core.jobs import AnnouncementSource
-from natm_bot.core.messages import Reply
+from natm_bot.core.messages import EventId, Reply
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings import announcement_texts as texts
 from natm_bot.features.meetings.delivery import Delivery, Plan
@@ -295,7 +296,26 @@ class Announcer:
         if due.channel == "dm":
             key = occurrence_key(due.occurrence)
             targets = tuple(await self._store.reminder_list(meeting.id, key))
-        return await self._written(due, targets, lambda: self._text(meeting, due), late)
+        plan = await self._written(due, targets, lambda: self._hinted(meeting, due), late)
+        return replace(plan, threads=await self._threads(meeting, due))
+
+    async def _threads(self, meeting: Meeting, due: Due) -> dict[str, EventId]:
+        """Each room's thread of the occurrence: its first announcement there, when one was
+        posted and the meeting keeps a thread per date (never for direct messages)."""
+        if due.channel != "rooms" or not meeting.threads:
+            return {}
+        key = occurrence_key(due.occurrence)
+        roots = {
+            room: await self.ledger.first_event(due.source, key, room) for room in meeting.rooms
+        }
+        return {room: EventId(root) for room, root in roots.items() if root is not None}
+
+    async def _hinted(self, meeting: Meeting, due: Due) -> str:
+        """The announcement, with how to answer by reacting when it goes to rooms before the
+        start ("starting now" says what it says)."""
+        text = await self._text(meeting, due)
+        hinted = due.channel == "rooms" and due.offset > 0
+        return f"{text}\n\n{texts.react_hint()}" if hinted else text
 
     async def _written(self, due: Due, targets: Sequence[str], text: Text, late: bool) -> Plan:
         """Each room's (or person's) announcement in its language, written once per language."""

@@ -3,8 +3,8 @@ and one announcement ledger, the announcer's sweep registered as a timed job."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
@@ -12,20 +12,22 @@ from natm_bot.core.jobs import JobRegistry, WhenDue
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcer import Announcer, Languages
 from natm_bot.features.meetings.planning import ResolveGroup
+from natm_bot.features.meetings.reactions import ReactionAnswers
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.storage import Database
 from natm_bot.storage.announcements import AnnouncementLedger
 from natm_bot.storage.meetings import MeetingStore
+from natm_bot.storage.rsvp_reactions import ReactionStore
 from natm_bot.storage.state import State
 from natm_bot.transport import Transport
 
 
-@dataclass(frozen=True)
-class Meetings:
+class Meetings(NamedTuple):
     """The parts of the meetings feature the app keeps."""
 
     service: MeetingService
     announcer: Announcer
+    reactions: ReactionAnswers
 
 
 def build_meetings(
@@ -66,4 +68,5 @@ def build_meetings(
     )
     due = WhenDue(announcer.next_due, timedelta(seconds=config.housekeeping.safety_sweep))
     announcer.on_change = jobs.register("announcer", due, announcer.wake)
-    return Meetings(service, announcer)
+    reactions = ReactionAnswers(store, ledger, ReactionStore(db))
+    return Meetings(service, announcer, reactions)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import Outgoing, Reply, RoomId, UserId, txn_id
+from natm_bot.core.messages import EventId, Outgoing, Reply, RoomId, UserId, txn_id
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.features.meetings.announcement_texts import offset_text, what
 from natm_bot.features.meetings.failures import ERROR, REFUSED, TIMED_OUT, describe_failure
@@ -41,6 +41,7 @@ class Plan:
     their own language."""
 
     replies: Mapping[str, Reply]
+    threads: Mapping[str, EventId] = field(default_factory=dict)  # room → its thread's root
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ class Delivery:
         deadline = due.at + self._grace
         outcomes = [RoomOutcome(room, done) for room, done in progress.rooms.items()]
         pending = {
-            asyncio.create_task(self._send(due, plan.replies[target], target, status, deadline))
+            asyncio.create_task(self._send(due, plan, target, status, deadline))
             for target in plan.targets
             if target not in progress.rooms
         }
@@ -105,18 +106,20 @@ class Delivery:
         await self._ledger.settle(due.key, rooms, status)
 
     async def _send(
-        self, due: Due, reply: Reply, target: str, status: RoomStatus, deadline: datetime
+        self, due: Due, plan: Plan, target: str, status: RoomStatus, deadline: datetime
     ) -> RoomOutcome:
-        """Send to one room (or person) until it lands, is refused, or the window ends."""
+        """Send to one room (or person) until it lands, is refused, or the window ends; in
+        a room, into the thread of the occurrence when the plan has one there."""
         window = max(SHORTEST_TRY, (deadline - self._clock.now()).total_seconds())
         room = target if due.channel == "rooms" else None
         try:
             async with asyncio.timeout(window):
                 if room is None:
                     room = await self._transport.direct_room(UserId(target))
-                event = await self._transport.send(
-                    Outgoing(RoomId(room), reply, txn_id_for(due.key, target))
-                )
+                txn = txn_id_for(due.key, target)
+                thread = plan.threads.get(target) if due.channel == "rooms" else None
+                out = Outgoing(RoomId(room), plan.replies[target], txn, thread=thread)
+                event = await self._transport.send(out)
             return RoomOutcome(target, status, event_id=event if due.channel == "rooms" else None)
         except SendFailed as exc:
             reason = exc.code or REFUSED  # never the server's own words: they reach a room

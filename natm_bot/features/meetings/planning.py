@@ -37,6 +37,8 @@ FIELDS = (
     "group",
     "rooms",
     "reminders",
+    "thread",
+    "agenda",
 )
 FROM_FIELDS = ("from", "option")  # `!meeting add` only: a time poll's time
 PLAN_AHEAD = timedelta(days=5 * 365)  # how far ahead a meeting can start
@@ -210,6 +212,20 @@ def _reminders(value: str) -> dict[str, object]:
     return {"reminders": tuple(sorted(spans, reverse=True))}
 
 
+def _thread(value: str) -> dict[str, object]:
+    typed = value.strip().lower()
+    if typed not in ("yes", "no"):
+        raise UsageError(_("`thread` is `yes` (one thread per date) or `no`."))
+    return {"threads": typed == "yes"}
+
+
+def _agenda(value: str) -> dict[str, object]:
+    typed = value.strip().lower().replace("organizers", "organisers")
+    if typed not in ("anyone", "organisers"):
+        raise UsageError(_("`agenda` is `anyone` or `organisers`: who may add to the agenda."))
+    return {"agenda_by": typed}
+
+
 _READERS: dict[str, Callable[[str], dict[str, object]]] = {
     "title": _title,
     "description": lambda v: {"description": multi_line(v, _("The description"))[:2000]},
@@ -220,6 +236,8 @@ _READERS: dict[str, Callable[[str], dict[str, object]]] = {
     "link": lambda v: {"link": meeting_link(v) if v.lower() != "none" else None},
     "rooms": _rooms,
     "reminders": _reminders,
+    "thread": _thread,
+    "agenda": _agenda,
 }
 
 

@@ -69,6 +69,18 @@ def _meetings(data: PersonalData) -> list[str]:
             if remind:
                 line += " " + _("(with a reminder by direct message)")
             lines.append(f"- {line}")
+    if data.reactions:
+        lines.append(_("Reactions to meeting announcements that answer for a date:"))
+        lines += [
+            "- "
+            + _("#{number} {title} on {when} UTC: {answer}").format(
+                number=number,
+                title=md_escape(title),
+                when=long_date_time(when),
+                answer=_(ANSWERS.get(answer, answer)),
+            )
+            for number, title, when, answer in data.reactions
+        ]
     if data.timezone:
         lines.append(_("Your time zone: {zone}").format(zone=data.timezone))
     if data.language:

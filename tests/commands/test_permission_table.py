@@ -12,6 +12,7 @@ import pytest
 
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId, UserId
+from natm_bot.features.meetings.minutes_model import NewAction
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
 from tests.commands.test_members import CAROL, GOOD_APPLICATION
 from tests.conftest import ADMIN, ALICE, BOB
@@ -36,7 +37,10 @@ ACTORS = {
 }
 
 # Rows where the person is not refused but simply not shown what is for organisers.
-SHOWN_NOT_REFUSED = {"See how its announcements went"}
+SHOWN_NOT_REFUSED = {
+    "See how its announcements went",
+    "See a group's open action items on its card",
+}
 
 Scenario = Callable[[ChatHarness, str], Awaitable[bool]]
 
@@ -218,6 +222,33 @@ async def close_poll(bot: ChatHarness, actor: str) -> bool:
     return poll is not None and poll.state == "cancelled"
 
 
+async def _an_action(bot: ChatHarness) -> None:
+    """Action item #1 of meeting #1 (the Observatory's), owned by Alice."""
+    meeting = await bot.app.meetings.store.get(1)
+    assert meeting is not None
+    item = NewAction("$line:localhost", ALICE, "Draft the letter to the ministry", None)
+    await bot.app.actions.adopt(1, int(START.timestamp()), meeting.group_id, [item])
+
+
+async def action_done(bot: ChatHarness, actor: str) -> bool:
+    await _an_action(bot)
+    await _tried(bot, actor, "!action done 1")
+    action = await bot.app.actions.get(1)
+    return action is not None and action.done_at is not None
+
+
+async def action_reassign(bot: ChatHarness, actor: str) -> bool:
+    await _an_action(bot)
+    await _tried(bot, actor, "!action reassign 1 @new:localhost")
+    action = await bot.app.actions.get(1)
+    return action is not None and action.owner == "@new:localhost"
+
+
+async def see_group_actions(bot: ChatHarness, actor: str) -> bool:
+    await _an_action(bot)
+    return "Draft the letter" in await _tried(bot, actor, "!group algo")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "Plan a meeting in rooms": plan_in_rooms,
     "Plan a meeting of a group": plan_for_group,
@@ -241,6 +272,9 @@ SCENARIOS: dict[str, Scenario] = {
     "Open a poll in a room": open_poll,
     "Open a poll of the member organisations": open_organisations_poll,
     "Close or cancel a poll": close_poll,
+    "Mark an action item done": action_done,
+    "Hand an action item to someone else": action_reassign,
+    "See a group's open action items on its card": see_group_actions,
 }
 
 

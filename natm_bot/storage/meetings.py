@@ -33,6 +33,8 @@ class Meeting:
     created_at: datetime | None = None  # stamped by the store when first saved
     cancelled: bool = False
     exceptions: frozenset[int] = frozenset()  # cancelled occurrences, UTC seconds
+    threads: bool = True
+    agenda_by: str = "anyone"
 
 
 def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeting:
@@ -51,6 +53,8 @@ def _row_to_meeting(row: dict[str, object], exceptions: frozenset[int]) -> Meeti
         created_at=datetime.fromtimestamp(int(str(row["created_at"])), UTC),
         cancelled=bool(row["cancelled"]),
         exceptions=exceptions,
+        threads=bool(row.get("threads", 1)),
+        agenda_by=str(row.get("agenda_by") or "anyone"),
     )
 
 
@@ -78,7 +82,7 @@ class Timing:
 _UPDATE = (
     "UPDATE meetings SET title = ?, description = ?, start_local = ?, timezone = ?,"
     " duration_minutes = ?, rrule = ?, link = ?, group_id = ?, rooms = ?, reminders = ?,"
-    " cancelled = ? WHERE id = ?"
+    " threads = ?, agenda_by = ?, cancelled = ? WHERE id = ?"
 )
 
 
@@ -95,8 +99,8 @@ class MeetingStore:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO meetings (title, description, start_local, timezone,"
-                " duration_minutes, rrule, link, group_id, rooms, reminders, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " duration_minutes, rrule, link, group_id, rooms, reminders, threads, agenda_by,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*self._values(meeting), int(created_at.timestamp())),
             )
             return int(cursor.lastrowid or 0)
@@ -114,6 +118,8 @@ class MeetingStore:
             m.group_id,
             json.dumps(list(m.rooms)),
             json.dumps(list(m.reminders)),
+            int(m.threads),
+            m.agenda_by,
         )
 
     async def update(self, meeting: Meeting) -> None:

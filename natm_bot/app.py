@@ -30,7 +30,14 @@ from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
-from natm_bot.features.meetings.assembly import Meetings, build_meetings
+from natm_bot.features.meetings.assembly import (
+    Meetings,
+    MinutesParts,
+    build_meetings,
+    build_minutes,
+)
+from natm_bot.features.meetings.minutes_lines import read_line
+from natm_bot.features.meetings.minutes_model import Adopt
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -75,6 +82,7 @@ class App:
         observer: Observer = SILENT,
         content: Content | None = None,
         registry: Registry | None = None,
+        adopt: Adopt | None = None,
     ) -> None:
         self.config = config
         self.transport = transport
@@ -93,12 +101,11 @@ class App:
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
-        meetings = self._meetings()
-        self.meetings, self.announcer = meetings.service, meetings.announcer
+        self.meetings, self.announcer = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
-        # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
-        self.timed: list[Timed] = [self.announcer, self.poll_closer]
+        self.agenda, self.minutes_desk, self.minutes = self._minutes(adopt)
+        self.timed: list[Timed] = [self.announcer, self.poll_closer, self.minutes]  # test clock
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -145,6 +152,13 @@ class App:
         )
         self.meetings.poll_time = polls.service.best_time  # `!meeting add … from=poll:N`
         return polls
+
+    def _minutes(self, adopt: Adopt | None) -> MinutesParts:
+        """Agendas and minutes; `adopt` keeps the actions of posted minutes (None: none)."""
+        return build_minutes(
+            self.db, self.clock, self.transport, self.config,
+            jobs=self.jobs, languages=self.languages, adopt=adopt,
+        )  # fmt: skip
 
     def _meetings(self) -> Meetings:
         """The meetings feature, its announcements told to this bot's observer."""
@@ -204,7 +218,9 @@ class App:
 
     def is_note(self, body: str) -> bool:
         """Whether a message body is a line of minutes the bot may record."""
-        return False
+        if not body.lstrip().startswith("#"):
+            return False
+        return read_line(body, "en", self.clock.now().date()) is not None
 
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten, or a secret
@@ -229,10 +245,17 @@ class App:
         to its room with a derived txn id."""
         if isinstance(item, PollAnswer):
             return await self.tapped(item)
-        if isinstance(item, Reaction | Retraction):
+        if isinstance(item, Retraction):
+            await self.minutes_desk.retracted(item)
+            return []
+        if isinstance(item, Reaction):
             return []
         message = item
-        replies = await self.dispatcher.dispatch(message)
+        command = self.is_command(message.body)
+        if command:
+            replies = await self.dispatcher.dispatch(message)
+        else:  # a line of minutes: a refusal goes privately, and nothing to the room
+            replies = await self.minutes_desk.note(message)
         if not replies:
             return []
         outgoing: list[Outgoing] = []
@@ -246,7 +269,7 @@ class App:
                 continue
             answered_privately |= reply.private and room != message.room_id
             outgoing.append(Outgoing(room, reply, txn_id, message))
-        if answered_privately:
+        if answered_privately and command:
             with speaking(await self.languages.for_message(message)):
                 note = Reply(_("I've answered you in a direct message."))
             outgoing.append(

@@ -111,7 +111,7 @@ class MinutesStore:
         changed = await self._db.execute(
             "UPDATE minute_lines SET undone = 1 WHERE event_id = (SELECT event_id FROM"
             " minute_lines WHERE meeting_id = ? AND occurrence = ? AND sender = ? AND undone = 0"
-            " ORDER BY said_at DESC, rowid DESC LIMIT 1)",
+            " ORDER BY said_at DESC, event_id DESC LIMIT 1)",
             (meeting_id, occurrence, sender),
         )
         return changed > 0
@@ -120,7 +120,7 @@ class MinutesStore:
         """The occurrence's lines still standing, in the order said."""
         rows = await self._db.fetchall(
             f"{_LINE} WHERE meeting_id = ? AND occurrence = ? AND undone = 0"
-            " ORDER BY said_at, rowid",
+            " ORDER BY said_at, event_id",
             (meeting_id, occurrence),
         )
         return [_line(r) for r in rows]
@@ -188,3 +188,13 @@ class MinutesStore:
             "UPDATE minute_lines SET sender = NULL, speaker_name = NULL WHERE sender = ?",
             (user,),
         )
+
+    async def open_with_lines(self) -> list[tuple[int, int]]:
+        """(meeting, occurrence) of every occurrence with lines said and not ended yet."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT l.meeting_id, l.occurrence FROM minute_lines l"
+            " LEFT JOIN meeting_sessions s"
+            " ON s.meeting_id = l.meeting_id AND s.occurrence = l.occurrence"
+            " WHERE s.meeting_id IS NULL"
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]

@@ -186,3 +186,21 @@ async def test_a_line_is_a_note_to_read_and_other_text_is_not(bot: ChatHarness) 
     assert bot.app.is_note("  #acción @bob:localhost hacerlo")
     assert not bot.app.is_note("#random chatter")
     assert not bot.app.is_note("hello")
+
+
+async def test_the_starting_message_shows_answers_agenda_and_how_to_take_minutes(
+    bot: ChatHarness,
+) -> None:
+    bot.transport.join(ROOM_A)
+    await bot.ask(
+        f'!meeting add title=Call when="2027-03-01 12:00" tz=UTC reminders=0 rooms={ROOM_A}',
+        sender=ADMIN,
+    )
+    await bot.ask("!agenda 1 add Budget_for *spring*", sender=ADMIN)
+    await bot.ask("!rsvp 1 yes", sender=ALICE)
+    await bot.ask("!rsvp 1 no", sender=BOB)
+    [starting] = [s for s in await bot.advance(hours=3) if "starting now" in s.body]
+    assert starting.room_id == ROOM_A
+    assert "Answers: 1 yes, 0 maybe, 1 no." in starting.body
+    assert "1. Budget_for *spring*" in starting.body
+    assert "#action @who due 2027-01-20" in starting.body and "!endmeeting 1" in starting.body

@@ -61,6 +61,7 @@ def build_meetings(
         languages=languages,
         observer=observer,
     )
+    announcer.agenda = AgendaStore(db)
     service = MeetingService(
         store,
         ledger,

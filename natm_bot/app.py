@@ -123,6 +123,7 @@ class App:
             groups=self.groups,
             supporters=self.members,
             votes=self.polls,
+            minutes=self.minutes,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )

@@ -204,3 +204,26 @@ async def test_the_starting_message_shows_answers_agenda_and_how_to_take_minutes
     assert "Answers: 1 yes, 0 maybe, 1 no." in starting.body
     assert "1. Budget_for *spring*" in starting.body
     assert "#action @who due 2027-01-20" in starting.body and "!endmeeting 1" in starting.body
+
+
+async def test_mydata_counts_lines_and_lists_agenda_items_and_forgetme_unnames_them(
+    bot: ChatHarness,
+) -> None:
+    roots = await _running(bot, ROOM_A)
+    await bot.ask("!agenda 1 add Posters for spring", sender=ADMIN)
+    bot.transport.display_names[UserId(BOB)] = "Bob Brown"
+    await _four_lines(bot, roots[ROOM_A])
+    mine = (await bot.send("!mydata", sender=BOB))[0].body
+    assert "2 lines of minutes you said" in mine
+    admin = (await bot.send("!mydata", sender=ADMIN))[0].body
+    assert "Posters for spring" in admin
+    await bot.send("!forgetme", sender=BOB)
+    await bot.send("!forgetme confirm", sender=BOB)
+    await bot.send("!forgetme", sender=ADMIN)
+    await bot.send("!forgetme confirm", sender=ADMIN)
+    assert "lines of minutes" not in (await bot.send("!mydata", sender=BOB))[0].body
+    assert "Posters" not in (await bot.send("!mydata", sender=ADMIN))[0].body
+    await bot.send("!endmeeting 1", sender=ADMIN, room=ROOM_A)
+    body = bot.transport.sent[-1].reply.markdown
+    assert "We spend 200 on posters" in body and "Bob Brown" not in body
+    assert "said by someone" in body

@@ -108,6 +108,15 @@ class MinutesPoster:
         root = EventId(thread) if thread else None
         await self.transport.send(Outgoing(RoomId(room), Reply(text), key, thread=root))
 
+    async def personal(self, user: str) -> tuple[int, list[str]]:
+        """How many lines of minutes a person said, and the agenda items they added."""
+        said = await self.store.said_by(user)
+        return said, [item.text for item in await self.agenda.of_person(user)]
+
+    async def forget(self, user: str) -> int:
+        """Keep a person's lines and agenda items without their name; how many."""
+        return await self.store.forget(user) + await self.agenda.forget(user)
+
     def next_due(self) -> datetime | None:
         """The earliest automatic end of an occurrence with lines said."""
         due = [d for d in (self._due, *self.desk.recorded) if d is not None]

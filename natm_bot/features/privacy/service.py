@@ -44,6 +44,16 @@ class Votes(Protocol):
         """Take the person's votes out of polls; how many went."""
 
 
+class Minutes(Protocol):
+    """The lines of minutes a person said and the agenda items they added."""
+
+    async def personal(self, user: str) -> tuple[int, list[str]]:
+        """How many lines of minutes the person said, and the texts of their agenda items."""
+
+    async def forget(self, user: str) -> int:
+        """Keep the person's lines and agenda items without their name; how many."""
+
+
 @dataclass(frozen=True)
 class PersonalReport:
     """Everything held about one person: their rows, and whether they declared support."""
@@ -51,6 +61,8 @@ class PersonalReport:
     data: PersonalData
     supporter: bool
     votes: tuple[tuple[int, str, str], ...] = ()  # (poll, question, choice) in open polls
+    lines_said: int = 0  # lines of minutes
+    agenda_items: tuple[str, ...] = ()  # the texts of the agenda items they added
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class PrivacyService:
         groups: Memberships,
         supporters: Supporters,
         votes: Votes,
+        minutes: Minutes,
         checkpoint: Callable[[], Awaitable[object]],
         forgotten: Callable[[str], None],
     ) -> None:
@@ -81,6 +94,7 @@ class PrivacyService:
         self._groups = groups
         self._supporters = supporters
         self._votes = votes
+        self._minutes = minutes
         self._checkpoint = checkpoint
         self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
@@ -90,7 +104,9 @@ class PrivacyService:
         """Every piece of data held about the person."""
         data = await self._store.collect(user)
         supporter = await self._supporters.is_supporter(user)
-        return PersonalReport(data, supporter, tuple(await self._votes.choices_of(user)))
+        votes = tuple(await self._votes.choices_of(user))
+        said, items = await self._minutes.personal(user)
+        return PersonalReport(data, supporter, votes, said, tuple(items))
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -110,6 +126,7 @@ class PrivacyService:
         promotions = await self._groups.leave_everywhere(user)
         digest = self._supporters.supporter_digest(user)
         await self._votes.forget(user)
+        await self._minutes.forget(user)
         await self._store.erase(user, digest)
         self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too

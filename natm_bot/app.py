@@ -31,7 +31,14 @@ from natm_bot.engine.scheduler import Scheduler
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
-from natm_bot.features.meetings.assembly import Meetings, build_meetings
+from natm_bot.features.meetings.assembly import (
+    Meetings,
+    MinutesParts,
+    build_meetings,
+    build_minutes,
+)
+from natm_bot.features.meetings.minutes_lines import read_line
+from natm_bot.features.meetings.minutes_model import Adopt
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -98,7 +105,7 @@ class App:
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
-        self.timed: list[Timed] = [self.announcer, self.poll_closer, self._actions()]
+        self.timed: list[Timed] = [self.announcer, self.poll_closer, *self._cycle()]
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -107,6 +114,13 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _cycle(self) -> list[Timed]:
+        """What follows a meeting's start: its agenda and minutes (`self.agenda`,
+        `self.minutes_desk`, `self.minutes`) and the action items they hand on; their jobs."""
+        reminders = self._actions()
+        self.agenda, self.minutes_desk, self.minutes = self._minutes(self.actions.adopt)
+        return [reminders, self.minutes]
 
     def _actions(self) -> Timed:
         """Action items of the minutes (`self.actions`) and their due-date reminders (the
@@ -127,6 +141,7 @@ class App:
             supporters=self.members,
             votes=self.polls,
             actions=self.actions,
+            minutes=self.minutes,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )
@@ -156,6 +171,13 @@ class App:
         )
         self.meetings.poll_time = polls.service.best_time  # `!meeting add … from=poll:N`
         return polls
+
+    def _minutes(self, adopt: Adopt) -> MinutesParts:
+        """Agendas and minutes; `adopt` keeps the actions of posted minutes as action items."""
+        return build_minutes(
+            self.db, self.clock, self.transport, self.config,
+            jobs=self.jobs, languages=self.languages, adopt=adopt,
+        )  # fmt: skip
 
     def _meetings(self) -> Meetings:
         """The meetings feature, its announcements told to this bot's observer."""
@@ -215,7 +237,9 @@ class App:
 
     def is_note(self, body: str) -> bool:
         """Whether a message body is a line of minutes the bot may record."""
-        return False
+        if not body.lstrip().startswith("#"):
+            return False
+        return read_line(body, "en", self.clock.now().date()) is not None
 
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten, or a secret
@@ -243,7 +267,11 @@ class App:
         if isinstance(item, Reaction | Retraction):
             return await self.reacted(item)
         message = item
-        replies = await self.dispatcher.dispatch(message)
+        command = self.is_command(message.body)
+        if command:
+            replies = await self.dispatcher.dispatch(message)
+        else:  # a line of minutes: a refusal goes privately, and nothing to the room
+            replies = await self.minutes_desk.note(message)
         if not replies:
             return []
         outgoing: list[Outgoing] = []
@@ -257,7 +285,7 @@ class App:
                 continue
             answered_privately |= reply.private and room != message.room_id
             outgoing.append(Outgoing(room, reply, txn_id, message))
-        if answered_privately:
+        if answered_privately and command:
             with speaking(await self.languages.for_message(message)):
                 note = Reply(_("I've answered you in a direct message."))
             outgoing.append(
@@ -266,12 +294,13 @@ class App:
         return outgoing
 
     async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
-        """A reaction, or its retraction: an answer for a meeting given or taken back. The
-        bot says nothing."""
+        """A reaction, or its retraction: an answer for a meeting given or taken back, or a
+        line of minutes deleted. The bot says nothing."""
         if isinstance(item, Reaction):
             await self.reactions.reacted(item)
         else:
             await self.reactions.retracted(item)
+            await self.minutes_desk.retracted(item)
         return []
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:

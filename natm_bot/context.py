@@ -16,6 +16,8 @@ from natm_bot.engine.registry import Registry
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.actions import ActionService
+from natm_bot.features.meetings.agenda import AgendaService
+from natm_bot.features.meetings.minutes_posting import MinutesPoster
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.permissions import Permissions
@@ -78,6 +80,14 @@ class Services(Protocol):
     @property
     def poll_desk(self) -> PollDesk:
         """Native polls started, and the notes on votes."""
+
+    @property
+    def agenda(self) -> AgendaService:
+        """The agendas of meetings."""
+
+    @property
+    def minutes(self) -> MinutesPoster:
+        """Minutes: ending a meeting, posting and showing them."""
 
     @property
     def languages(self) -> LanguageService:

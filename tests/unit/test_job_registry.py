@@ -134,7 +134,14 @@ async def test_features_register_their_jobs_and_the_app_times_them(tmp_path: Pat
     )
     app = App(config, MemoryTransport(), clock=SystemClock())
     # Housekeeping is no longer the meetings feature's: privacy and storage register their own.
-    assert set(app.jobs.names) == {"announcer", "polls", "privacy-prune", "wal-checkpoint"}
+    assert set(app.jobs.names) == {
+        "actions",
+        "announcer",
+        "minutes",
+        "polls",
+        "privacy-prune",
+        "wal-checkpoint",
+    }
     ran = Ran(app.jobs.names)
     supervision = logging.getLogger("natm_bot.core.supervision")
     supervision.addHandler(ran)

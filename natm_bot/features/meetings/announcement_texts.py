@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from natm_bot.calendar.timeutil import span_text
 from natm_bot.core.i18n import N_, _
@@ -18,9 +18,23 @@ def late_prefix(late: bool) -> str:
     return _(LATE) + " " if late else ""
 
 
-def starting(meeting: Meeting) -> str:
-    """The announcement at the start, with the link."""
-    return "📣 " + _("{title} is starting now!").format(title=_title(meeting)) + _link(meeting)
+def starting(
+    meeting: Meeting, counts: Mapping[str, int], agenda: Sequence[str], prefix: str
+) -> str:
+    """The announcement at the start: the link, who said they come, the agenda, and how to
+    take the minutes."""
+    lines = ["📣 " + _("{title} is starting now!").format(title=_title(meeting)) + _link(meeting)]
+    if any(counts.values()):
+        said = _("Answers: {yes} yes, {maybe} maybe, {no} no.")
+        lines.append(said.format(yes=counts["yes"], maybe=counts["maybe"], no=counts["no"]))
+    if agenda:
+        lines += ["", _("Agenda:"), *(f"{n}. {md_escape(t)}" for n, t in enumerate(agenda, 1))]
+    hint = _(
+        "Minutes are being taken: start a line with `#topic`, `#info`, `#agreed`, "
+        "`#action @who due 2027-01-20 …` or `#undo`; `{end}` ends the meeting."
+    )
+    lines += ["", hint.format(end=f"{prefix}endmeeting {meeting.id}")]
+    return "\n".join(lines)
 
 
 def reminder(

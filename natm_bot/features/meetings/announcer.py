@@ -28,6 +28,7 @@ from natm_bot.features.meetings.failures import OFFLINE
 from natm_bot.features.meetings.occurrences import occurrence_key, schedule_of
 from natm_bot.features.meetings.streams import Due, DueQueue, fixed_source, meeting_source
 from natm_bot.features.meetings.views import times
+from natm_bot.storage.agenda import AgendaStore
 from natm_bot.storage.announcements import (
     AnnouncementLedger,
     LedgerKey,
@@ -102,6 +103,7 @@ class Announcer:
         self._flights: dict[LedgerKey, tuple[Due, Flight]] = {}  # sends under way, by key
         self.on_change: Callable[[], None] | None = None  # told when the next due time moves
         self.loaded = False
+        self.agenda: AgendaStore | None = None  # shown in the "starting now" message
 
     # ----- building the queue ----------------------------------------------------------------
 
@@ -333,9 +335,12 @@ class Announcer:
         return Plan(replies)
 
     async def _text(self, meeting: Meeting, due: Due) -> str:
-        if due.offset == 0:
-            return texts.starting(meeting)
         counts = await self._store.rsvp_counts(meeting.id, occurrence_key(due.occurrence))
+        if due.offset == 0:
+            key = occurrence_key(due.occurrence)
+            items = await self.agenda.items(meeting.id, key) if self.agenda else []
+            agenda = [item.text for item in items]
+            return texts.starting(meeting, counts, agenda, self._bot.prefix)
         when = times(
             due.occurrence,
             meeting.timezone,

@@ -55,6 +55,16 @@ class ActionItems(Protocol):
         """Take the person off every action (the actions stay, unassigned)."""
 
 
+class Minutes(Protocol):
+    """The lines of minutes a person said and the agenda items they added."""
+
+    async def personal(self, user: str) -> tuple[int, list[str]]:
+        """How many lines of minutes the person said, and the texts of their agenda items."""
+
+    async def forget(self, user: str) -> int:
+        """Keep the person's lines and agenda items without their name; how many."""
+
+
 @dataclass(frozen=True)
 class PersonalReport:
     """Everything held about one person: their rows, and whether they declared support."""
@@ -63,6 +73,8 @@ class PersonalReport:
     supporter: bool
     votes: tuple[tuple[int, str, str], ...] = ()  # (poll, question, choice) in open polls
     actions: tuple[Action, ...] = ()  # the action items they own
+    lines_said: int = 0  # lines of minutes
+    agenda_items: tuple[str, ...] = ()  # the texts of the agenda items they added
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,7 @@ class PrivacyService:
         supporters: Supporters,
         votes: Votes,
         actions: ActionItems,
+        minutes: Minutes,
         checkpoint: Callable[[], Awaitable[object]],
         forgotten: Callable[[str], None],
     ) -> None:
@@ -95,6 +108,7 @@ class PrivacyService:
         self._supporters = supporters
         self._votes = votes
         self._actions = actions
+        self._minutes = minutes
         self._checkpoint = checkpoint
         self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
@@ -105,7 +119,9 @@ class PrivacyService:
         data = await self._store.collect(user)
         supporter = await self._supporters.is_supporter(user)
         votes = tuple(await self._votes.choices_of(user))
-        return PersonalReport(data, supporter, votes, tuple(await self._actions.of_person(user)))
+        said, items = await self._minutes.personal(user)
+        actions = tuple(await self._actions.of_person(user))
+        return PersonalReport(data, supporter, votes, actions, said, tuple(items))
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -126,6 +142,7 @@ class PrivacyService:
         digest = self._supporters.supporter_digest(user)
         await self._votes.forget(user)
         await self._actions.forget(user)
+        await self._minutes.forget(user)
         await self._store.erase(user, digest)
         self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too

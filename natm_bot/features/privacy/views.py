@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from natm_bot.calendar.timeutil import long_date, long_date_time
-from natm_bot.core.i18n import N_, _, language_name
+from natm_bot.core.i18n import N_, _, language_name, ngettext
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.privacy.service import PersonalReport
 from natm_bot.storage.privacy import PersonalData
@@ -16,7 +16,7 @@ def render_report(report: PersonalReport, prefix: str) -> str:
     """The !mydata answer."""
     lines = [_("**What I keep about you**"), ""]
     found = _groups(report.data) + _meetings(report.data) + _members(report.data)
-    found += _votes(report) + _actions(report)
+    found += _votes(report) + _actions(report) + _minutes(report)
     if report.supporter:
         found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
     if report.data.audit_entries:
@@ -142,4 +142,21 @@ def _actions(report: PersonalReport) -> list[str]:
         if action.done:
             line += " · " + _("done")
         lines.append(line)
+    return lines
+
+
+def _minutes(report: PersonalReport) -> list[str]:
+    """How many lines of minutes the person said, and the agenda items they added."""
+    lines = []
+    if report.lines_said:
+        lines.append(
+            ngettext(
+                "{count} line of minutes you said (kept with your display name)",
+                "{count} lines of minutes you said (kept with your display name)",
+                report.lines_said,
+            ).format(count=report.lines_said)
+        )  # fmt: skip
+    if report.agenda_items:
+        lines.append(_("Agenda items you added:"))
+        lines += [f"- {md_escape(text)}" for text in report.agenda_items]
     return lines

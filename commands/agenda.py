@@ -10,7 +10,11 @@ from natm_bot.core.i18n import _
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.text import fold
 from natm_bot.features.meetings.agenda import Added, Removed
-from natm_bot.features.meetings.minutes_posting import held, running_occurrence
+from natm_bot.features.meetings.minutes_posting import (
+    ended_by_command,
+    held,
+    running_occurrence,
+)
 from natm_bot.features.meetings.minutes_views import minutes_text
 from natm_bot.features.meetings.models import Meeting
 from natm_bot.features.meetings.views import heading
@@ -123,12 +127,14 @@ async def endmeeting(ctx: Context, number: MeetingArg) -> list[Reply]:
 
     Example: `{prefix}endmeeting 3`
     """
-    poster = ctx.app.minutes
+    poster, message = ctx.app.minutes, ctx.message
     occurrence = await running_occurrence(poster, number)
-    if occurrence is None or not await poster.end(number, occurrence, ctx.message.sender):
+    ended = occurrence is not None and await poster.end(number, occurrence, message.sender)
+    # Handled again after a restart, the command that ended it answers as the first time.
+    if not ended and not await ended_by_command(poster, number, message.sender, message.timestamp):
         text = _("Sorry, {meeting} is not running now, or it has ended already.")
         return [Reply(text.format(meeting=heading(number)))]
-    if ctx.message.room_id in number.rooms:
+    if message.room_id in number.rooms:
         return []  # the minutes, posted here, say it ended
     return [Reply(_("Ended {meeting}; its minutes are posted in its rooms.").format(
         meeting=heading(number)

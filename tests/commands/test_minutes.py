@@ -93,6 +93,7 @@ async def test_lines_get_one_mark_each_and_endmeeting_posts_once_per_room_in_the
         (BOB, "print the posters", date(2027, 3, 20)),
         (CAROL, "book the hall", None),
     ]
+    await bot.advance(minutes=1)
     again = await bot.ask("!endmeeting 1", sender=ADMIN, room=ROOM_A)
     assert again.startswith("Sorry") and "not running" in again
     assert sum("Minutes of" in out.reply.markdown for out in bot.transport.sent) == 2
@@ -213,3 +214,45 @@ async def test_mydata_counts_lines_and_lists_agenda_items_and_forgetme_unnames_t
     body = bot.transport.sent[-1].reply.markdown
     assert "We spend 200 on posters" in body and "Bob Brown" not in body
     assert "said by someone" in body
+
+
+async def test_endmeeting_handled_again_after_a_restart_answers_as_the_first_time(
+    bot: ChatHarness,
+) -> None:
+    """A command that ended a meeting, handled again (the bot stopped before recording it
+    answered), posts nothing more and says no "Sorry"; typed in a direct message, both times
+    it says where the minutes went."""
+    roots = await _running(bot, ROOM_A)
+    await _four_lines(bot, roots[ROOM_A])
+    dm = await bot.transport.direct_room(UserId(ADMIN))
+    end = Message(
+        room_id=dm, sender=ADMIN, body="!endmeeting 1", event_id="$end",  # type: ignore[arg-type]
+        timestamp=bot.clock.now(), is_direct=True,
+    )  # fmt: skip
+    first = await bot.app.process(end)
+    again = await bot.app.process(end)
+    assert [o.reply.markdown for o in first] == [o.reply.markdown for o in again]
+    assert first and first[0].reply.markdown.startswith("Ended")
+    assert sum("Minutes of" in out.reply.markdown for out in bot.transport.sent) == 1
+
+
+async def test_the_owners_of_the_minutes_actions_each_get_one_message_on_the_due_date(
+    config: Config,
+) -> None:
+    """From `#action` lines to the due date: Bob's action (due 2027-03-20) reminds him once at
+    09:00 of his zone, across a restart; Carol's (no date) reminds nobody."""
+    async with ChatHarness(config, ManualClock(START)) as bot:
+        roots = await _running(bot, ROOM_A)
+        await bot.send("!tz America/Bogota", sender=BOB)
+        await _four_lines(bot, roots[ROOM_A])
+        await bot.send("!endmeeting 1", sender=ADMIN, room=ROOM_A)
+        seen = await bot.advance(days=18)  # to 2027-03-19, evening
+        stopped = bot.clock.now()
+    async with ChatHarness(config, ManualClock(stopped)) as again:
+        seen += await again.advance(days=3)
+        bob = await again.transport.direct_room(UserId(BOB))
+        carol = await again.transport.direct_room(UserId(CAROL))
+    due = [(s.room_id, s.at) for s in seen if "is due today" in s.body]
+    # 09:00 in Bogotá (UTC-5) on the due date
+    assert due == [(bob, datetime(2027, 3, 20, 14, 0, tzinfo=UTC))]
+    assert carol not in [s.room_id for s in seen]

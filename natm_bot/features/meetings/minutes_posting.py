@@ -178,3 +178,14 @@ async def held(poster: MinutesPoster, meeting: Meeting, day: date | None) -> int
         if day is None or start.date() == day:
             return session.occurrence
     return None
+
+
+async def ended_by_command(
+    poster: MinutesPoster, meeting: Meeting, sender: str, at: datetime
+) -> bool:
+    """Whether a command from `sender` sent at `at` is the one that ended the meeting's
+    latest held occurrence (handled again after a restart): it gets the same answer."""
+    sessions = await poster.store.sessions(meeting.id)
+    if not sessions or sessions[0].ended_by != sender:
+        return False
+    return int(at.timestamp()) <= int(sessions[0].ended_at.timestamp())

@@ -222,6 +222,40 @@ async def close_poll(bot: ChatHarness, actor: str) -> bool:
     return poll is not None and poll.state == "cancelled"
 
 
+async def _agenda(bot: ChatHarness) -> list[str]:
+    """The texts on meeting #1's agenda (the next date)."""
+    meeting = await bot.app.meetings.store.get(1)
+    assert meeting is not None
+    occurrence = bot.app.agenda.occurrence(meeting)
+    assert occurrence is not None
+    return [item.text for item in await bot.app.agenda.items(meeting, occurrence)]
+
+
+async def agenda_add(bot: ChatHarness, actor: str) -> bool:
+    bot.transport.add_members(RoomId(GROUP_ROOM), ADMIN, MOD, COORD, BOB, ALICE)
+    await _tried(bot, actor, "!agenda 1 add Budget for the spring")
+    return await _agenda(bot) == ["Budget for the spring"]
+
+
+async def agenda_by_organisers(bot: ChatHarness, actor: str) -> bool:
+    await _tried(bot, ADMIN, "!meeting edit 1 agenda=organisers")
+    return await agenda_add(bot, actor)
+
+
+async def agenda_remove(bot: ChatHarness, actor: str) -> bool:
+    bot.transport.add_members(RoomId(GROUP_ROOM), ALICE)
+    await bot.send("!agenda 1 add Budget for the spring", sender=ALICE)
+    assert await _agenda(bot) == ["Budget for the spring"]
+    await _tried(bot, actor, "!agenda 1 remove 1")
+    return await _agenda(bot) == []
+
+
+async def end_meeting(bot: ChatHarness, actor: str) -> bool:
+    await bot.advance(days=2, hours=3, minutes=5)  # #1 runs from 2027-03-03 12:00
+    await _tried(bot, actor, "!endmeeting 1")
+    return bool(await bot.app.minutes.store.sessions(1))
+
+
 async def _an_action(bot: ChatHarness) -> None:
     """Action item #1 of meeting #1 (the Observatory's), owned by Alice."""
     meeting = await bot.app.meetings.store.get(1)
@@ -272,6 +306,10 @@ SCENARIOS: dict[str, Scenario] = {
     "Open a poll in a room": open_poll,
     "Open a poll of the member organisations": open_organisations_poll,
     "Close or cancel a poll": close_poll,
+    "Add to a meeting's agenda": agenda_add,
+    "Add to an agenda kept by organisers": agenda_by_organisers,
+    "Remove an agenda item": agenda_remove,
+    "End a meeting and post its minutes": end_meeting,
     "Mark an action item done": action_done,
     "Hand an action item to someone else": action_reassign,
     "See a group's open action items on its card": see_group_actions,

@@ -44,13 +44,15 @@ async def _held(bot: ChatHarness, meeting: int, room: str, prefix: str) -> None:
 
 
 async def _three_meetings(bot: ChatHarness) -> None:
-    """#3 weekly in the public room, #4 in the lobby, #5 in both; each held at 12:00."""
+    """#3 weekly in the public room, #4 in the lobby, #5 in both, #6 once in the public room;
+    each held at 12:00."""
     bot.transport.display_names[UserId(BOB)] = "Bob Brown"
     bot.transport.add_members(LOBBY, BOB)
     bot.transport.join(RoomId(PUBLIC_ROOM))
-    for room, extra in ((PUBLIC_ROOM, " repeat=weekly"), (LOBBY, ""), (PUBLIC_ROOM, "")):
-        rooms = f" rooms={PUBLIC_ROOM},{LOBBY}" if extra == "" and room == PUBLIC_ROOM else ""
-        body = await bot.ask(PUBLIC + extra + rooms, sender=ADMIN, room=room)
+    both = f" rooms={PUBLIC_ROOM},{LOBBY}"
+    plans = ((PUBLIC_ROOM, " repeat=weekly"), (LOBBY, ""), (PUBLIC_ROOM, both), (PUBLIC_ROOM, ""))
+    for room, extra in plans:
+        body = await bot.ask(PUBLIC + extra, sender=ADMIN, room=room)
         assert body.startswith("Planned #"), body
     await bot.send("!agenda 3 add Posters & <i>flyers</i>", sender=ALICE, room=PUBLIC_ROOM)
     now = bot.app.clock.now()
@@ -58,6 +60,7 @@ async def _three_meetings(bot: ChatHarness) -> None:
     await _held(bot, 3, PUBLIC_ROOM, "p")
     await _held(bot, 4, LOBBY, "l")
     await _held(bot, 5, PUBLIC_ROOM, "b")
+    await _held(bot, 6, PUBLIC_ROOM, "o")
 
 
 async def test_public_minutes_show_names_never_matrix_ids_and_escape_what_was_typed(
@@ -110,6 +113,9 @@ async def test_the_feed_links_a_public_meetings_held_date_to_its_minutes(tmp_pat
     held = [e for e in events if "RECURRENCE-ID" in e]
     assert [str(e["UID"]) for e in held] == ["meeting-3@natm-bot"]
     assert held[0].decoded("RECURRENCE-ID") == AT and link in str(held[0]["DESCRIPTION"])
-    others = [str(e.get("DESCRIPTION", "")) for e in events if "RECURRENCE-ID" not in e]
-    assert not any("/minutes/" in text for text in others)  # #4 and #5 are not public
+    described = {str(e["UID"]): str(e.get("DESCRIPTION", "")) for e in events}
+    once = "Minutes: https://natm.example.org/minutes/6/2027-01-04"
+    assert described["meeting-6@natm-bot"] == once  # a single date: the event itself
+    for number in (4, 5):  # not public
+        assert "/minutes/" not in described[f"meeting-{number}@natm-bot"]
     assert "/minutes/" not in private.body

@@ -44,6 +44,7 @@ def public_site(app: App) -> PublicSite:
     from urllib.parse import urlsplit
 
     from natm_bot.features.meetings.ical import calendar_domain
+    from natm_bot.features.meetings.minutes_public import PublicMinutes
     from natm_bot.web.site import PublicSite, SiteSettings, Sources, public_room_ids
 
     config, section = app.config, app.config.http
@@ -55,6 +56,7 @@ def public_site(app: App) -> PublicSite:
         domain=calendar_domain(config),
         base_path=urlsplit(url).path.rstrip("/") if url else "",
         prefix=config.bot.prefix,
+        public_url=section.feed_base if section else None,
     )
     sources = Sources(
         app.content,
@@ -64,6 +66,7 @@ def public_site(app: App) -> PublicSite:
         app.clock,
         app.polls,
         public_room_ids(app.transport.room_id, settings.rooms),
+        PublicMinutes(app.minutes),
     )
     return PublicSite(sources, settings)
 

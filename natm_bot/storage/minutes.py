@@ -4,6 +4,7 @@ each ended and when its minutes were posted."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -198,3 +199,28 @@ class MinutesStore:
             " WHERE s.meeting_id IS NULL"
         )
         return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def posted_of(
+        self, meeting_ids: Sequence[int], offset: int, limit: int
+    ) -> tuple[list[Session], int]:
+        """Sessions of these meetings whose minutes were posted with something in them (ended
+        by someone, or with lines said), the latest occurrence first; and how many there are."""
+        if not meeting_ids:
+            return [], 0
+        marks = ", ".join("?" for _ in meeting_ids)
+        where = (
+            f"s.meeting_id IN ({marks}) AND s.posted_at IS NOT NULL AND (s.ended_by IS NOT NULL"
+            " OR EXISTS (SELECT 1 FROM minute_lines l WHERE l.meeting_id = s.meeting_id"
+            " AND l.occurrence = s.occurrence))"
+        )
+        ids = tuple(sorted(meeting_ids))
+        rows = await self._db.fetchall(
+            "SELECT s.meeting_id, s.occurrence, s.ended_at, s.ended_by, s.posted_at"
+            f" FROM meeting_sessions s WHERE {where}"
+            " ORDER BY s.occurrence DESC, s.meeting_id DESC LIMIT ? OFFSET ?",
+            (*ids, limit, offset),
+        )
+        total = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM meeting_sessions s WHERE {where}", ids
+        )
+        return [_session(r) for r in rows], int(total[0]) if total else 0

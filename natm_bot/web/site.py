@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,13 +20,20 @@ from natm_bot.core.messages import RoomId
 from natm_bot.core.text import without_matrix_ids
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.meetings.ical import calendar
+from natm_bot.features.meetings.minutes_public import PublicMinutes
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.polls.service import PollService
 from natm_bot.transport import SendFailed
 from natm_bot.web.language import chosen
 from natm_bot.web.texts import LANGUAGE_NAMES, page_texts
-from natm_bot.web.views import decision_view, group_views, meeting_view, org_view
+from natm_bot.web.views import (
+    decision_view,
+    group_views,
+    meeting_view,
+    minutes_view,
+    org_view,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -36,7 +44,10 @@ STATIC = {"style.css": "text/css", "localtime.js": "text/javascript"}
 PAGES = {"/": "index", "/readings": "readings", "/groups": "groups", "/members": "members"}
 PAGES["/meetings"] = "meetings"
 PAGES["/decisions"] = "decisions"
+PAGES["/minutes"] = "minutes"
 DECISIONS_PAGE = 20  # outcomes on one page of /decisions
+MINUTES_PAGE = 20  # occurrences on one page of /minutes
+HELD = "/minutes/{meeting:[0-9]{1,9}}/{day:[0-9]{4}-[0-9]{2}-[0-9]{2}}"
 Values = dict[str, Any]
 
 
@@ -51,6 +62,7 @@ class Sources:
     clock: Clock
     polls: PollService
     public_rooms: Callable[[], Awaitable[frozenset[str]]]  # the ids of the public rooms
+    minutes: PublicMinutes
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class SiteSettings:
     domain: str  # in calendar event ids
     prefix: str  # the bot's command prefix, shown before the commands the page names
     base_path: str = ""  # the path the reverse proxy serves the page under (`/bot`)
+    public_url: str | None = None  # where people reach the page, for links in the feeds
 
 
 class PublicSite:
@@ -85,6 +98,8 @@ class PublicSite:
             "members": self._members,
             "meetings": self._meetings,
             "decisions": self._decisions,
+            "minutes": self._minutes,
+            "held": self._held,
         }
 
     def install(self, app: web.Application) -> None:
@@ -94,6 +109,9 @@ class PublicSite:
             handler = self._handler(name, path)
             router.add_get(path, handler)
             router.add_get("/{lang:en|es|fr|pt}" + path, handler)
+        held = self._handler("held", "/minutes")
+        router.add_get(HELD, held)
+        router.add_get("/{lang:en|es|fr|pt}" + HELD, held)
         router.add_get("/{lang:en|es|fr|pt}", self._handler("index", "/"))
         router.add_get("/calendar.ics", self._feed)
         router.add_get("/groups/{group}/calendar.ics", self._group_feed)
@@ -101,7 +119,10 @@ class PublicSite:
 
     def _handler(self, name: str, path: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
-            return await self._page(request, name, path)
+            if name != "held":
+                return await self._page(request, name, path)
+            found = request.match_info  # one occurrence's minutes: its own address
+            return await self._page(request, name, f"/minutes/{found['meeting']}/{found['day']}")
 
         return handle
 
@@ -130,7 +151,7 @@ class PublicSite:
             "lang": lang,
             "switch": switch,
             "links": links,
-            "here": PAGES[path],
+            "here": PAGES.get(path, "minutes"),
             "static": f"{base}/static",
             "feed": f"{base}/calendar.ics",
             "base": base,
@@ -199,6 +220,31 @@ class PublicSite:
             "pages": pages,
         }
 
+    async def _minutes(self, request: web.Request) -> Values:
+        page = _page_number(request.query.get("page", "1"))
+        rooms = await self._sources.public_rooms()
+        found, pages = await self._sources.minutes.page(rooms, page, MINUTES_PAGE)
+        return {
+            "title": _("Minutes"),
+            "minutes": [minutes_view(m) for m in found],
+            "page": min(page, pages),
+            "pages": pages,
+        }
+
+    async def _held(self, request: web.Request) -> Values:
+        """One occurrence's minutes; 404 when they are not public or not there."""
+        try:
+            day = date.fromisoformat(request.match_info["day"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        meeting = int(request.match_info["meeting"])
+        rooms = await self._sources.public_rooms()
+        found = await self._sources.minutes.one(rooms, meeting, day)
+        if found is None:
+            raise web.HTTPNotFound()
+        view = minutes_view(found)
+        return {"title": view.title, "held": view}
+
     async def _upcoming(self, limit: int) -> list[Any]:
         now = self._sources.clock.now()
         found = await self._sources.meetings.upcoming(now, limit)
@@ -207,7 +253,7 @@ class PublicSite:
 
     async def _feed(self, request: web.Request) -> web.Response:
         meetings = await self._sources.meetings.active()
-        return self._calendar(meetings, "NATM meetings", "natm-meetings.ics")
+        return await self._calendar(meetings, "NATM meetings", "natm-meetings.ics")
 
     async def _group_feed(self, request: web.Request) -> web.Response:
         wanted = request.match_info["group"]
@@ -216,15 +262,32 @@ class PublicSite:
             raise web.HTTPNotFound()
         meetings = [m for m in await self._sources.meetings.active() if m.group_id == group.id]
         name = f"NATM: {without_matrix_ids(group.name)}"
-        return self._calendar(meetings, name, f"natm-{group.id}.ics")
+        return await self._calendar(meetings, name, f"natm-{group.id}.ics")
 
-    def _calendar(self, meetings: list[Any], name: str, filename: str) -> web.Response:
-        now = self._sources.clock.now()
-        data = calendar(meetings, self._settings.domain, now, name=name, public=True)
+    async def _calendar(self, meetings: list[Any], name: str, filename: str) -> web.Response:
+        now, settings = self._sources.clock.now(), self._settings
+        links = await self._minutes_links(meetings)
+        with speaking(settings.default_language):
+            data = calendar(meetings, settings.domain, now, name=name, public=True, minutes=links)
         headers = {"Content-Disposition": f'inline; filename="{filename}"'}
         return web.Response(
             body=data, content_type="text/calendar", charset="utf-8", headers=headers
         )
+
+    async def _minutes_links(self, meetings: list[Any]) -> dict[int, dict[int, str]]:
+        """The address of the posted minutes of each public meeting's occurrences, when the
+        page's public address is known."""
+        base = self._settings.public_url
+        if base is None:
+            return {}
+        rooms = await self._sources.public_rooms()
+        held = await self._sources.minutes.linked(rooms, meetings)
+        return {
+            meeting: {
+                key: f"{base}/minutes/{meeting}/{day.isoformat()}" for key, day in days.items()
+            }
+            for meeting, days in held.items()
+        }
 
     async def _static_file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

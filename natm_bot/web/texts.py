@@ -10,7 +10,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "P
 
 def page_texts() -> dict[str, str]:
     """Every text the templates show, translated; read as `t.key` in a template."""
-    return _frame_and_home() | _listings() | _decisions()
+    return _frame_and_home() | _listings() | _decisions() | _minutes()
 
 
 def _frame_and_home() -> dict[str, str]:
@@ -93,4 +93,25 @@ def _decisions() -> dict[str, str]:
         "tie": _("a tie between {options}."),
         "not_enough": _("{option} has the most votes but not the share needed."),
         "chosen": _("{option}."),
+    }
+
+
+def _minutes() -> dict[str, str]:
+    """The minutes of meetings held in the public rooms (the section titles are the chat's)."""
+    return {
+        "minutes": _("Minutes"),
+        "minutes_intro": _(
+            "Minutes of the meetings announced in the movement's public rooms, newest first."
+        ),
+        "no_minutes": _("No minutes yet."),
+        "minutes_all": _("All minutes"),
+        "agenda": _("Agenda"),
+        "topics": _("Topics"),
+        "information": _("Information"),
+        "agreed": _("Agreed"),
+        "actions": _("Actions"),
+        "nothing_recorded": _("Nothing was recorded."),
+        "said_by": _("said by {name}"),
+        "agreed_by": _("agreed, said by {name}"),
+        "due": _("(due {date})"),
     }

@@ -6,13 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from babel.dates import format_date
+
 from natm_bot.calendar.timeutil import clock_in, full_time, place, relative, zone
 from natm_bot.config.content import Content, localized
 from natm_bot.config.countries import country_name
 from natm_bot.core.i18n import _, language
 from natm_bot.core.text import without_matrix_ids
 from natm_bot.features.groups.service import Group
-from natm_bot.features.meetings.models import Meeting
+from natm_bot.features.meetings.minutes_model import Minutes
+from natm_bot.features.meetings.minutes_public import held_on
+from natm_bot.features.meetings.minutes_views import person_name
+from natm_bot.features.meetings.models import Meeting, MinuteLine
 from natm_bot.features.members.service import Organisation
 from natm_bot.features.polls.counting import Kind
 from natm_bot.features.polls.service import Decision
@@ -161,3 +166,54 @@ def _verdict(decision: Decision, tz_name: str, texts: dict[str, str]) -> str:
     if result.passed is False:
         return texts["not_enough"].format(option=names)
     return texts["chosen"].format(option=names)
+
+
+@dataclass(frozen=True)
+class MinuteItem:
+    """A line of the minutes: its text, who said it (or owns it) and when it is due."""
+
+    text: str
+    who: str
+    due: str
+
+
+@dataclass(frozen=True)
+class MinutesView:
+    """One occurrence's minutes: names shown, never a Matrix id."""
+
+    meeting: int
+    day: str  # YYYY-MM-DD in the meeting's zone, in its address
+    title: str
+    when: str
+    agenda: tuple[str, ...]
+    topics: tuple[str, ...]
+    infos: tuple[MinuteItem, ...]
+    agreed: tuple[MinuteItem, ...]
+    actions: tuple[MinuteItem, ...]
+
+
+def _item(line: MinuteLine, who: str) -> MinuteItem:
+    due = format_date(line.due, "medium", locale=language()) if line.due else ""
+    return MinuteItem(without_matrix_ids(line.text), without_matrix_ids(who), due)
+
+
+def minutes_view(minutes: Minutes) -> MinutesView:
+    """An occurrence's minutes in the language in force."""
+    meeting = minutes.meeting
+    names = {line.sender: line.speaker_name for line in minutes.lines if line.speaker_name}
+    said = {kind: minutes.of_kind(kind) for kind in ("topic", "info", "agreed", "action")}
+    owners = [
+        names.get(line.owner) or person_name(line.owner) if line.owner else _("unassigned")
+        for line in said["action"]
+    ]
+    return MinutesView(
+        meeting=meeting.id,
+        day=held_on(meeting, minutes.occurrence).isoformat(),
+        title=without_matrix_ids(meeting.title),
+        when=full_time(minutes.start, meeting.timezone),
+        agenda=tuple(without_matrix_ids(item.text) for item in minutes.agenda),
+        topics=tuple(without_matrix_ids(line.text) for line in said["topic"]),
+        infos=tuple(_item(x, person_name(x.sender, x.speaker_name)) for x in said["info"]),
+        agreed=tuple(_item(x, person_name(x.sender, x.speaker_name)) for x in said["agreed"]),
+        actions=tuple(_item(x, owner) for x, owner in zip(said["action"], owners, strict=True)),
+    )

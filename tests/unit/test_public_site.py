@@ -21,7 +21,7 @@ from natm_bot.testing.harness import LOBBY
 from tests.public_site import ADMIN, CLOSES, PUBLIC_ROOM, START, Served, served
 
 MATRIX_ID = re.compile(r"[@!][A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+")
-PAGES = ("/", "/readings", "/groups", "/members", "/meetings", "/decisions")
+PAGES = ("/", "/readings", "/groups", "/members", "/meetings", "/decisions", "/minutes")
 OTHER = (
     "/members?q=kenya",
     "/members?q=civil-society",

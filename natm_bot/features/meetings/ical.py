@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from icalendar import Calendar, Event, vRecur
 from natm_bot.calendar.recurrence import Schedule
 from natm_bot.calendar.rrules import ics_rule
 from natm_bot.config.settings import Config
+from natm_bot.core.i18n import _
 from natm_bot.core.text import neutralise, without_matrix_ids
 from natm_bot.storage.meetings import Meeting
 
@@ -26,11 +27,14 @@ def calendar(
     *,
     name: str = "NATM meetings",
     public: bool = False,
+    minutes: Mapping[int, Mapping[int, str]] | None = None,
 ) -> bytes:
     """An .ics with one VEVENT per meeting, its RRULE, cancelled dates and VTIMEZONEs.
 
     `public`: a feed anyone may read: refresh hints for subscribed apps, no call links
-    (they are given in the rooms) and no Matrix ids in the descriptions."""
+    (they are given in the rooms) and no Matrix ids in the descriptions. `minutes`: for a
+    meeting, the address of the minutes of each occurrence held, added to that date's
+    description (the whole event's for a single date, else an override of that date)."""
     cal = Calendar()
     cal.add("prodid", "-//NATM//natm-bot//EN")
     cal.add("version", "2.0")
@@ -42,6 +46,9 @@ def calendar(
         event = _event(meeting, domain, now, public)
         if event is not None:
             cal.add_component(event)
+            links = (minutes or {}).get(meeting.id, {})
+            for held in _minutes_dates(event, meeting, links):
+                cal.add_component(held)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 
@@ -74,6 +81,33 @@ def _event(meeting: Meeting, domain: str, now: datetime, public: bool) -> Event 
     for skipped in sorted(meeting.exceptions):
         event.add("exdate", datetime.fromtimestamp(skipped, UTC).astimezone(tz))
     return event
+
+
+def _minutes_dates(event: Event, meeting: Meeting, links: Mapping[int, str]) -> list[Event]:
+    """Each occurrence's link to its minutes: in the event's own description when it has a
+    single date, else in an override of that date (RECURRENCE-ID)."""
+    tz = ZoneInfo(meeting.timezone)
+    overrides = []
+    for occurrence, url in sorted(links.items()):
+        if occurrence in meeting.exceptions:
+            continue
+        line = _("Minutes: {url}").format(url=url)
+        said = str(event.get("description", ""))
+        text = f"{said}\n\n{line}" if said else line
+        if "rrule" not in event:
+            event.pop("description", None)
+            event.add("description", text)
+            continue
+        start = datetime.fromtimestamp(occurrence, UTC).astimezone(tz)
+        held = Event()
+        for key in ("uid", "dtstamp", "summary"):
+            held[key] = event[key]
+        held.add("description", text)
+        held.add("recurrence-id", start)
+        held.add("dtstart", start)
+        held.add("duration", timedelta(minutes=meeting.duration_minutes))
+        overrides.append(held)
+    return overrides
 
 
 def calendar_domain(config: Config) -> str:

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from natm_bot.storage.announcements import AnnouncementRecord
 from natm_bot.storage.meetings import Answered, Meeting
+from natm_bot.storage.minutes import MinuteLine
 
-__all__ = ["AnnouncementRecord", "Answered", "Meeting"]
+__all__ = ["AnnouncementRecord", "Answered", "Meeting", "MinuteLine"]

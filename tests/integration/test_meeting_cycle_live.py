@@ -90,7 +90,7 @@ async def test_a_meeting_from_its_announcement_to_its_minutes(
     start = (datetime.now(UTC) + timedelta(seconds=150)).replace(microsecond=0)
     plan = (
         f'!meeting add title="Weekly call" when="{start:%Y-%m-%d %H:%M:%S}" tz=UTC'
-        f" duration=30m reminders=2m,1m rooms={room}"
+        f" duration=30m reminders=2m,1m,0 rooms={room}"
     )
     planned = await host.ask(room, plan, bot.user_id)
     assert "Planned #1" in planned.source["content"]["body"], planned.source
@@ -111,3 +111,46 @@ async def test_a_meeting_from_its_announcement_to_its_minutes(
     card = await host.ask(room, "!meeting 1", bot.user_id)
     body = card.source["content"]["body"]
     assert "Next time: 0 going, 1 maybe, 2 not" in body, body
+
+    # The reminder and "starting now" go into the first announcement's thread.
+    root = first.event_id
+
+    def threaded(text: str) -> list[Any]:
+        return [e for e in _bodies(host, room, bot.user_id, text) if _thread_of(e) == root]
+
+    await host.wait_for(lambda: threaded("starts in"), "the reminder in the thread", 120)
+    starting = await host.wait_for(lambda: threaded("starting now"), "the start", 150)
+    assert "0 yes, 1 maybe, 2 no" in starting[0].source["content"]["body"], starting[0].source
+    assert all(_thread_of(e) in (None, root) for e in _from_bot(host, room, bot.user_id))
+
+    # Four lines of minutes in the thread, two of them actions: each gets one ✍️.
+    due = (datetime.now(UTC) + timedelta(days=30)).date()
+    lines = [
+        await _in_thread(p1, room, root, "#topic Posters for the campaign"),
+        await _in_thread(p2, room, root, "#agreed We print 200 posters"),
+        await _in_thread(p1, room, root, f"#action {p3.mxid} due {due} print the posters"),
+        await _in_thread(p2, room, root, f"#action {p4.mxid} book the hall"),
+    ]
+
+    def marks() -> list[str]:
+        found = _from_bot(host, room, bot.user_id, "m.reaction")
+        relations = [e.source.get("content", {}).get("m.relates_to", {}) for e in found]
+        return [r.get("event_id") for r in relations if r.get("key") == "✍️"]
+
+    await host.wait_for(lambda: len(marks()) >= 4, "four ✍️", 60)
+    assert sorted(marks()) == sorted(lines)
+
+    # Killed right after answering `!endmeeting` (before recording it), then restarted.
+    assert await bot.stop() == 0
+    await bot.start(env={"NATM_BOT_FAULT": "kill-after-send"})
+    await _in_thread(host, room, root, "!endmeeting 1")
+    assert await bot.wait_exit() == -9
+    await bot.start()
+    minutes = await host.wait_for(lambda: threaded("Minutes of"), "the minutes", 60)
+    await host.ask(room, "!minutes 1", bot.user_id)  # the restarted bot has caught up
+    await asyncio.sleep(3)
+    minutes = threaded("Minutes of")
+    assert len(minutes) == 1, [m.source for m in minutes]
+    text = minutes[0].source["content"]["body"]
+    assert "print the posters" in text and "book the hall" in text, text
+    assert not _bodies(host, room, bot.user_id, "Sorry"), "nothing refused after the restart"

@@ -57,6 +57,7 @@ _NEVER = re.compile(r"(?!)")
 
 
 @cache
+@cache
 def _leftover_checks(lang: str) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
     """For each English text whose translation differs: a pattern for a whole line of it,
     and its long literal pieces that the translation does not share."""

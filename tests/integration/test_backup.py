@@ -63,17 +63,19 @@ async def test_restore_into_a_fresh_folder_is_the_same_device_with_all_its_data(
     again = await asyncio.to_thread(restored.cli, "restore", str(archive))
     assert again.returncode == 1 and "add --force to replace it" in again.stderr
     await restored.start()
-
-    assert sorted(d["device_id"] for d in devices_of(synapse, bot.user_id)) == devices
-    credentials = (restored.folder / "store" / "credentials.json").read_text()
-    assert credentials == (bot.folder / "store" / "credentials.json").read_text()
-    assert made.stdout.startswith("Backed up device ")
-    mydata = await says(admin, room, "!mydata", restored)
-    assert "Algorithm Observatory: member since" in mydata, mydata
-    assert "Backup drill" in await says(admin, room, "!meetings", restored)
-    card = await says(admin, room, "!member radio libre del sur", restored)
-    assert card.startswith("Radio Libre del Sur (#1)"), card
-    assert not [e for e in admin.events[room] if isinstance(e, MegolmEvent)], "undecryptable"
-    assert admin.client.rooms[room].encrypted
-    for path in (restored.folder / "bot.sqlite3", *(restored.folder / "store").iterdir()):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    try:
+        assert sorted(d["device_id"] for d in devices_of(synapse, bot.user_id)) == devices
+        credentials = (restored.folder / "store" / "credentials.json").read_text()
+        assert credentials == (bot.folder / "store" / "credentials.json").read_text()
+        assert made.stdout.startswith("Backed up device ")
+        mydata = await says(admin, room, "!mydata", restored)
+        assert "Algorithm Observatory: member since" in mydata, mydata
+        assert "Backup drill" in await says(admin, room, "!meetings", restored)
+        card = await says(admin, room, "!member radio libre del sur", restored)
+        assert card.startswith("Radio Libre del Sur (#1)"), card
+        assert not [e for e in admin.events[room] if isinstance(e, MegolmEvent)], "undecryptable"
+        assert admin.client.rooms[room].encrypted
+        for path in (restored.folder / "bot.sqlite3", *(restored.folder / "store").iterdir()):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    finally:
+        restored.kill()

@@ -19,7 +19,7 @@ from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId, UserId
 from natm_bot.features.meetings.minutes_model import NewAction
 from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
-from tests.conftest import ADMIN, ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB, examples
 
 START = datetime(2027, 1, 10, 6, 0, tzinfo=UTC)
 DUE = date(2027, 1, 12)
@@ -130,7 +130,7 @@ async def test_hostile_numbers_get_a_usage_answer(bot: ChatHarness, typed: str) 
     assert (await _rows(bot))[0][2] is None
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(typed=st.text(min_size=1, max_size=30).filter(lambda t: t.strip() and "\n" not in t))
 async def test_any_number_typed_is_refused_or_done_never_an_error(
     bot: ChatHarness, typed: str

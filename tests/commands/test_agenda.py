@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId
 from natm_bot.testing.harness import ChatHarness, make_config
-from tests.conftest import ADMIN, ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB, examples
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ROOM_A = RoomId("!a:localhost")
@@ -79,7 +79,9 @@ async def test_hostile_input_is_refused_and_changes_nothing(
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(max_size=600))
 async def test_any_text_is_added_cleaned_or_refused(bot: ChatHarness, text: str) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from natm_bot.core.messages import UserId
 from natm_bot.testing.harness import LOBBY, ChatHarness
 from tests.commands.test_members import CAROL, GOOD_APPLICATION, ORGS, _import
-from tests.conftest import ADMIN, ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB, examples
 
 ANA = "@ana:example.org"
 
@@ -212,7 +212,9 @@ TYPED = st.one_of(
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(typed=TYPED)
 async def test_nothing_typed_crashes_or_changes_anything_unless_it_is_valid(

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from natm_bot.testing.harness import ChatHarness
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, examples
 from tests.deadline import deadline
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -112,7 +112,9 @@ def _field(name: str, value: str | None) -> str:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     repeat=st.one_of(st.none(), REPEAT),
@@ -136,7 +138,9 @@ async def test_anything_typed_into_meeting_add_is_refused_clearly_or_planned_to_
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     repeat=PLAUSIBLE_REPEAT,

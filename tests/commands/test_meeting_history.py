@@ -16,7 +16,7 @@ from icalendar import Calendar
 from natm_bot.core.clock import ManualClock
 from natm_bot.features.meetings.occurrences import schedule_of
 from natm_bot.testing.harness import ChatHarness, Seen, make_config
-from tests.conftest import ADMIN, ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB, examples
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 WEEKLY = 'title=Weekly when="2027-03-03 12:00" tz=UTC repeat=weekly reminders=1d,0'
@@ -150,7 +150,9 @@ FIELD = st.one_of(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(fields=st.lists(FIELD, min_size=1, max_size=3, unique_by=lambda f: f[0]))
 async def test_no_edit_loses_history_without_confirm(

@@ -16,7 +16,7 @@ from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import EventId, Outgoing, RoomId
 from natm_bot.features.meetings.reactions import answer_of
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, examples
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 PEOPLE = [f"@person{n}:localhost" for n in range(1, 5)]
@@ -276,7 +276,9 @@ KEYS = st.one_of(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(key=KEYS, on_announcement=st.booleans(), then_retract=st.booleans())
 async def test_any_key_on_any_event_sets_one_answer_or_none(

@@ -16,7 +16,7 @@ from natm_bot.config.settings import Config
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import RoomId, UserId
 from natm_bot.testing.harness import LOBBY, ChatHarness, make_config
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, examples
 
 MOD = "@mod:localhost"  # moderates another room only
 START = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
@@ -244,7 +244,9 @@ TIMES = {
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(source=SOURCE, option=OPTION)
 async def test_anything_typed_as_from_and_option_plans_a_time_of_the_poll_or_is_refused(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.engine.arguments import normalise
 from natm_bot.testing.harness import ChatHarness
+from tests.conftest import examples
 
 _ids = itertools.count()
 WORDS = st.sampled_from(
@@ -33,7 +34,9 @@ def _message(body: str) -> Message:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=TEXT, prefixed=st.booleans())
 async def test_dispatch_never_raises(bot: ChatHarness, text: str, prefixed: bool) -> None:

@@ -18,6 +18,7 @@ from natm_bot.core.messages import Reply
 from natm_bot.core.text import fold, name_key, search_words, word_match
 from natm_bot.engine.registry import Registry, command, spec_of
 from natm_bot.features.meetings.service import ANSWERS, REMIND, parse_answer
+from tests.conftest import examples
 
 ACCENTS = "\u0301\u0300\u0302\u0303\u0308\u0327"  # combining acute, grave, circumflex, …
 TYPED = st.one_of(
@@ -55,7 +56,7 @@ def test_any_command_name_is_found_or_not_without_crashing(text: str) -> None:
     assert suggestion is None or registry().get(suggestion) is not None
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(data=st.data())
 def test_every_command_name_is_found_in_any_case_with_or_without_accents(
     data: st.DataObject,
@@ -91,7 +92,7 @@ def test_any_text_is_a_zone_or_a_plain_refusal(text: str) -> None:
         assert found.key in lookup(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(data=st.data())
 def test_every_iana_name_in_any_case(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(iana_names().values())))
@@ -100,7 +101,7 @@ def test_every_iana_name_in_any_case(data: st.DataObject) -> None:
     assert zone(typed).key in (name, *city_names().get(name_key(name), ()))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(data=st.data())
 def test_every_city_in_any_case_with_or_without_accents(data: st.DataObject) -> None:
     city, zones = data.draw(st.sampled_from(sorted(city_names().items())))
@@ -128,7 +129,7 @@ def test_any_answer_is_understood_or_refused_plainly(text: str) -> None:
         assert answer in ("yes", "no", "maybe")
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(data=st.data())
 def test_every_answer_in_any_case_with_accents_and_remind(data: st.DataObject) -> None:
     word, meant = data.draw(st.sampled_from(sorted(ANSWERS.items())))

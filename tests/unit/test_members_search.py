@@ -11,6 +11,7 @@ from natm_bot.config.countries import country_code, country_name, is_language, l
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.storage.members import fts_query
 from natm_bot.testing.harness import ChatHarness
+from tests.conftest import examples
 
 _ids = itertools.count()
 
@@ -39,7 +40,9 @@ def test_every_word_is_quoted_for_fts() -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(query=st.text(max_size=60))
 async def test_no_search_text_breaks_the_search(bot: ChatHarness, query: str) -> None:

@@ -30,6 +30,7 @@ from natm_bot.features.polls.counting import (
     tally_time,
     valid,
 )
+from tests.conftest import examples
 
 CLOSE = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)
 ORGS = frozenset(f"org:{n}" for n in range(1, 7))
@@ -332,7 +333,7 @@ def polls(draw: st.DrawFn) -> tuple[Rules, list[Ballot], frozenset[str]]:
     return rules, draw(st.lists(one, min_size=1, max_size=30)), electorate
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(polls())
 def test_each_voter_counts_at_most_once_with_their_last_valid_vote(
     poll: tuple[Rules, list[Ballot], frozenset[str]],
@@ -353,7 +354,7 @@ def test_each_voter_counts_at_most_once_with_their_last_valid_vote(
     assert len(late(rules, ballots)) == sum(b.at > CLOSE for b in ballots)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(polls())
 def test_the_counts_add_up_to_the_counted_ballots(
     poll: tuple[Rules, list[Ballot], frozenset[str]],
@@ -371,7 +372,7 @@ def test_the_counts_add_up_to_the_counted_ballots(
     assert len(outcome.blocks) == (outcome.counts[BLOCK] if rules.kind is Kind.PROPOSAL else 0)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(polls(), st.data())
 def test_the_order_events_arrive_in_changes_nothing(
     poll: tuple[Rules, list[Ballot], frozenset[str]], data: st.DataObject
@@ -383,7 +384,7 @@ def test_the_order_events_arrive_in_changes_nothing(
     assert late(rules, shuffled) == late(rules, ballots)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(polls())
 def test_an_outcome_survives_storing(poll: tuple[Rules, list[Ballot], frozenset[str]]) -> None:
     outcome = tally(*poll)

@@ -18,6 +18,7 @@ from natm_bot.calendar.rrules import ics_rule, local_rule
 from natm_bot.calendar.timeutil import to_utc
 from natm_bot.core.errors import UsageError
 from natm_bot.frontends.cli import main
+from tests.conftest import examples
 
 
 def _announcement(repeat: str, start: str = "2027-01-04 09:00") -> str:
@@ -85,7 +86,7 @@ START = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(text=st.one_of(RULE, st.text(max_size=60)), start=START)
 def test_any_rule_is_refused_clearly_or_kept_at_most_daily(text: str, start: datetime) -> None:
     try:

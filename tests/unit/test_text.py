@@ -28,6 +28,7 @@ from natm_bot.core.text import (
 )
 from natm_bot.engine.rendering import md_link, render
 from natm_bot.testing.harness import ChatHarness
+from tests.conftest import examples
 
 ADMIN = "@admin:localhost"
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -192,7 +193,9 @@ LINKS = st.one_of(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(link=LINKS)
 async def test_any_typed_link_is_refused_clearly_or_shown_as_itself(

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from natm_bot.config.validation import FileProblems, parse_yaml
 from natm_bot.config.yaml_loader import LIMITS, Limits, Loader, TooLarge, read_bounded
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
@@ -143,7 +144,7 @@ def _measure(data: Any) -> tuple[int, int]:
     return 1 + sum(p[0] for p in parts), 1 + max((p[1] for p in parts), default=0)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(anchors=st.lists(trees, min_size=1, max_size=5), values=st.integers(10, 400))
 def test_aliased_documents_are_read_exactly_when_within_the_limits(
     anchors: list[Tree], values: int

@@ -19,9 +19,12 @@ from natm_bot.config.content import (
 )
 from natm_bot.config.settings import Config
 from natm_bot.config.validation import FileProblems, Strict, parse_yaml, validate_file
+from tests.conftest import examples
 
 FILES = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=12)

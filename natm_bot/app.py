@@ -51,6 +51,7 @@ from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
+from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
@@ -121,7 +122,8 @@ class App:
 
     def _joins(self) -> tuple[RoomJoins, JoinRules]:
         """Knocks, joins and leaves of group rooms, and the join rules those rooms keep."""
-        joins, rules = build_joins(self.groups, self.languages, self.config, self.transport)
+        notes = JoinRuleNotes(self.db, self.clock).first
+        joins, rules = build_joins(self.groups, self.languages, self.config, self.transport, notes)
         self.groups.room_changed = rules.apply
         return joins, rules
 

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from natm_bot.config.settings import GroupsSection, SpacesSection
 from natm_bot.core.messages import UserId
+from natm_bot.features.groups.rules import JoinRules
+from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.testing.harness import ChatHarness, make_config
 from tests.conftest import ADMIN, ALICE, BOB, examples
 
@@ -141,11 +143,16 @@ async def test_an_old_room_keeps_its_rule_and_is_logged_once(
     with caplog.at_level(logging.WARNING):
         await spaced.app.groups.update(replace(algo, room=ROOM))
         await spaced.app.settle_join_rules()
-        await spaced.app.settle_join_rules()
+        # as after a restart: a bot built anew over the same database
+        notes = JoinRuleNotes(spaced.app.db, spaced.clock)
+        again = JoinRules(
+            spaced.transport, spaced.transport.room_id, spaced.app.join_rules.space, notes.first
+        )
+        assert await again.apply(await spaced.app.groups.resolve("algo")) == "old-room"
     assert spaced.transport.state_writes == []
     logged = [r for r in caplog.records if "room version 6" in r.getMessage()]
     assert len(logged) == 1
-    assert spaced.app.join_rules.fallbacks == {ROOM: "6"}
+    assert await notes.rooms() == {ROOM: "6"}
 
 
 PEOPLE = [ALICE, BOB, CAROL, "@dan:localhost"]

@@ -1,5 +1,6 @@
 """Changes of membership (`m.room.member`: knocks, joins, leaves) as the Matrix reader takes
-them in (any age, never the bot's own), and kept in the inbox: read back whole, done once."""
+them in (any age, never the bot's own), and kept in the inbox: read back whole, done once;
+and the migration step that notes group rooms too old to knock."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from natm_bot.core.messages import EventId, Membership, RoomId, UserId
 from natm_bot.matrix.events import CommandReader
 from natm_bot.storage import Database
 from natm_bot.storage.events import EventLedger
+from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.storage.migrations import MIGRATIONS
+from natm_bot.storage.schema_joins import JOINS_STEP
 
 BOT = "@natm-bot:localhost"
 ALICE = "@alice:localhost"
@@ -92,5 +95,25 @@ async def test_memberships_survive_a_reopening_once(tmp_path: Path) -> None:
         await ledger.finish(knock)
         assert await ledger.accept([knock], "t2") == []
         assert await ledger.pending() == [kick]
+    finally:
+        await db.close()
+
+
+async def test_the_joins_step_keeps_what_it_finds_and_notes_rooms_once(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    before = MIGRATIONS.index(JOINS_STEP)
+    old = Database(path, MIGRATIONS[:before])
+    await old.open()
+    await old.execute("INSERT INTO state (key, value) VALUES ('sync_token', 's1')")
+    await old.close()
+    db = Database(path, MIGRATIONS)
+    await db.open()
+    try:
+        assert await db.version() == len(MIGRATIONS)
+        assert await EventLedger(db, ManualClock(NOW)).sync_token() == "s1"
+        notes = JoinRuleNotes(db, ManualClock(NOW))
+        assert await notes.first("!old:localhost", "6") is True
+        assert await notes.first("!old:localhost", "6") is False
+        assert await notes.rooms() == {"!old:localhost": "6"}
     finally:
         await db.close()

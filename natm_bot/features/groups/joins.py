@@ -137,7 +137,11 @@ class Rooms(RoomState, Protocol):
 
 
 def build_joins(
-    groups: GroupService, languages: Languages, config: Config, transport: Rooms
+    groups: GroupService,
+    languages: Languages,
+    config: Config,
+    transport: Rooms,
+    first_fallback: Callable[[str, str], Awaitable[bool]],
 ) -> tuple[RoomJoins, JoinRules]:
     """The membership changes of group rooms and the join rules of those rooms, wired."""
     section = config.groups
@@ -156,4 +160,4 @@ def build_joins(
             log.warning("the Space %s does not resolve; group rooms keep knocking", coalition)
             return None
 
-    return joins, JoinRules(transport, transport.room_id, space)
+    return joins, JoinRules(transport, transport.room_id, space, first_fallback)

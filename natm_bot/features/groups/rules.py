@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from natm_bot.core.messages import EventId, RoomId
@@ -52,7 +52,7 @@ class JoinRules:
     state: RoomState
     room_id: Callable[[RoomId], Awaitable[RoomId]]  # a room's id from its id or address
     space: Callable[[], Awaitable[RoomId | None]]  # the Space's id, None without one
-    fallbacks: dict[str, str] = field(default_factory=dict)  # room → its version, told once
+    first_fallback: Callable[[str, str], Awaitable[bool]]  # noted: whether for the first time
 
     async def apply(self, group: Group) -> str:
         """Write the group room's rule where it differs: "set", "same", "old-room" (its
@@ -64,14 +64,13 @@ class JoinRules:
         created = await self.state.get_state(room, "m.room.create") or {}
         version = str(created.get("room_version") or "1")
         if not supports(version, rule["join_rule"]):
-            if room not in self.fallbacks:
+            if await self.first_fallback(room, version):
                 log.warning(
                     "room %s (group %s) has room version %s, which cannot use the join rule "
                     "%s: people join by invitation only; upgrade the room to version %d or "
                     "newer to let them knock",
                     room, group.id, version, rule["join_rule"], SINCE[rule["join_rule"]],
                 )  # fmt: skip
-            self.fallbacks[room] = version
             return "old-room"
         if await self.state.get_state(room, JOIN_RULES) == rule:
             return "same"

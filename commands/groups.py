@@ -193,6 +193,9 @@ async def leave(ctx: Context, group: GroupArg) -> list[Reply]:
         if outcome.was == "member"
         else _("You are off the waitlist of {group}.")
     ).format(group=_name(group))
+    if group.room and outcome.was == "member":  # the bot kicks nobody: the room is theirs
+        room = _("To leave its room too, leave the room {room} in your client.")
+        text += " " + room.format(room=md_escape(group.room))
     return [Reply(text), *await _promotions(ctx, group, outcome.promoted)]
 
 

@@ -14,6 +14,7 @@ from natm_bot.core.i18n import _, speaking
 from natm_bot.core.jobs import Every, Timed
 from natm_bot.core.messages import (
     Incoming,
+    Membership,
     Message,
     Outgoing,
     PollAnswer,
@@ -28,6 +29,8 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
+from natm_bot.features.groups.joins import RoomJoins, build_joins
+from natm_bot.features.groups.rules import JoinRules
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
@@ -48,6 +51,7 @@ from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
+from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
@@ -98,6 +102,7 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
+        self.room_joins, self.join_rules = self._joins()
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
@@ -114,6 +119,17 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _joins(self) -> tuple[RoomJoins, JoinRules]:
+        """Knocks, joins and leaves of group rooms, and the join rules those rooms keep."""
+        notes = JoinRuleNotes(self.db, self.clock).first
+        joins, rules = build_joins(self.groups, self.languages, self.config, self.transport, notes)
+        self.groups.room_changed = rules.apply
+        return joins, rules
+
+    async def settle_join_rules(self) -> None:
+        """Give every group room the join rule its group wants (where it differs)."""
+        await self.join_rules.apply_all(await self.groups.all())
 
     def _cycle(self) -> list[Timed]:
         """What follows a meeting's start: its agenda and minutes (`self.agenda`,
@@ -250,7 +266,9 @@ class App:
             await self.checkpoint()
 
     async def start_scheduler(self) -> None:
-        """Start the timed work, announcements first due (once the transport can send)."""
+        """Start the timed work, announcements first due (once the transport can send), and
+        give group rooms their join rules."""
+        await self.settle_join_rules()
         await self.jobs.start()
 
     async def close(self) -> None:
@@ -266,6 +284,8 @@ class App:
             return await self.tapped(item)
         if isinstance(item, Reaction | Retraction):
             return await self.reacted(item)
+        if isinstance(item, Membership):
+            return await self.membership(item)
         message = item
         command = self.is_command(message.body)
         if command:
@@ -302,6 +322,21 @@ class App:
             await self.reactions.retracted(item)
             await self.minutes_desk.retracted(item)
         return []
+
+    async def membership(self, item: Membership) -> list[Outgoing]:
+        """A knock, join or leave in a group's room: the group follows; its notices go by
+        direct message or into the room, each with a transaction id derived from the event."""
+        outgoing = []
+        for index, reply in enumerate(await self.room_joins.changed(item)):
+            try:
+                room = reply.to_room or await self.transport.direct_room(
+                    reply.to_user or item.user
+                )
+            except Exception:
+                log.exception("no room to send notice %d on %s to", index, item.event_id)
+                continue
+            outgoing.append(Outgoing(room, reply, txn_id_for(item.event_id, index)))
+        return outgoing
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
         """A tap on a native poll: counted by the polls feature; its notes go privately,

@@ -134,6 +134,15 @@ class GroupsSection(Strict):
     # "room": in the group's own room when it has one (else by direct message); "dm": always
     # by direct message to each coordinator.
     notify_coordinators: Literal["room", "dm"] = "room"
+    # Someone who leaves (or is removed from) a group's room leaves the group too.
+    leave_with_room: bool = True
+
+
+class SpacesSection(Strict):
+    """The coalition's Matrix Space, which the group rooms belong to."""
+
+    # The Space by id (!…) or address (#…:server); none: the bot keeps no Space.
+    coalition: str | None = None
 
 
 class MeetingsSection(Strict):
@@ -314,6 +323,7 @@ class Config(Strict):
     paths: PathsSection = Field(default_factory=PathsSection)
     movement: MovementSection = Field(default_factory=MovementSection)
     groups: GroupsSection = Field(default_factory=GroupsSection)
+    spaces: SpacesSection = Field(default_factory=SpacesSection)
     meetings: MeetingsSection = Field(default_factory=MeetingsSection)
     polls: PollsSection = Field(default_factory=PollsSection)
     safety: SafetySection = Field(default_factory=SafetySection)

@@ -112,9 +112,24 @@ class Retraction:
     redacts: EventId  # the event taken back
 
 
-# What comes in from a chat: a typed message, a tap on a native poll, a reaction, or a
-# retraction of one of these.
-Incoming = Message | PollAnswer | Reaction | Retraction
+@dataclass(frozen=True)
+class Membership:
+    """A change of someone's membership of a room (`m.room.member`): a join, a knock, a
+    leave (or kick), a ban, an invite."""
+
+    room_id: RoomId
+    sender: UserId  # who made the change (the person, or whoever kicked or invited them)
+    event_id: EventId
+    timestamp: datetime  # the homeserver's
+    user: UserId  # whose membership changed (the state key)
+    membership: str  # join, leave, knock, ban, invite
+    previous: str | None  # the membership before, when known
+    reason: str = ""
+
+
+# What comes in from a chat: a typed message, a tap on a native poll, a reaction, a
+# retraction of one of these, or a change of someone's membership of a room.
+Incoming = Message | PollAnswer | Reaction | Retraction | Membership
 
 
 @dataclass(frozen=True)

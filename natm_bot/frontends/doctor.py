@@ -11,6 +11,7 @@ from typing import TextIO
 from natm_bot.config.settings import Config
 from natm_bot.config.validation import FileProblems
 from natm_bot.core.clock import Clock, SystemClock
+from natm_bot.features.groups.rules import SINCE, supports
 from natm_bot.frontends.doctor_local import Finding, database, private_files
 from natm_bot.matrix import diagnose
 from natm_bot.matrix.diagnose import Unreachable
@@ -173,6 +174,28 @@ async def _rooms(
         access = await diagnose.room_access(client, room, joined)
         bot = (str(client.user_id), config.bot.prefix)
         report([_room(access, ", ".join(dict.fromkeys(why)), bot)])
+        if "group room" in why and access.version is not None:
+            report([joining(access.room, access.version)])
+
+
+def joining(room: str, version: str) -> Finding:
+    """How people get into a group room of this version: by knocking, or by invitation
+    only (the bot then keeps the room's join rule as it is)."""
+    topic = f"room {room} (group room)"
+    if supports(version, "knock_restricted"):
+        return Finding(True, topic, f"room version {version}: people may knock or join")
+    if supports(version, "knock"):
+        text = (
+            f"room version {version}: people may knock into a group with a capacity; an open"
+            f" group's room keeps its join rule (Space members joining needs version"
+            f" {SINCE['knock_restricted']})"
+        )
+        return Finding(True, topic, text)
+    text = (
+        f"room version {version} cannot knock: people join by invitation only;"
+        f" upgrade the room to version {SINCE['knock_restricted']} or newer to let them knock"
+    )
+    return Finding(True, topic, text)
 
 
 def _room(access: diagnose.RoomAccess, why: str, bot_and_prefix: tuple[str, str]) -> Finding:

@@ -150,6 +150,7 @@ class RoomAccess:
     send_needed: int = 0
     invite_needed: int = 0
     problem: str | None = None  # why the room could not be looked at
+    version: str | None = None  # the room version, when the bot could read the room
 
     @property
     def can_send(self) -> bool:
@@ -206,4 +207,5 @@ def _powers(room: str, room_id: str, user_id: str, events: list[dict[str, Any]])
         level = int(levels.get("users", {}).get(user_id, levels.get("users_default", 0)))
     kind = "m.room.encrypted" if _state(events, "m.room.encryption") else "m.room.message"
     send = int(levels.get("events", {}).get(kind, levels.get("events_default", 0)))
-    return RoomAccess(room, room_id, True, level, send, int(levels.get("invite", 0)))
+    invite = int(levels.get("invite", 0))
+    return RoomAccess(room, room_id, True, level, send, invite, version=version)

@@ -27,6 +27,7 @@ from natm_bot.core.clock import Clock
 from natm_bot.core.messages import (
     EventId,
     Incoming,
+    Membership,
     Message,
     PollAnswer,
     Reaction,
@@ -161,6 +162,29 @@ def to_retraction(room: MatrixRoom, event: Any, bot_user: str) -> Retraction | N
     )
 
 
+MAX_REASON = 300  # a reason is shown to nobody; a longer one is cut
+
+
+def to_membership(room: MatrixRoom, event: Any, bot_user: str) -> Membership | None:
+    """A change of someone's membership (`m.room.member`, never encrypted) as a Membership;
+    None for anything else and for the bot's own."""
+    if not isinstance(event, RoomMemberEvent) or event.state_key == bot_user:
+        return None
+    if not isinstance(event.state_key, str) or not event.state_key.startswith("@"):
+        return None
+    reason = event.content.get("reason") if isinstance(event.content, dict) else None
+    return Membership(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        event_id=EventId(event.event_id),
+        timestamp=_when(event),
+        user=UserId(event.state_key),
+        membership=str(event.membership),
+        previous=event.prev_membership,
+        reason=reason[:MAX_REASON] if isinstance(reason, str) else "",
+    )
+
+
 def since_join(events: list[Any], bot_user: str) -> list[Any]:
     """The events after the bot's last join: only what was said while it was there."""
     start = 0
@@ -177,8 +201,8 @@ def since_join(events: list[Any], bot_user: str) -> list[Any]:
 
 @dataclass(frozen=True)
 class CommandReader:
-    """Picks the commands, lines of minutes, poll answers, reactions and retractions out of
-    a room's timeline, skipping commands too old to answer."""
+    """Picks the commands, lines of minutes, poll answers, reactions, retractions and
+    membership changes out of a room's timeline, skipping commands too old to answer."""
 
     bot_user: str
     is_command: Callable[[str], bool]
@@ -201,7 +225,7 @@ class CommandReader:
         or a retraction; None for anything else. Only commands have an age limit: a vote
         cast, a reaction made or a line of minutes said while the bot was away still counts
         (what it is for judges it by its timestamp)."""
-        for read in (to_poll_answer, to_reaction, to_retraction):
+        for read in (to_poll_answer, to_reaction, to_retraction, to_membership):
             item = read(room, event, self.bot_user)
             if item is not None:
                 return item

@@ -26,6 +26,7 @@ from nio import (
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.engine.rendering import render
+from natm_bot.matrix import roomstate
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
@@ -225,6 +226,18 @@ class MatrixTransport:
             return True
         log.warning("could not invite %s into %s: %s", user_id, target, message)
         return False
+
+    async def put_state(
+        self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> EventId:
+        """Set a state event in a room; its event id."""
+        return await roomstate.put_state(self.client, room_id, event_type, state_key, content)
+
+    async def get_state(
+        self, room_id: RoomId, event_type: str, state_key: str = ""
+    ) -> dict[str, Any] | None:
+        """A state event's content; None when absent or not allowed."""
+        return await roomstate.get_state(self.client, room_id, event_type, state_key)
 
     async def send(self, out: Outgoing) -> EventId:
         """Send one reply, retrying transient failures with the same txn id until it lands;

@@ -12,6 +12,7 @@ from natm_bot.core.clock import Clock
 from natm_bot.core.messages import (
     EventId,
     Incoming,
+    Membership,
     Message,
     PollAnswer,
     Reaction,
@@ -31,6 +32,7 @@ MESSAGE = "message"
 POLL_ANSWER = "poll_answer"
 REACTION = "reaction"
 RETRACTION = "retraction"
+MEMBERSHIP = "membership"
 
 
 def _strings(text: object) -> tuple[str, ...]:
@@ -54,6 +56,8 @@ def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
         return Reaction(room, who, event, timestamp, EventId(str(related)), str(body))
     if kind == RETRACTION:
         return Retraction(room, who, event, timestamp, EventId(str(related)))
+    if kind == MEMBERSHIP:
+        return _membership(room, who, event, timestamp, body)
     return Message(
         room_id=room,
         sender=who,
@@ -65,6 +69,20 @@ def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
         edit_of=EventId(str(edit_of)) if edit_of else None,
         mentions=tuple(UserId(m) for m in _strings(row[10])),
     )
+
+
+def _membership(
+    room: RoomId, who: UserId, event: EventId, timestamp: datetime, body: object
+) -> Membership:
+    """A membership change as its inbox row keeps it: [user, membership, previous, reason]."""
+    try:
+        user, membership, previous, reason = json.loads(str(body))
+    except ValueError:
+        user, membership, previous, reason = "", "", None, ""
+    return Membership(
+        room, who, event, timestamp, UserId(str(user)), str(membership),
+        str(previous) if previous else None, str(reason),
+    )  # fmt: skip
 
 
 def _keys(item: Incoming) -> list[EventId]:
@@ -109,6 +127,9 @@ def _row(item: Incoming) -> tuple[object, ...]:
         return (*head, item.key, None, None, 0, sent_at, REACTION, item.target, None)
     if isinstance(item, Retraction):
         return (*head, "", None, None, 0, sent_at, RETRACTION, item.redacts, None)
+    if isinstance(item, Membership):
+        body = json.dumps([item.user, item.membership, item.previous, item.reason])
+        return (*head, body, None, None, 0, sent_at, MEMBERSHIP, item.user, None)
     mentions = json.dumps(list(item.mentions)) if item.mentions else None
     return (
         *head,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from natm_bot.storage.schema_cycle import CYCLE_STEP
+from natm_bot.storage.schema_joins import JOINS_STEP
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
@@ -120,4 +121,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 13: the meeting cycle: answers by reaction, the event each announcement became (the
     # occurrence's thread), agendas, minutes, action items; a message's mentions.
     CYCLE_STEP,
+    # 15: group rooms whose version cannot knock, noted once each.
+    JOINS_STEP,
 )

@@ -21,6 +21,7 @@ from natm_bot.core.clock import ManualClock
 from natm_bot.core.messages import (
     Attachment,
     EventId,
+    Membership,
     Message,
     Outgoing,
     PollAnswer,
@@ -304,6 +305,28 @@ class ChatHarness:
             redacts=EventId(event),
         )
         return [self._seen(out) for out in await self.app.process(retraction)]
+
+    async def member(
+        self,
+        user: str,
+        membership: str,
+        *,
+        room: str,
+        previous: str | None = None,
+        sender: str | None = None,
+    ) -> list[Seen]:
+        """Change `user`'s membership of `room` (a knock, join, leave…, from `previous`),
+        as `sender` (the user themself unless given); the notices the bot sent for it."""
+        change = Membership(
+            room_id=RoomId(room),
+            sender=UserId(sender or user),
+            event_id=EventId(f"$harness-{next(self._ids)}"),
+            timestamp=self.clock.now(),
+            user=UserId(user),
+            membership=membership,
+            previous=previous,
+        )
+        return [self._seen(out) for out in await self.app.process(change)]
 
     async def ask(self, text: str, **kwargs: object) -> str:
         """The single reply's plain text (fails when there is not exactly one reply)."""

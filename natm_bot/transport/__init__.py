@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
 
@@ -55,3 +55,13 @@ class Transport(Protocol):
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
         """Invite a user into a room; True when invited (or already there)."""
+
+    async def put_state(
+        self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> EventId:
+        """Set a state event in a room; its event id. SendFailed when refused."""
+
+    async def get_state(
+        self, room_id: RoomId, event_type: str, state_key: str = ""
+    ) -> dict[str, Any] | None:
+        """A state event's content; None when absent or not allowed."""

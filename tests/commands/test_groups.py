@@ -96,8 +96,9 @@ async def test_joining_twice_keeps_one_row(groups_bot: ChatHarness) -> None:
 async def test_leave_and_leaving_a_group_you_are_not_in(groups_bot: ChatHarness) -> None:
     assert "not in Algorithm Observatory" in await groups_bot.ask("!leave algo", sender=ALICE)
     await groups_bot.send("!join algo", sender=ALICE)
-    assert (
-        await groups_bot.ask("!leave algo", sender=ALICE) == "You have left Algorithm Observatory."
+    assert await groups_bot.ask("!leave algo", sender=ALICE) == (
+        "You have left Algorithm Observatory. To leave its room too, leave the room"
+        f" {GROUP_ROOM} in your client."
     )
     assert await _rows(groups_bot) == []
 

@@ -37,6 +37,14 @@ Invite = Callable[[RoomId, UserId], Awaitable[bool]]
 OpenActions = Callable[[str, int], Awaitable[Sequence[Action]]]
 
 
+# Told when a group's room or capacity changed (its room's join rule follows them).
+RoomChanged = Callable[["Group"], Awaitable[object]]
+
+
+async def _unchanged(group: Group) -> None:
+    """Nothing follows a group's room until the app says what (see `room_changed`)."""
+
+
 async def _no_actions(group_id: str, limit: int) -> Sequence[Action]:
     """No action items until the app hands over the meetings' (see `open_actions`)."""
     return ()
@@ -63,6 +71,7 @@ class GroupService:
         self._store = store
         self._invite = invite
         self.open_actions: OpenActions = _no_actions  # the app sets the meetings' own
+        self.room_changed: RoomChanged = _unchanged  # the app sets the join rules' own
 
     async def seed(self, seeds: Sequence[GroupSeed]) -> int:
         """On first start, create the groups of data/groups.yaml; how many were created."""
@@ -168,14 +177,21 @@ class GroupService:
         if group.capacity is not None and not 1 <= group.capacity <= MAX_CAPACITY:
             raise UsageError(capacity_rule())
         every = await self._store.all()
-        _check_texts(group, next((g for g in every if g.id == group.id), None))
+        stored = next((g for g in every if g.id == group.id), None)
+        _check_texts(group, stored)
         others = [g for g in every if g.id != group.id]
         taken = {name_key(n) for g in others for n in (g.id, g.name, *g.aliases)}
         clashes = [n for n in (group.name, *group.aliases) if name_key(n) in taken]
         if clashes:
             used = _("“{name}” is already used by another group.")
             raise UsageError(used.format(name=md_escape(clashes[0])))
-        return await self._store.save(group)
+        promoted = await self._store.save(group)
+        if stored is None or (stored.room, stored.capacity) != (group.room, group.capacity):
+            try:
+                await self.room_changed(group)
+            except Exception:
+                log.exception("the room of %s could not follow its change", group.id)
+        return promoted
 
 
 def capacity_rule() -> str:

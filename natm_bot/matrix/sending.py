@@ -7,7 +7,7 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -19,17 +19,17 @@ from nio import (
     RoomCreateResponse,
     RoomInviteResponse,
     RoomPreset,
-    RoomResolveAliasResponse,
     RoomSendResponse,
     UploadResponse,
 )
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.engine.rendering import render
+from natm_bot.matrix import roomstate
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
-from natm_bot.transport import SendFailed
+from natm_bot.transport import SendFailed, moved_to
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,6 +113,7 @@ class MatrixTransport:
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
         self._aliases: dict[RoomId, RoomId] = {}
+        self._moved: dict[RoomId, RoomId] = {}  # a room upgraded → its replacement
         self._synced = False  # until the first sync, nio knows no room at all
 
     async def notify_rooms_changed(self) -> None:
@@ -196,18 +197,29 @@ class MatrixTransport:
             log.info("opened a direct chat room %s", room_id)
             return room_id
 
+    def follow(self, old: RoomId, new: RoomId) -> None:
+        """Whatever names the old room reaches the new one from now on."""
+        self._moved[old] = new
+
+    async def get_state(
+        self, room_id: RoomId, event_type: str, key: str = ""
+    ) -> dict[str, Any] | None:
+        """The content of a state event of the room; None when absent or not allowed."""
+        return await roomstate.get_state(self.client, room_id, event_type, key)
+
+    async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
+        """Join the room (asking the servers `via`); True when joined."""
+        return await roomstate.join_room(self.client, room_id, via)
+
     async def room_id(self, room: RoomId) -> RoomId:
-        """The id of a room given by id or by alias (#name:server)."""
+        """The id of a room given by id or by alias (#name:server), followed to its upgrade."""
+        return moved_to(self._moved, await self._room_id(room))
+
+    async def _room_id(self, room: RoomId) -> RoomId:
         if not room.startswith("#"):
             return room
         if room not in self._aliases:
-            resolved = await self.client.room_resolve_alias(room)
-            if not isinstance(resolved, RoomResolveAliasResponse):
-                code = str(getattr(resolved, "status_code", "") or "")
-                if code != "M_NOT_FOUND":
-                    raise OSError(f"resolving {room} failed: {resolved}")
-                raise SendFailed(f"the room alias {room} does not resolve: {resolved}", code)
-            self._aliases[room] = RoomId(resolved.room_id)
+            self._aliases[room] = await roomstate.resolve_alias(self.client, room)
         return self._aliases[room]
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:

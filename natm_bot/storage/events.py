@@ -17,6 +17,7 @@ from natm_bot.core.messages import (
     Reaction,
     Retraction,
     RoomId,
+    Tombstone,
     UserId,
 )
 from natm_bot.storage import sealed, state
@@ -31,6 +32,7 @@ MESSAGE = "message"
 POLL_ANSWER = "poll_answer"
 REACTION = "reaction"
 RETRACTION = "retraction"
+TOMBSTONE = "tombstone"
 
 
 def _strings(text: object) -> tuple[str, ...]:
@@ -54,6 +56,8 @@ def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
         return Reaction(room, who, event, timestamp, EventId(str(related)), str(body))
     if kind == RETRACTION:
         return Retraction(room, who, event, timestamp, EventId(str(related)))
+    if kind == TOMBSTONE:
+        return Tombstone(room, who, event, timestamp, RoomId(str(related)), str(body))
     return Message(
         room_id=room,
         sender=who,
@@ -109,6 +113,8 @@ def _row(item: Incoming) -> tuple[object, ...]:
         return (*head, item.key, None, None, 0, sent_at, REACTION, item.target, None)
     if isinstance(item, Retraction):
         return (*head, "", None, None, 0, sent_at, RETRACTION, item.redacts, None)
+    if isinstance(item, Tombstone):
+        return (*head, item.body, None, None, 0, sent_at, TOMBSTONE, item.replacement, None)
     mentions = json.dumps(list(item.mentions)) if item.mentions else None
     return (
         *head,

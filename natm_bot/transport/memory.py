@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.transport import SendFailed
+from natm_bot.transport.memory_state import MemoryRooms
 
 REFUSALS = {
     "M_FORBIDDEN": "You are not allowed to send messages in this room",
@@ -51,7 +52,7 @@ class EndedPoll:
     txn_id: str
 
 
-class MemoryTransport:
+class MemoryTransport(MemoryRooms):
     """Records every reply; room state is whatever the caller sets.
 
     It answers only about rooms it was told about: `join` (the bot is there, everyone at
@@ -63,6 +64,7 @@ class MemoryTransport:
     as the Matrix transport keeps retrying, until the room is reachable again."""
 
     def __init__(self, bot_user: str = "@natm-bot:localhost") -> None:
+        super().__init__()
         self.bot_user = UserId(bot_user)
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[RoomId, UserId], int] = {}
@@ -85,6 +87,7 @@ class MemoryTransport:
         """Keep the reply; a repeated txn id is dropped, as a homeserver would, and gives
         the first send's event id."""
         _check_outgoing(out)
+        out = self.redirected(out)
         earlier = await self._deliverable(out.room_id, out.txn_id)
         if earlier is not None:
             return earlier
@@ -227,10 +230,10 @@ class MemoryTransport:
         """The id of a room given by id or by an address set in `aliases`; SendFailed
         (M_NOT_FOUND) for an address nobody set, as a homeserver answers."""
         if not room.startswith("#"):
-            return room
+            return self.followed(room)
         if room not in self.aliases:
             raise SendFailed(f"the room alias {room} does not resolve", "M_NOT_FOUND")
-        return self.aliases[room]
+        return self.followed(self.aliases[room])
 
     def is_direct(self, room_id: RoomId) -> bool:
         """Whether the room is one of the DM rooms made here."""
@@ -238,6 +241,7 @@ class MemoryTransport:
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
         """Record the invitation."""
+        room_id = self.followed(room_id)
         if (room_id, user_id) not in self.invites:
             self.invites.append((room_id, user_id))
         return True

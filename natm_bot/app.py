@@ -21,6 +21,8 @@ from natm_bot.core.messages import (
     Reply,
     Retraction,
     RoomId,
+    Tombstone,
+    UserId,
     txn_id,
 )
 from natm_bot.core.observer import SILENT, Observer
@@ -28,6 +30,7 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
+from natm_bot.features.groups.cards import join_by_reaction, keep_card
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
@@ -46,10 +49,13 @@ from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.features.rooms.upgrades import RoomUpgrades
+from natm_bot.features.rooms.views import moved_notice
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
+from natm_bot.storage.rooms import GroupCards, RoomMoves
 from natm_bot.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -98,6 +104,9 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
+        self.upgrades = RoomUpgrades(RoomMoves(self.db, self.clock), transport)
+        self.groups.moved_room = self.upgrades.resolve  # groups.yaml naming an old room
+        self.cards = GroupCards(self.db, self.clock)  # lists and cards joined by reaction
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
@@ -210,6 +219,7 @@ class App:
     async def start(self) -> None:
         """Open the database (migrating it) before any message is handled."""
         await self.db.open()
+        await self.upgrades.load()
         created = await self.groups.seed(self.content.groups)
         if created:
             log.info("created %d working groups from data/groups.yaml", created)
@@ -250,8 +260,19 @@ class App:
             await self.checkpoint()
 
     async def start_scheduler(self) -> None:
-        """Start the timed work, announcements first due (once the transport can send)."""
+        """Follow rooms upgraded while away, then start the timed work (once it can send)."""
+        try:
+            await self.follow_missed_upgrades()
+        except Exception:  # the rooms are followed when their tombstone is seen next
+            log.exception("looking for rooms upgraded while I was away failed")
         await self.jobs.start()
+
+    async def follow_missed_upgrades(self) -> None:
+        """Follow the linked rooms (groups', meetings') upgraded while the bot was away."""
+        rooms = [g.room for g in await self.groups.all() if g.room]
+        rooms += [r for m in await self.meetings.active() for r in m.rooms]
+        for missed in await self.upgrades.missed(rooms, self.clock.now()):
+            await self.process(missed)
 
     async def close(self) -> None:
         """Stop the timed work (letting a run under way end) and release the database."""
@@ -266,6 +287,8 @@ class App:
             return await self.tapped(item)
         if isinstance(item, Reaction | Retraction):
             return await self.reacted(item)
+        if isinstance(item, Tombstone):
+            return await self.upgraded(item)
         message = item
         command = self.is_command(message.body)
         if command:
@@ -295,13 +318,34 @@ class App:
 
     async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
         """A reaction, or its retraction: an answer for a meeting given or taken back, or a
-        line of minutes deleted. The bot says nothing."""
+        line of minutes deleted, or a group joined by reacting to its card (answered as
+        the join command is)."""
         if isinstance(item, Reaction):
+            joining = await join_by_reaction(self.cards, item, self.config.bot.prefix)
+            if joining is not None:
+                return await self.handle(joining)
             await self.reactions.reacted(item)
         else:
             await self.reactions.retracted(item)
             await self.minutes_desk.retracted(item)
         return []
+
+    async def upgraded(self, item: Tombstone) -> list[Outgoing]:
+        """A room upgraded: followed once, and each admin told once in a direct message."""
+        move = await self.upgrades.follow(item)
+        if move is None:
+            return []
+        outgoing = []
+        for index, admin in enumerate(self.config.bot.admins):
+            try:
+                room = await self.transport.direct_room(UserId(admin))
+            except Exception:
+                log.exception("no direct chat with %s to tell of %s", admin, move.old)
+                continue
+            with speaking(await self.languages.for_person(admin)):
+                note = Reply(moved_notice(move))
+            outgoing.append(Outgoing(room, note, txn_id_for(item.event_id, index)))
+        return outgoing
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
         """A tap on a native poll: counted by the polls feature; its notes go privately,
@@ -343,7 +387,7 @@ class App:
         """Handle a message (or poll answer) and send its replies through the transport."""
         outgoing = await self.handle(item)
         for out in outgoing:
-            await self.transport.send(out)
+            await keep_card(self.cards, out, await self.transport.send(out))
         if outgoing:
             waited = (self.clock.now() - item.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))

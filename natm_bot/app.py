@@ -22,7 +22,6 @@ from natm_bot.core.messages import (
     Retraction,
     RoomId,
     Tombstone,
-    UserId,
     txn_id,
 )
 from natm_bot.core.observer import SILENT, Observer
@@ -50,7 +49,7 @@ from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.features.rooms.upgrades import RoomUpgrades
-from natm_bot.features.rooms.views import moved_notice
+from natm_bot.features.rooms.views import admin_notices
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
 from natm_bot.storage.languages import LanguageStore
@@ -104,9 +103,7 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
-        self.upgrades = RoomUpgrades(RoomMoves(self.db, self.clock), transport)
-        self.groups.moved_room = self.upgrades.resolve  # groups.yaml naming an old room
-        self.cards = GroupCards(self.db, self.clock)  # lists and cards joined by reaction
+        self.upgrades = self._rooms()
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
@@ -123,6 +120,14 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _rooms(self) -> RoomUpgrades:
+        """Rooms followed to their upgrades (groups.yaml's too), and the lists and cards of
+        groups that reactions join (`self.cards`)."""
+        self.cards = GroupCards(self.db, self.clock)
+        upgrades = RoomUpgrades(RoomMoves(self.db, self.clock), self.transport)
+        self.groups.moved_room = upgrades.resolve
+        return upgrades
 
     def _cycle(self) -> list[Timed]:
         """What follows a meeting's start: its agenda and minutes (`self.agenda`,
@@ -333,19 +338,9 @@ class App:
     async def upgraded(self, item: Tombstone) -> list[Outgoing]:
         """A room upgraded: followed once, and each admin told once in a direct message."""
         move = await self.upgrades.follow(item)
-        if move is None:
-            return []
-        outgoing = []
-        for index, admin in enumerate(self.config.bot.admins):
-            try:
-                room = await self.transport.direct_room(UserId(admin))
-            except Exception:
-                log.exception("no direct chat with %s to tell of %s", admin, move.old)
-                continue
-            with speaking(await self.languages.for_person(admin)):
-                note = Reply(moved_notice(move))
-            outgoing.append(Outgoing(room, note, txn_id_for(item.event_id, index)))
-        return outgoing
+        admins = self.config.bot.admins if move else []
+        notes = await admin_notices(move, admins, self.transport.direct_room, self.languages)
+        return [Outgoing(r, n, txn_id_for(item.event_id, i)) for i, (r, n) in enumerate(notes)]
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
         """A tap on a native poll: counted by the polls feature; its notes go privately,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
@@ -206,6 +207,13 @@ class MemoryTransport(MemoryRooms):
         """The bot is in the room and knows its state: everyone at level 0 until set."""
         self.known_rooms.add(room_id)
         self.stateless_rooms.discard(room_id)
+
+    async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
+        """Join the room as `join` does, recorded in `joins` (False: it is `unjoinable`)."""
+        if not self.asked_to_join(room_id, via):
+            return False
+        self.join(room_id)
+        return True
 
     def without_state(self, room_id: RoomId) -> None:
         """The bot has no state for the room (not in it, or not synced yet): levels there

@@ -26,8 +26,8 @@ class MemoryRooms:
         """The content set in `state`, or None."""
         return self.state.get((room_id, event_type, state_key))
 
-    async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
-        """Record the join (False for a room in `unjoinable`)."""
+    def asked_to_join(self, room_id: RoomId, via: Sequence[str]) -> bool:
+        """Record a join asked for; whether the room lets the bot in."""
         self.joins.append((room_id, tuple(via)))
         return room_id not in self.unjoinable
 

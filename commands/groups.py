@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from natm_bot.api import (
     Attachment,
+    Card,
     CommandError,
     Context,
     Perm,
@@ -73,19 +74,21 @@ async def groups(ctx: Context) -> Reply:
     if not entries:
         return Reply(_("There are no working groups yet."))
     lines = []
-    for group in entries:
+    for number, group in enumerate(entries, start=1):
         members, waiting = counts.get(group.id, (0, 0))
         state = "" if group.open else " · " + _("closed to new members")
         lines.append(
-            f"- {_name(group)} (`{group.id}`): {ctx.t(group.description)} "
+            f"{number}. {_name(group)} (`{group.id}`): {ctx.t(group.description)} "
             f"_({_counts(members, waiting, group)}{state})_"
         )
     name = _("name")
     footer = _("Details: `{details}` · join one: `{join}`").format(
         details=f"{ctx.prefix}group <{name}>", join=f"{ctx.prefix}join <{name}>"
     )
+    hint = _("React with a number (1️⃣ to 🔟) to join the group at that place in the list.")
     title = _("**Working groups**")
-    return Reply(title + "\n\n" + "\n".join(lines) + "\n\n" + footer)
+    text = title + "\n\n" + "\n".join(lines) + "\n\n" + footer + "\n" + hint
+    return Reply(text, card=Card(groups=tuple(g.id for g in entries[:10])))
 
 
 @command("group", aliases=("grupo", "groupe"))
@@ -112,13 +115,15 @@ async def group(ctx: Context, name: GroupArg) -> Reply:
         lines.append("- " + _("Also called: {names}").format(names=also))
     if name.open:
         lines.append("- " + _("Join: `{command}`").format(command=f"{ctx.prefix}join {name.id}"))
+        lines.append("- " + _("React 👍 to this message to join."))
     else:
         lines.append("- " + _("Closed to new members for now."))
     feed = ctx.config.http.feed_base if ctx.config.http else None
     if feed:
         url = f"{feed}/groups/{name.id}/calendar.ics"
         lines.append("- " + _("Its meetings in your calendar app: {url}").format(url=url))
-    return Reply("\n".join(lines + await _open_actions(ctx, name)))
+    card = Card(group=name.id) if name.open else None
+    return Reply("\n".join(lines + await _open_actions(ctx, name)), card=card)
 
 
 async def _open_actions(ctx: Context, group: Group) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from natm_bot.context import Context
 from natm_bot.core.errors import CommandError, NotFound, UsageError
-from natm_bot.core.messages import Attachment, Reply, UserId
+from natm_bot.core.messages import Attachment, Card, Reply, UserId
 from natm_bot.engine.arguments import counting_number, row_number
 from natm_bot.engine.fields import FieldsError, parse_fields
 from natm_bot.engine.registry import Perm, Rest, command
@@ -16,6 +16,7 @@ from natm_bot.engine.rendering import md_escape, md_link
 
 __all__ = [
     "Attachment",
+    "Card",
     "CommandError",
     "Context",
     "FieldsError",

@@ -22,15 +22,14 @@ from natm_bot.core.messages import (
     Reply,
     Retraction,
     RoomId,
-    txn_id,
+    Tombstone,
 )
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
-from natm_bot.features.groups.joins import RoomJoins, build_joins
-from natm_bot.features.groups.rules import JoinRules
+from natm_bot.features.groups.cards import join_by_reaction, keep_card
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
@@ -49,19 +48,14 @@ from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.room_events import RoomEvents, txn_id_for
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
-from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
 from natm_bot.transport import Transport
 
 log = logging.getLogger(__name__)
-
-
-def txn_id_for(event_id: str, index: int) -> str:
-    """A transaction id derived from the triggering event, so a resend is de-duplicated."""
-    return txn_id("natm-", event_id, index)
 
 
 def load_checked_content(data_dir: Path, today: date) -> Content:
@@ -88,10 +82,8 @@ class App:
         content: Content | None = None,
         registry: Registry | None = None,
     ) -> None:
-        self.config = config
-        self.transport = transport
+        self.config, self.transport, self.observer = config, transport, observer
         self.clock: Clock = clock or SystemClock()
-        self.observer = observer
         self.data_dir = config.folder("data")
         # `content` and `registry`: for a caller that already loaded these very folders.
         self.content: Content = content or load_checked_content(
@@ -102,7 +94,9 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
-        self.room_joins, self.join_rules = self._joins()
+        self.rooms = RoomEvents(
+            self.db, self.clock, transport, config, self.groups, self.languages
+        )  # knocks, joins, leaves, upgrades, group cards
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
@@ -119,17 +113,6 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
-
-    def _joins(self) -> tuple[RoomJoins, JoinRules]:
-        """Knocks, joins and leaves of group rooms, and the join rules those rooms keep."""
-        notes = JoinRuleNotes(self.db, self.clock).first
-        joins, rules = build_joins(self.groups, self.languages, self.config, self.transport, notes)
-        self.groups.room_changed = rules.apply
-        return joins, rules
-
-    async def settle_join_rules(self) -> None:
-        """Give every group room the join rule its group wants (where it differs)."""
-        await self.join_rules.apply_all(await self.groups.all())
 
     def _cycle(self) -> list[Timed]:
         """What follows a meeting's start: its agenda and minutes (`self.agenda`,
@@ -226,6 +209,7 @@ class App:
     async def start(self) -> None:
         """Open the database (migrating it) before any message is handled."""
         await self.db.open()
+        await self.rooms.upgrades.load()
         created = await self.groups.seed(self.content.groups)
         if created:
             log.info("created %d working groups from data/groups.yaml", created)
@@ -266,10 +250,20 @@ class App:
             await self.checkpoint()
 
     async def start_scheduler(self) -> None:
-        """Start the timed work, announcements first due (once the transport can send), and
-        give group rooms their join rules."""
-        await self.settle_join_rules()
+        """Follow rooms upgraded while away and give group rooms their join rules, then
+        start the timed work (once the transport can send)."""
+        try:
+            await self.follow_missed_upgrades()
+        except Exception:  # the rooms are followed when their tombstone is seen next
+            log.exception("looking for rooms upgraded while I was away failed")
+        await self.rooms.settle_join_rules()
         await self.jobs.start()
+
+    async def follow_missed_upgrades(self) -> None:
+        """Follow the linked rooms (groups', meetings') upgraded while the bot was away."""
+        rooms = [r for m in await self.meetings.active() for r in m.rooms]
+        for missed in await self.rooms.missed_upgrades(rooms, self.clock.now()):
+            await self.process(missed)
 
     async def close(self) -> None:
         """Stop the timed work (letting a run under way end) and release the database."""
@@ -285,7 +279,9 @@ class App:
         if isinstance(item, Reaction | Retraction):
             return await self.reacted(item)
         if isinstance(item, Membership):
-            return await self.membership(item)
+            return await self.rooms.membership(item)
+        if isinstance(item, Tombstone):
+            return await self.rooms.upgraded(item)
         message = item
         command = self.is_command(message.body)
         if command:
@@ -315,28 +311,17 @@ class App:
 
     async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
         """A reaction, or its retraction: an answer for a meeting given or taken back, or a
-        line of minutes deleted. The bot says nothing."""
+        line of minutes deleted, or a group joined by reacting to its card (answered as
+        the join command is)."""
         if isinstance(item, Reaction):
+            joining = await join_by_reaction(self.rooms.cards, item, self.config.bot.prefix)
+            if joining is not None:
+                return await self.handle(joining)
             await self.reactions.reacted(item)
         else:
             await self.reactions.retracted(item)
             await self.minutes_desk.retracted(item)
         return []
-
-    async def membership(self, item: Membership) -> list[Outgoing]:
-        """A knock, join or leave in a group's room: the group follows; its notices go by
-        direct message or into the room, each with a transaction id derived from the event."""
-        outgoing = []
-        for index, reply in enumerate(await self.room_joins.changed(item)):
-            try:
-                room = reply.to_room or await self.transport.direct_room(
-                    reply.to_user or item.user
-                )
-            except Exception:
-                log.exception("no room to send notice %d on %s to", index, item.event_id)
-                continue
-            outgoing.append(Outgoing(room, reply, txn_id_for(item.event_id, index)))
-        return outgoing
 
     async def tapped(self, answer: PollAnswer) -> list[Outgoing]:
         """A tap on a native poll: counted by the polls feature; its notes go privately,
@@ -378,7 +363,7 @@ class App:
         """Handle a message (or poll answer) and send its replies through the transport."""
         outgoing = await self.handle(item)
         for out in outgoing:
-            await self.transport.send(out)
+            await keep_card(self.rooms.cards, out, await self.transport.send(out))
         if outgoing:
             waited = (self.clock.now() - item.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))

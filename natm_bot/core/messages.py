@@ -54,6 +54,15 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Card:
+    """What a reply showing working groups offers to join by reaction: one group (`group`),
+    or the list (`groups`, in the order shown, numbered from 1)."""
+
+    group: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     """What a command answers: Markdown source, rendered to plain text and HTML on the way out."""
 
@@ -63,6 +72,7 @@ class Reply:
     mentions: tuple[UserId, ...] = ()
     to_user: UserId | None = None  # to someone else, in a direct chat
     to_room: RoomId | None = None  # into another room, not as a reply
+    card: Card | None = None  # a list or card of groups that reactions join (its event kept)
 
 
 @dataclass(frozen=True)
@@ -127,9 +137,22 @@ class Membership:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Tombstone:
+    """A room was upgraded (`m.room.tombstone`): its conversation goes on in `replacement`."""
+
+    room_id: RoomId
+    sender: UserId
+    event_id: EventId
+    timestamp: datetime  # the homeserver's
+    replacement: RoomId
+    body: str  # what the server or the person upgrading said
+
+
 # What comes in from a chat: a typed message, a tap on a native poll, a reaction, a
-# retraction of one of these, or a change of someone's membership of a room.
-Incoming = Message | PollAnswer | Reaction | Retraction | Membership
+# retraction of one of these, a change of someone's membership of a room, or a room's
+# upgrade.
+Incoming = Message | PollAnswer | Reaction | Retraction | Membership | Tombstone
 
 
 @dataclass(frozen=True)

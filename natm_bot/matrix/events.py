@@ -20,6 +20,7 @@ from nio import (
     RoomMemberEvent,
     RoomMessagesResponse,
     RoomMessageText,
+    RoomUpgradeEvent,
     UnknownEvent,
 )
 
@@ -33,6 +34,7 @@ from natm_bot.core.messages import (
     Reaction,
     Retraction,
     RoomId,
+    Tombstone,
     UserId,
 )
 from natm_bot.matrix.polls import read_response
@@ -199,6 +201,32 @@ def since_join(events: list[Any], bot_user: str) -> list[Any]:
     return events[start:]
 
 
+def to_tombstone(room: MatrixRoom, event: Any, bot_user: str) -> Tombstone | None:
+    """A room's upgrade (`m.room.tombstone`, as nio reads it or as an event it could not
+    check) as a Tombstone; None for anything else or one naming no room."""
+    if isinstance(event, RoomUpgradeEvent):
+        replacement: object = event.replacement_room
+        body: object = event.body
+    elif isinstance(event, UnknownEvent | BadEvent) and event.type == "m.room.tombstone":
+        content = event.source.get("content") if isinstance(event.source, dict) else None
+        content = content if isinstance(content, dict) else {}
+        replacement, body = content.get("replacement_room"), content.get("body", "")
+    else:
+        return None
+    if not isinstance(replacement, str) or not replacement.startswith("!"):
+        return None
+    if replacement == room.room_id or len(replacement) > 255:
+        return None
+    return Tombstone(
+        room_id=RoomId(room.room_id),
+        sender=UserId(event.sender),
+        event_id=EventId(event.event_id),
+        timestamp=_when(event),
+        replacement=RoomId(replacement),
+        body=body[:500] if isinstance(body, str) else "",
+    )
+
+
 @dataclass(frozen=True)
 class CommandReader:
     """Picks the commands, lines of minutes, poll answers, reactions, retractions and
@@ -225,7 +253,7 @@ class CommandReader:
         or a retraction; None for anything else. Only commands have an age limit: a vote
         cast, a reaction made or a line of minutes said while the bot was away still counts
         (what it is for judges it by its timestamp)."""
-        for read in (to_poll_answer, to_reaction, to_retraction, to_membership):
+        for read in (to_poll_answer, to_reaction, to_retraction, to_membership, to_tombstone):
             item = read(room, event, self.bot_user)
             if item is not None:
                 return item

@@ -19,7 +19,6 @@ from nio import (
     RoomCreateResponse,
     RoomInviteResponse,
     RoomPreset,
-    RoomResolveAliasResponse,
     RoomSendResponse,
     UploadResponse,
 )
@@ -30,7 +29,7 @@ from natm_bot.matrix import roomstate
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
-from natm_bot.transport import SendFailed
+from natm_bot.transport import SendFailed, moved_to
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,7 +102,7 @@ def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
     return {**content, "m.relates_to": relation}
 
 
-class MatrixTransport:
+class MatrixTransport(roomstate.RoomState):
     """The Transport protocol over a logged-in nio client whose rooms the sync loop keeps."""
 
     def __init__(self, client: AsyncClient, crypto: Crypto, *, encryption: bool) -> None:
@@ -114,6 +113,7 @@ class MatrixTransport:
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
         self._aliases: dict[RoomId, RoomId] = {}
+        self._moved: dict[RoomId, RoomId] = {}  # a room upgraded → its replacement
         self._synced = False  # until the first sync, nio knows no room at all
 
     async def notify_rooms_changed(self) -> None:
@@ -197,18 +197,19 @@ class MatrixTransport:
             log.info("opened a direct chat room %s", room_id)
             return room_id
 
+    def follow(self, old: RoomId, new: RoomId) -> None:
+        """Whatever names the old room reaches the new one from now on."""
+        self._moved[old] = new
+
     async def room_id(self, room: RoomId) -> RoomId:
-        """The id of a room given by id or by alias (#name:server)."""
+        """The id of a room given by id or by alias (#name:server), followed to its upgrade."""
+        return moved_to(self._moved, await self._room_id(room))
+
+    async def _room_id(self, room: RoomId) -> RoomId:
         if not room.startswith("#"):
             return room
         if room not in self._aliases:
-            resolved = await self.client.room_resolve_alias(room)
-            if not isinstance(resolved, RoomResolveAliasResponse):
-                code = str(getattr(resolved, "status_code", "") or "")
-                if code != "M_NOT_FOUND":
-                    raise OSError(f"resolving {room} failed: {resolved}")
-                raise SendFailed(f"the room alias {room} does not resolve: {resolved}", code)
-            self._aliases[room] = RoomId(resolved.room_id)
+            self._aliases[room] = await roomstate.resolve_alias(self.client, room)
         return self._aliases[room]
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
@@ -226,18 +227,6 @@ class MatrixTransport:
             return True
         log.warning("could not invite %s into %s: %s", user_id, target, message)
         return False
-
-    async def put_state(
-        self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
-    ) -> EventId:
-        """Set a state event in a room; its event id."""
-        return await roomstate.put_state(self.client, room_id, event_type, state_key, content)
-
-    async def get_state(
-        self, room_id: RoomId, event_type: str, state_key: str = ""
-    ) -> dict[str, Any] | None:
-        """A state event's content; None when absent or not allowed."""
-        return await roomstate.get_state(self.client, room_id, event_type, state_key)
 
     async def send(self, out: Outgoing) -> EventId:
         """Send one reply, retrying transient failures with the same txn id until it lands;

@@ -18,6 +18,7 @@ from natm_bot.core.messages import (
     Reaction,
     Retraction,
     RoomId,
+    Tombstone,
     UserId,
 )
 from natm_bot.storage import sealed, state
@@ -33,6 +34,7 @@ POLL_ANSWER = "poll_answer"
 REACTION = "reaction"
 RETRACTION = "retraction"
 MEMBERSHIP = "membership"
+TOMBSTONE = "tombstone"
 
 
 def _strings(text: object) -> tuple[str, ...]:
@@ -58,6 +60,8 @@ def _row_to_incoming(row: tuple[object, ...]) -> Incoming:
         return Retraction(room, who, event, timestamp, EventId(str(related)))
     if kind == MEMBERSHIP:
         return _membership(room, who, event, timestamp, body)
+    if kind == TOMBSTONE:
+        return Tombstone(room, who, event, timestamp, RoomId(str(related)), str(body))
     return Message(
         room_id=room,
         sender=who,
@@ -130,6 +134,8 @@ def _row(item: Incoming) -> tuple[object, ...]:
     if isinstance(item, Membership):
         body = json.dumps([item.user, item.membership, item.previous, item.reason])
         return (*head, body, None, None, 0, sent_at, MEMBERSHIP, item.user, None)
+    if isinstance(item, Tombstone):
+        return (*head, item.body, None, None, 0, sent_at, TOMBSTONE, item.replacement, None)
     mentions = json.dumps(list(item.mentions)) if item.mentions else None
     return (
         *head,

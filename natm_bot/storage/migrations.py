@@ -8,6 +8,7 @@ from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
 from natm_bot.storage.schema_polls import POLLS_STEP
+from natm_bot.storage.schema_upgrades import UPGRADES_STEP
 from natm_bot.storage.sealed import SEALED_STEP
 
 # Each step runs inside one BEGIN IMMEDIATE … COMMIT together with its user_version bump,
@@ -123,4 +124,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     CYCLE_STEP,
     # 15: group rooms whose version cannot knock, noted once each.
     JOINS_STEP,
+    # 16: rooms that moved to their upgrade, and the lists and cards of groups joined by
+    # reaction.
+    UPGRADES_STEP,
 )

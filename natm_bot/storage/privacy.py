@@ -145,6 +145,7 @@ class PrivacyStore:
             ledger = await conn.execute(
                 "DELETE FROM announcements WHERE recorded_at < ?", (cutoff,)
             )
+            await conn.execute("DELETE FROM group_cards WHERE posted_at < ?", (cutoff,))
             return events.rowcount, ledger.rowcount
 
 

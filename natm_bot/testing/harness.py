@@ -28,6 +28,7 @@ from natm_bot.core.messages import (
     Reaction,
     Retraction,
     RoomId,
+    Tombstone,
     UserId,
 )
 from natm_bot.engine.registry import Registry
@@ -327,6 +328,20 @@ class ChatHarness:
             previous=previous,
         )
         return [self._seen(out) for out in await self.app.process(change)]
+
+    async def upgrade(
+        self, room: str, new: str, *, sender: str = "@alice:localhost", event_id: str = ""
+    ) -> list[Seen]:
+        """Upgrade `room` to `new` as `sender` would (its tombstone); what the bot sent."""
+        tombstone = Tombstone(
+            room_id=RoomId(room),
+            sender=UserId(sender),
+            event_id=EventId(event_id or f"$harness-{next(self._ids)}"),
+            timestamp=self.clock.now(),
+            replacement=RoomId(new),
+            body="This room has been replaced",
+        )
+        return [self._seen(out) for out in await self.app.process(tombstone)]
 
     async def ask(self, text: str, **kwargs: object) -> str:
         """The single reply's plain text (fails when there is not exactly one reply)."""

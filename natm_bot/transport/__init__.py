@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
@@ -14,6 +15,15 @@ class SendFailed(Exception):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+def moved_to(moves: dict[RoomId, RoomId], room: RoomId) -> RoomId:
+    """Where a room went, following upgrades of upgrades (a loop ends where it began)."""
+    seen = {room}
+    while room in moves and moves[room] not in seen:
+        room = moves[room]
+        seen.add(room)
+    return room
 
 
 class Transport(Protocol):
@@ -65,3 +75,10 @@ class Transport(Protocol):
         self, room_id: RoomId, event_type: str, state_key: str = ""
     ) -> dict[str, Any] | None:
         """A state event's content; None when absent or not allowed."""
+
+    async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
+        """Join the room (asking the servers `via`); True when joined."""
+
+    def follow(self, old: RoomId, new: RoomId) -> None:
+        """From now on, whatever names the old room (an id, or an address resolving to it)
+        reaches the new one: a room upgraded and followed."""

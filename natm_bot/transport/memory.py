@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.transport import SendFailed
-from natm_bot.transport.memory_state import MemoryState
+from natm_bot.transport.memory_state import MemoryRooms
 
 REFUSALS = {
     "M_FORBIDDEN": "You are not allowed to send messages in this room",
@@ -52,7 +53,7 @@ class EndedPoll:
     txn_id: str
 
 
-class MemoryTransport(MemoryState):
+class MemoryTransport(MemoryRooms):
     """Records every reply; room state is whatever the caller sets.
 
     It answers only about rooms it was told about: `join` (the bot is there, everyone at
@@ -87,6 +88,7 @@ class MemoryTransport(MemoryState):
         """Keep the reply; a repeated txn id is dropped, as a homeserver would, and gives
         the first send's event id."""
         _check_outgoing(out)
+        out = self.redirected(out)
         earlier = await self._deliverable(out.room_id, out.txn_id)
         if earlier is not None:
             return earlier
@@ -206,6 +208,13 @@ class MemoryTransport(MemoryState):
         self.known_rooms.add(room_id)
         self.stateless_rooms.discard(room_id)
 
+    async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
+        """Join the room as `join` does, recorded in `joins` (False: it is `unjoinable`)."""
+        if not self.asked_to_join(room_id, via):
+            return False
+        self.join(room_id)
+        return True
+
     def without_state(self, room_id: RoomId) -> None:
         """The bot has no state for the room (not in it, or not synced yet): levels there
         are unknown, as `power_level` answers with None."""
@@ -229,10 +238,10 @@ class MemoryTransport(MemoryState):
         """The id of a room given by id or by an address set in `aliases`; SendFailed
         (M_NOT_FOUND) for an address nobody set, as a homeserver answers."""
         if not room.startswith("#"):
-            return room
+            return self.followed(room)
         if room not in self.aliases:
             raise SendFailed(f"the room alias {room} does not resolve", "M_NOT_FOUND")
-        return self.aliases[room]
+        return self.followed(self.aliases[room])
 
     def is_direct(self, room_id: RoomId) -> bool:
         """Whether the room is one of the DM rooms made here."""
@@ -240,6 +249,7 @@ class MemoryTransport(MemoryState):
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
         """Record the invitation."""
+        room_id = self.followed(room_id)
         if (room_id, user_id) not in self.invites:
             self.invites.append((room_id, user_id))
         return True

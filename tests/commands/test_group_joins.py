@@ -126,7 +126,7 @@ async def test_join_rules_follow_capacity_and_are_written_only_when_different(
     await spaced.app.groups.update(replace(algo, capacity=3))
     assert spaced.transport.state[rules] == {"join_rule": "knock"}
     writes = len(spaced.transport.state_writes)
-    await spaced.app.settle_join_rules()  # at start: nothing differs, nothing written
+    await spaced.app.rooms.settle_join_rules()  # at start: nothing differs, nothing written
     assert len(spaced.transport.state_writes) == writes
 
 
@@ -142,11 +142,11 @@ async def test_an_old_room_keeps_its_rule_and_is_logged_once(
     _version(spaced, "6")
     with caplog.at_level(logging.WARNING):
         await spaced.app.groups.update(replace(algo, room=ROOM))
-        await spaced.app.settle_join_rules()
+        await spaced.app.rooms.settle_join_rules()
         # as after a restart: a bot built anew over the same database
         notes = JoinRuleNotes(spaced.app.db, spaced.clock)
         again = JoinRules(
-            spaced.transport, spaced.transport.room_id, spaced.app.join_rules.space, notes.first
+            spaced.transport, spaced.transport.room_id, spaced.app.rooms.rules.space, notes.first
         )
         assert await again.apply(await spaced.app.groups.resolve("algo")) == "old-room"
     assert spaced.transport.state_writes == []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from natm_bot.app import txn_id_for
 from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import txn_id
 from natm_bot.features.meetings.delivery import txn_id_for as announcement_txn_id
+from natm_bot.room_events import txn_id_for
 from natm_bot.storage.announcements import LedgerKey
 
 MEETING_1 = AnnouncementSource.meeting(1)

@@ -72,6 +72,7 @@ class GroupService:
         self._invite = invite
         self.open_actions: OpenActions = _no_actions  # the app sets the meetings' own
         self.room_changed: RoomChanged = _unchanged  # the app sets the join rules' own
+        self.moved_room: Callable[[str], str] = lambda room: room  # a room's upgrade followed
 
     async def seed(self, seeds: Sequence[GroupSeed]) -> int:
         """On first start, create the groups of data/groups.yaml; how many were created."""
@@ -83,6 +84,9 @@ class GroupService:
         """Create the file's new groups whole; of the others, update only what the file owns
         (FILE_OWNS), keeping what is run in chat. Sign-ups are left alone."""
         current = {g.id: g for g in await self._store.all()}
+        seeds = [
+            s.model_copy(update={"room": self.moved_room(s.room)}) if s.room else s for s in seeds
+        ]
         outcome, to_save = plan_import(current, seeds)
         for group in to_save:
             await self._store.save(group)

@@ -1,0 +1,1 @@
+"""Rooms the bot follows: a room upgraded is followed to its replacement."""

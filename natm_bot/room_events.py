@@ -1,0 +1,83 @@
+"""What happens to the rooms the bot keeps: knocks, joins and leaves of group rooms (the
+group follows), join rules that follow the group, rooms followed to their upgrade, and
+groups joined by reacting to their card. `App` builds one `RoomEvents` and hands it each
+such item; features stay apart, wired here through callables."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from natm_bot.config.settings import Config
+from natm_bot.core.clock import Clock
+from natm_bot.core.messages import Membership, Outgoing, Tombstone, txn_id
+from natm_bot.features.groups.joins import build_joins
+from natm_bot.features.groups.service import GroupService
+from natm_bot.features.languages.service import LanguageService
+from natm_bot.features.rooms.upgrades import RoomUpgrades
+from natm_bot.features.rooms.views import admin_notices
+from natm_bot.storage import Database
+from natm_bot.storage.joins import JoinRuleNotes
+from natm_bot.storage.rooms import GroupCards, RoomMoves
+from natm_bot.transport import Transport
+
+log = logging.getLogger(__name__)
+
+
+def txn_id_for(event_id: str, index: int) -> str:
+    """The transaction id of the `index`th message answering an event (as `App` derives
+    its own: a resend after a crash is the same transaction)."""
+    return txn_id("natm-", event_id, index)
+
+
+class RoomEvents:
+    """Knocks, joins, leaves, upgrades and group cards, over the groups and the transport."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        transport: Transport,
+        config: Config,
+        groups: GroupService,
+        languages: LanguageService,
+    ) -> None:
+        notes = JoinRuleNotes(db, clock).first
+        self.joins, self.rules = build_joins(groups, languages, config, transport, notes)
+        groups.room_changed = self.rules.apply
+        self.cards = GroupCards(db, clock)  # the lists and cards of groups reactions join
+        self.upgrades = RoomUpgrades(RoomMoves(db, clock), transport)
+        groups.moved_room = self.upgrades.resolve
+        self._groups, self._transport, self._languages = groups, transport, languages
+        self._admins = config.bot.admins
+
+    async def membership(self, item: Membership) -> list[Outgoing]:
+        """A knock, join or leave in a group's room: the group follows; its notices go by
+        direct message or into the room, each with a transaction id derived from the event."""
+        outgoing = []
+        for index, reply in enumerate(await self.joins.changed(item)):
+            try:
+                room = reply.to_room or await self._transport.direct_room(
+                    reply.to_user or item.user
+                )
+            except Exception:
+                log.exception("no room to send notice %d on %s to", index, item.event_id)
+                continue
+            outgoing.append(Outgoing(room, reply, txn_id_for(item.event_id, index)))
+        return outgoing
+
+    async def upgraded(self, item: Tombstone) -> list[Outgoing]:
+        """A room upgraded: followed once, and each admin told once in a direct message."""
+        move = await self.upgrades.follow(item)
+        admins = self._admins if move else []
+        notes = await admin_notices(move, admins, self._transport.direct_room, self._languages)
+        return [Outgoing(r, n, txn_id_for(item.event_id, i)) for i, (r, n) in enumerate(notes)]
+
+    async def settle_join_rules(self) -> None:
+        """Give every group room the join rule its group wants (where it differs)."""
+        await self.rules.apply_all(await self._groups.all())
+
+    async def missed_upgrades(self, meeting_rooms: list[str], now: datetime) -> list[Tombstone]:
+        """The upgrades of linked rooms (groups', meetings') made while the bot was away."""
+        rooms = [g.room for g in await self._groups.all() if g.room]
+        return await self.upgrades.missed([*rooms, *meeting_rooms], now)

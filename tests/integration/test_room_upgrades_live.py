@@ -54,8 +54,15 @@ async def test_an_upgraded_group_room_is_followed_with_its_sign_ups_and_meetings
     people: People, make_bot: BotFactory
 ) -> None:
     coord, alice = await people("coord"), await people("alice")
-    bot = make_bot(admins=(coord.mxid,))
+    # The coalition's Space, with the bot in it: the group room's join rule lets the Space's
+    # members in, and the replacement room keeps that rule, so the bot may join it.
+    space = await coord.client.room_create(name="coalition", space=True)
+    assert isinstance(space, RoomCreateResponse), space
+    bot = make_bot(admins=(coord.mxid,), sections={"spaces": {"coalition": space.room_id}})
     await bot.start()
+    await coord.wait_for(lambda: space.room_id in coord.client.rooms, "the Space")
+    await coord.client.room_invite(space.room_id, bot.user_id)
+    await coord.wait_joined(space.room_id, bot.user_id)
     lobby = await coord.create_room([bot.user_id, alice.mxid], name="lobby")
     await alice.client.join(lobby)
     await coord.wait_joined(lobby, bot.user_id)

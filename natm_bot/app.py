@@ -28,6 +28,7 @@ from natm_bot.engine.dispatch import Dispatcher
 from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
+from natm_bot.features.groups.rooms import GroupRooms
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
@@ -46,10 +47,12 @@ from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.features.spaces.keeper import SpaceKeeper, Wanted
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
 from natm_bot.storage.languages import LanguageStore
 from natm_bot.storage.privacy import AuditLog, PrivacyStore
+from natm_bot.storage.spaces import SpaceStore
 from natm_bot.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,7 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
+        self.spaces, self.group_rooms = self._spaces()
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
@@ -114,6 +118,28 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    def _spaces(self) -> tuple[SpaceKeeper, GroupRooms]:
+        """The coalition Space, kept in line after every change of a group, and the rooms
+        the bot makes for groups."""
+        store = SpaceStore(self.db, self.clock)
+        space = self.config.spaces.coalition
+        keeper = SpaceKeeper(self.transport, store, space, self._space_children)
+        self.groups.changed = self.keep_space
+        return keeper, GroupRooms(self.transport, store, self.config.bot.admins)
+
+    async def _space_children(self) -> list[Wanted]:
+        """What belongs in the Space: every open group's room, every public room."""
+        rooms = [Wanted(g.room, True) for g in await self.groups.all() if g.open and g.room]
+        public = self.config.http.public_rooms if self.config.http else []
+        return rooms + [Wanted(room, False) for room in public]
+
+    async def keep_space(self) -> None:
+        """Bring the coalition Space in line; a failure is logged, never raised."""
+        try:
+            await self.spaces.sweep()
+        except Exception:
+            log.exception("keeping the coalition Space %s failed", self.config.spaces.coalition)
 
     def _cycle(self) -> list[Timed]:
         """What follows a meeting's start: its agenda and minutes (`self.agenda`,
@@ -250,8 +276,10 @@ class App:
             await self.checkpoint()
 
     async def start_scheduler(self) -> None:
-        """Start the timed work, announcements first due (once the transport can send)."""
+        """Start the timed work, announcements first due (once the transport can send), and
+        bring the coalition Space in line (it may have been edited while the bot was away)."""
         await self.jobs.start()
+        await self.keep_space()
 
     async def close(self) -> None:
         """Stop the timed work (letting a run under way end) and release the database."""

@@ -136,6 +136,20 @@ class GroupsSection(Strict):
     notify_coordinators: Literal["room", "dm"] = "room"
 
 
+def _space_room(value: str | None) -> str | None:
+    """A Space given by room id (`!abc:server`) or address (`#natm:server`)."""
+    if value is not None and not re.fullmatch(r"[!#][^\s:]+:[A-Za-z0-9.\-]+(:[0-9]+)?", value):
+        raise ValueError(f"must be a room id or address like #natm:example.org, not {value!r}")
+    return value
+
+
+class SpacesSection(Strict):
+    """The coalition's Matrix Space, whose children (group rooms, public rooms) the bot keeps."""
+
+    # The Space by id or address; null: no Space (`natm-bot space create` makes one).
+    coalition: Annotated[str | None, AfterValidator(_space_room)] = None
+
+
 class MeetingsSection(Strict):
     """Defaults for meetings and when announcements count as missed."""
 
@@ -314,6 +328,7 @@ class Config(Strict):
     paths: PathsSection = Field(default_factory=PathsSection)
     movement: MovementSection = Field(default_factory=MovementSection)
     groups: GroupsSection = Field(default_factory=GroupsSection)
+    spaces: SpacesSection = Field(default_factory=SpacesSection)
     meetings: MeetingsSection = Field(default_factory=MeetingsSection)
     polls: PollsSection = Field(default_factory=PollsSection)
     safety: SafetySection = Field(default_factory=SafetySection)

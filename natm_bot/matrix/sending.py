@@ -28,6 +28,7 @@ from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId,
 from natm_bot.engine.rendering import render
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
+from natm_bot.matrix.roomstate import RoomState
 from natm_bot.matrix.retry import TRANSIENT, Backoff
 from natm_bot.transport import SendFailed
 
@@ -102,7 +103,7 @@ def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
     return {**content, "m.relates_to": relation}
 
 
-class MatrixTransport:
+class MatrixTransport(RoomState):
     """The Transport protocol over a logged-in nio client whose rooms the sync loop keeps."""
 
     def __init__(self, client: AsyncClient, crypto: Crypto, *, encryption: bool) -> None:

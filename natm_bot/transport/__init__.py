@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, RoomSpec, UserId
 
 
 class SendFailed(Exception):
@@ -55,3 +55,19 @@ class Transport(Protocol):
 
     async def invite(self, room_id: RoomId, user_id: UserId) -> bool:
         """Invite a user into a room; True when invited (or already there)."""
+
+    async def put_state(
+        self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> EventId:
+        """Set a piece of room state; the state event's id. SendFailed when not allowed."""
+
+    async def get_state(
+        self, room_id: RoomId, event_type: str, state_key: str = ""
+    ) -> dict[str, Any] | None:
+        """The content of a piece of room state; None when absent or not allowed."""
+
+    async def create_room(self, spec: RoomSpec) -> RoomId:
+        """Make a room (or Space) as the spec says, the bot in it; its id."""
+
+    async def leave_room(self, room_id: RoomId) -> None:
+        """Leave a room (nothing happens when the bot is not in it)."""

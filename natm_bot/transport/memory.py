@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
 from natm_bot.transport import SendFailed
+from natm_bot.transport.memory_state import MemoryRoomState
 
 REFUSALS = {
     "M_FORBIDDEN": "You are not allowed to send messages in this room",
@@ -51,7 +52,7 @@ class EndedPoll:
     txn_id: str
 
 
-class MemoryTransport:
+class MemoryTransport(MemoryRoomState):
     """Records every reply; room state is whatever the caller sets.
 
     It answers only about rooms it was told about: `join` (the bot is there, everyone at
@@ -63,6 +64,7 @@ class MemoryTransport:
     as the Matrix transport keeps retrying, until the room is reachable again."""
 
     def __init__(self, bot_user: str = "@natm-bot:localhost") -> None:
+        super().__init__()
         self.bot_user = UserId(bot_user)
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[RoomId, UserId], int] = {}

@@ -37,6 +37,14 @@ Invite = Callable[[RoomId, UserId], Awaitable[bool]]
 OpenActions = Callable[[str, int], Awaitable[Sequence[Action]]]
 
 
+# Told after a group is created or changed (the app keeps the coalition Space in line).
+Changed = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    """Nothing to tell until the app hands over its listener (see `changed`)."""
+
+
 async def _no_actions(group_id: str, limit: int) -> Sequence[Action]:
     """No action items until the app hands over the meetings' (see `open_actions`)."""
     return ()
@@ -63,6 +71,7 @@ class GroupService:
         self._store = store
         self._invite = invite
         self.open_actions: OpenActions = _no_actions  # the app sets the meetings' own
+        self.changed: Changed = _nothing  # the app sets the Space keeper's
 
     async def seed(self, seeds: Sequence[GroupSeed]) -> int:
         """On first start, create the groups of data/groups.yaml; how many were created."""
@@ -146,20 +155,26 @@ class GroupService:
             return user_id in group.coordinators
         return any(user_id in g.coordinators for g in await self._store.all())
 
-    async def create(self, name: str, description: str) -> Group:
-        """A new, open group with no coordinators yet."""
+    async def create(self, name: str, description: str, group_id: str | None = None) -> Group:
+        """A new, open group with no coordinators yet (its id from the name unless given)."""
         name = one_line(name, _("The name"))
+        if group_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", group_id):
+            bad = _("A group id has 2 to 40 lowercase letters, digits and dashes, like `{id}`.")
+            raise UsageError(bad.format(id=slug(name)))
         description = checked(description, _("The description"))
         if not 2 <= len(name) <= 80:
             raise UsageError(_("A group name needs 2 to 80 characters."))
         existing = await self._store.all()
-        group_id = slug(name)
+        group_id = group_id or slug(name)
         taken = {name_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
-        if name_key(name) in taken or group_id in {g.id for g in existing}:
+        if name_key(name) in taken or {group_id, name_key(group_id)} & (
+            taken | {g.id for g in existing}
+        ):
             taken_name = _("There is already a group called “{name}”.")
             raise UsageError(taken_name.format(name=md_escape(name)))
         group = Group(id=group_id, name=name, description={"en": description or name})
         await self._store.save(group)
+        await self.changed()
         return group
 
     async def update(self, group: Group) -> tuple[str, ...]:
@@ -175,7 +190,9 @@ class GroupService:
         if clashes:
             used = _("“{name}” is already used by another group.")
             raise UsageError(used.format(name=md_escape(clashes[0])))
-        return await self._store.save(group)
+        promoted = await self._store.save(group)
+        await self.changed()
+        return promoted
 
 
 def capacity_rule() -> str:

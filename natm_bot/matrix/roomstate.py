@@ -1,0 +1,111 @@
+"""Room state through nio: state events set and read, rooms (and Spaces) made and left."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomLeaveResponse,
+    RoomPutStateResponse,
+    RoomVisibility,
+)
+
+from natm_bot.core.messages import EventId, RoomId, RoomSpec
+from natm_bot.transport import SendFailed
+
+log = logging.getLogger(__name__)
+
+
+def _code(response: object) -> str:
+    return str(getattr(response, "status_code", "") or "")
+
+
+async def put_state(
+    client: AsyncClient, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
+) -> EventId:
+    """Set a piece of state; SendFailed with the Matrix error code when refused."""
+    response = await client.room_put_state(room_id, event_type, content, state_key=state_key)
+    if not isinstance(response, RoomPutStateResponse):
+        raise SendFailed(f"{event_type} in {room_id} refused: {response}", _code(response))
+    return EventId(response.event_id)
+
+
+async def get_state(
+    client: AsyncClient, room_id: RoomId, event_type: str, state_key: str = ""
+) -> dict[str, Any] | None:
+    """A piece of state's content; None when absent or not allowed."""
+    response = await client.room_get_state_event(room_id, event_type, state_key)
+    if not isinstance(response, RoomGetStateEventResponse):
+        return None
+    content = response.content
+    return dict(content) if isinstance(content, dict) else None
+
+
+def initial_state(spec: RoomSpec) -> list[dict[str, Any]]:
+    """The state events a room made from the spec starts with (besides name and topic)."""
+    state: list[dict[str, Any]] = [
+        {
+            "type": "m.room.history_visibility",
+            "state_key": "",
+            "content": {"history_visibility": spec.history_visibility},
+        },
+        {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": spec.join_rule}},
+    ]
+    if spec.encrypted:
+        encryption = {"algorithm": "m.megolm.v1.aes-sha2"}
+        state.append({"type": "m.room.encryption", "state_key": "", "content": encryption})
+    return state
+
+
+async def create_room(client: AsyncClient, spec: RoomSpec) -> RoomId:
+    """Make the room (a Space when the spec says so), the bot at level 100; its id."""
+    users = {str(user): level for user, level in spec.power} | {client.user_id: 100}
+    response = await client.room_create(
+        visibility=RoomVisibility.private,
+        name=spec.name,
+        topic=spec.topic or None,
+        space=spec.space,
+        initial_state=initial_state(spec),
+        power_level_override={"users": users},
+    )
+    if not isinstance(response, RoomCreateResponse):
+        raise SendFailed(f"making the room {spec.name!r} failed: {response}", _code(response))
+    log.info("made the room %s (%s)", response.room_id, "a Space" if spec.space else "a room")
+    return RoomId(response.room_id)
+
+
+async def leave_room(client: AsyncClient, room_id: RoomId) -> None:
+    """Leave the room; a refusal is logged, not raised (the bot may be gone already)."""
+    response = await client.room_leave(room_id)
+    if not isinstance(response, RoomLeaveResponse):
+        log.warning("leaving %s failed: %s", room_id, response)
+
+
+class RoomState:
+    """The room-state part of the Matrix transport, over its nio client."""
+
+    client: AsyncClient
+
+    async def put_state(
+        self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> EventId:
+        """Set a piece of room state (`put_state`)."""
+        return await put_state(self.client, room_id, event_type, state_key, content)
+
+    async def get_state(
+        self, room_id: RoomId, event_type: str, state_key: str = ""
+    ) -> dict[str, Any] | None:
+        """A piece of room state (`get_state`)."""
+        return await get_state(self.client, room_id, event_type, state_key)
+
+    async def create_room(self, spec: RoomSpec) -> RoomId:
+        """Make a room or Space (`create_room`)."""
+        return await create_room(self.client, spec)
+
+    async def leave_room(self, room_id: RoomId) -> None:
+        """Leave a room (`leave_room`)."""
+        await leave_room(self.client, room_id)

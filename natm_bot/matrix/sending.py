@@ -28,8 +28,8 @@ from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId,
 from natm_bot.engine.rendering import render
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
-from natm_bot.matrix.roomstate import RoomState
 from natm_bot.matrix.retry import TRANSIENT, Backoff
+from natm_bot.matrix.roomstate import RoomState
 from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)

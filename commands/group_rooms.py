@@ -63,7 +63,7 @@ async def _created(ctx: Context, group: Group, room: str | None) -> list[Reply]:
 
 
 @command("group create", perm=Perm.ADMIN)
-async def group_create(ctx: Context, name: str, rest: Rest | None = None) -> list[Reply]:
+async def group_create(ctx: Context, name: str, fields: Rest | None = None) -> list[Reply]:
     """Create a working group: {prefix}group create <id> name="<name>" [room=new]
 
     `room=new` makes an encrypted room for the group (and puts it in the coalition Space);
@@ -72,13 +72,13 @@ async def group_create(ctx: Context, name: str, rest: Rest | None = None) -> lis
     Examples: `{prefix}group create research name="Research" room=new`,
     `{prefix}group create "Community Networks" Building local networks together.`
     """
-    typed = rest or ""
+    typed = fields or ""
     if not _FIELDS_FORM.match(typed):
         return await _created(ctx, await ctx.app.groups.create(name, typed.strip()), None)
-    fields = parse_fields(typed, ("name", "room", "description"), required=("name",))
-    room = _room_field(fields.get("room", ""))
+    given = parse_fields(typed, ("name", "room", "description"), required=("name",))
+    room = _room_field(given.get("room", ""))
     group_id = name.strip().lower()
-    created = await ctx.app.groups.create(fields["name"], fields.get("description", ""), group_id)
+    created = await ctx.app.groups.create(given["name"], given.get("description", ""), group_id)
     return await _created(ctx, created, room)
 
 
@@ -95,14 +95,14 @@ def _archive(typed: str) -> bool:
 
 
 @command("group close", perm=Perm.COORDINATOR)
-async def group_close(ctx: Context, group: GroupArg, rest: Rest | None = None) -> list[Reply]:
+async def group_close(ctx: Context, group: GroupArg, fields: Rest | None = None) -> list[Reply]:
     """Stop new sign-ups to a group (members stay): {prefix}group close <group> [archive=yes]
 
     When the bot made the group's room, it leaves it; with `archive=yes` it keeps it
     invite-only and posts a last notice there instead.
     Example: `{prefix}group close algo archive=yes`
     """
-    archive = _archive(rest or "")
+    archive = _archive(fields or "")
     room = await ctx.app.group_rooms.made_room(group)
     await ctx.app.groups.update(replace(group, open=False))
     closed = _("{group} is now closed to new members.").format(group=_name(group))

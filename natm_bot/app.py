@@ -124,7 +124,10 @@ class App:
         the bot makes for groups."""
         store = SpaceStore(self.db, self.clock)
         space = self.config.spaces.coalition
-        keeper = SpaceKeeper(self.transport, store, space, self._space_children)
+        home = self.config.matrix.user_id if self.config.matrix else "@bot:localhost"
+        keeper = SpaceKeeper(
+            self.transport, store, space, self._space_children, home.partition(":")[2]
+        )
         self.groups.changed = self.keep_space
         return keeper, GroupRooms(self.transport, store, self.config.bot.admins)
 

@@ -20,6 +20,7 @@ from pydantic import (
 from natm_bot.config.http import HttpSection
 from natm_bot.config.paths import bundled
 from natm_bot.config.validation import (
+    ROOM_RE,
     FileProblems,
     Problem,
     RoomRef,
@@ -138,7 +139,7 @@ class GroupsSection(Strict):
 
 def _space_room(value: str | None) -> str | None:
     """A Space given by room id (`!abc:server`) or address (`#natm:server`)."""
-    if value is not None and not re.fullmatch(r"[!#][^\s:]+:[A-Za-z0-9.\-]+(:[0-9]+)?", value):
+    if value is not None and not ROOM_RE.match(value):
         raise ValueError(f"must be a room id or address like #natm:example.org, not {value!r}")
     return value
 

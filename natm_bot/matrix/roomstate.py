@@ -62,20 +62,32 @@ def initial_state(spec: RoomSpec) -> list[dict[str, Any]]:
 
 
 async def create_room(client: AsyncClient, spec: RoomSpec) -> RoomId:
-    """Make the room (a Space when the spec says so), the bot at level 100; its id."""
-    users = {str(user): level for user, level in spec.power} | {client.user_id: 100}
+    """Make the room (a Space when the spec says so); its id. The bot, its creator, keeps
+    its own level (100 before room version 12, above every level from 12 on)."""
     response = await client.room_create(
         visibility=RoomVisibility.private,
         name=spec.name,
         topic=spec.topic or None,
         space=spec.space,
         initial_state=initial_state(spec),
-        power_level_override={"users": users},
     )
     if not isinstance(response, RoomCreateResponse):
         raise SendFailed(f"making the room {spec.name!r} failed: {response}", _code(response))
-    log.info("made the room %s (%s)", response.room_id, "a Space" if spec.space else "a room")
-    return RoomId(response.room_id)
+    room = RoomId(response.room_id)
+    await _give_levels(client, room, spec)
+    log.info("made the room %s (%s)", room, "a Space" if spec.space else "a room")
+    return room
+
+
+async def _give_levels(client: AsyncClient, room: RoomId, spec: RoomSpec) -> None:
+    """The spec's people at their levels, the bot's own entry (if any) left as it is: from
+    room version 12 a creator may not be listed at all."""
+    wanted = {str(user): level for user, level in spec.power if str(user) != client.user_id}
+    if not wanted:
+        return
+    levels = await get_state(client, room, "m.room.power_levels") or {}
+    users = dict(levels.get("users") or {}) | wanted
+    await put_state(client, room, "m.room.power_levels", "", {**levels, "users": users})
 
 
 async def leave_room(client: AsyncClient, room_id: RoomId) -> None:

@@ -31,9 +31,10 @@ class Wanted:
 WantedRooms = Callable[[], Awaitable[Sequence[Wanted]]]
 
 
-def server_of(room_id: str) -> str:
-    """The server part of a room id (`!abc:example.org` → `example.org`)."""
-    return room_id.partition(":")[2]
+def server_of(room_id: str, home: str) -> str:
+    """The server part of a room id (`!abc:example.org` → `example.org`); the bot's own
+    server for an id of room version 12, which has none."""
+    return room_id.partition(":")[2] or home
 
 
 def child_content(child: SpaceChild) -> dict[str, Any]:
@@ -41,9 +42,9 @@ def child_content(child: SpaceChild) -> dict[str, Any]:
     return {"via": list(child.via), "suggested": child.suggested}
 
 
-def parent_content(space_id: str) -> dict[str, Any]:
+def parent_content(space_id: str, home: str) -> dict[str, Any]:
     """The `m.space.parent` content the bot puts in a child."""
-    return {"via": [server_of(space_id)], "canonical": True}
+    return {"via": [server_of(space_id, home)], "canonical": True}
 
 
 @dataclass
@@ -59,8 +60,14 @@ class SpaceKeeper:
     """Adds what is missing to the Space, removes the bot's children no longer wanted."""
 
     def __init__(
-        self, transport: Transport, store: SpaceStore, space: str | None, wanted: WantedRooms
+        self,
+        transport: Transport,
+        store: SpaceStore,
+        space: str | None,
+        wanted: WantedRooms,
+        home: str,
     ) -> None:
+        self._home = home  # the bot's server: the `via` of rooms whose id names none
         self._transport = transport
         self._store = store
         self._space = space
@@ -87,7 +94,7 @@ class SpaceKeeper:
                 continue
             if room == space:
                 continue
-            via = (server_of(room),)
+            via = (server_of(room, self._home),)
             old = children.get(room)
             suggested = wanted.suggested or (old is not None and old.suggested)
             children[room] = SpaceChild(space, room, via, suggested)
@@ -124,7 +131,9 @@ class SpaceKeeper:
             outcome.added.append(child.child_id)
             outcome.writes += 1
         await self._store.add(child)
-        await self._set_parent(RoomId(child.child_id), space, parent_content(space), outcome)
+        await self._set_parent(
+            RoomId(child.child_id), space, parent_content(space, self._home), outcome
+        )
 
     async def _take_out(self, space: RoomId, child_id: str, outcome: SweepOutcome) -> None:
         """Remove a child the bot added (empty content), and its parent entry where it may."""

@@ -77,6 +77,7 @@ class RoomSpec:
     history_visibility: str = "shared"
     join_rule: str = "invite"
     power: tuple[tuple[UserId, int], ...] = ()
+    invite: tuple[UserId, ...] = ()  # invited when the room is made
 
 
 @dataclass(frozen=True)

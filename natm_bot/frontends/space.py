@@ -15,13 +15,15 @@ from natm_bot.transport import SendFailed
 
 
 def space_spec(config: Config, name: str) -> RoomSpec:
-    """The Space: its name, joined by invite, the admins at 100 (the bot is always)."""
+    """The Space: its name, joined by invite, the admins invited at 100 (the bot is its
+    creator)."""
     return RoomSpec(
         name=name,
         space=True,
         history_visibility="shared",
         join_rule="invite",
         power=tuple((UserId(admin), 100) for admin in config.bot.admins),
+        invite=tuple(UserId(admin) for admin in config.bot.admins),
     )
 
 

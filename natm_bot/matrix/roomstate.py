@@ -69,6 +69,7 @@ async def create_room(client: AsyncClient, spec: RoomSpec) -> RoomId:
         name=spec.name,
         topic=spec.topic or None,
         space=spec.space,
+        invite=[str(user) for user in spec.invite],
         initial_state=initial_state(spec),
     )
     if not isinstance(response, RoomCreateResponse):

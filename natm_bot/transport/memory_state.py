@@ -17,6 +17,7 @@ class MemoryRoomState:
     refused: dict[RoomId, str]
     known_rooms: set[RoomId]
     power_levels: dict[tuple[RoomId, UserId], int]
+    invites: list[tuple[RoomId, UserId]]
 
     def __init__(self) -> None:
         self.state: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -52,6 +53,7 @@ class MemoryRoomState:
         for (event_type, key), content in initial_state(spec, self.bot_user).items():
             self.state[(room_id, event_type, key)] = content
         self.known_rooms.add(room_id)
+        self.invites.extend((room_id, user) for user in spec.invite)
         for user, level in (*spec.power, (self.bot_user, 100)):
             self.power_levels[(room_id, user)] = level
         return room_id

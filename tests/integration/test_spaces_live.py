@@ -3,6 +3,8 @@ Space, and the bot's children come back after a person edited the Space by hand.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -109,3 +111,39 @@ async def test_a_room_made_by_the_bot_is_in_the_space_and_hand_edits_are_undone(
     # The hierarchy lists an invite-only room only to people in it.
     assert room in await _children(alice, space)
     assert mine in await _children(coord, space)
+    report = (await asyncio.to_thread(bot.cli, "doctor")).stdout
+    assert f"ok space {space}: the bot may add rooms; every group room is a child" in report
+
+
+async def test_doctor_names_a_group_room_missing_from_the_space(
+    people: People, make_bot: BotFactory, bot_account: tuple[str, str]
+) -> None:
+    coord, alice = await people("coord"), await people("alice")
+    space = await _make_space(coord, [bot_account[0], alice.mxid])
+    await alice.client.join(space)
+    bot = make_bot(admins=(coord.mxid,), sections={"spaces": {"coalition": space}})
+    await bot.start()
+    _lobby, room = await _made_room(coord, alice, bot, space)
+    assert await bot.stop() == 0
+    await _put(coord, space, "m.space.child", room, {})
+    report = (await asyncio.to_thread(bot.cli, "doctor")).stdout
+    assert f"PROBLEM space {space}: {room} is not listed in the Space" in report, report
+
+
+async def test_space_create_makes_a_space_with_the_admins_invited_at_100(
+    people: People, make_bot: BotFactory
+) -> None:
+    coord = await people("coord")
+    bot = make_bot(admins=(coord.mxid,))
+    made = await asyncio.to_thread(bot.cli, "space", "create", "--name", "NATM coalition")
+    assert made.returncode == 0, made.stderr
+    [space] = re.findall(r'coalition: "(![^"]+)"', made.stdout)
+    await coord.wait_for(lambda: space in coord.client.invited_rooms, "the invite to the Space")
+    await coord.client.join(space)
+    await coord.wait_for(lambda: space in coord.client.rooms, "the Space")
+    assert (await _state(coord, space, "m.room.create"))["type"] == "m.space"
+    assert (await _state(coord, space, "m.room.name"))["name"] == "NATM coalition"
+    levels = await _state(coord, space, "m.room.power_levels")
+    assert levels["users"][coord.mxid] == 100, levels
+    refused = await asyncio.to_thread(bot.cli, "space", "create", "--name", "bad\u202ename")
+    assert refused.returncode == 1 and "natm-bot:" in refused.stderr, refused

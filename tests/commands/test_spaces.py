@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from natm_bot.config.http import HttpSection
 from natm_bot.config.settings import SpacesSection
 from natm_bot.core.messages import RoomId
 from natm_bot.storage.migrations import MIGRATIONS
@@ -167,3 +169,45 @@ def test_the_schema_step_is_there() -> None:
 async def test_any_typed_id_and_fields_never_crash(space_bot: ChatHarness, typed: str) -> None:
     body = await space_bot.ask(f"!group create {typed} room=new", sender=ADMIN)
     assert body
+
+
+async def test_public_rooms_are_children_not_suggested(tmp_path: Path) -> None:
+    config = make_config(tmp_path, admins=[ADMIN])
+    http = HttpSection(public_rooms=["#public:localhost", "#gone:localhost"])
+    config = config.model_copy(update={"spaces": SpacesSection(coalition=SPACE), "http": http})
+    async with ChatHarness(config) as bot:
+        bot.transport.aliases[RoomId("#public:localhost")] = RoomId("!public:localhost")
+        bot.transport.join(SPACE)
+        outcome = await bot.app.spaces.sweep()
+        assert outcome.added == ["!public:localhost"]  # the address that does not resolve: skipped
+        assert _state(bot, SPACE, CHILD, "!public:localhost") == {
+            "via": ["localhost"], "suggested": False,
+        }  # fmt: skip
+
+
+async def test_a_room_id_without_a_server_takes_the_bots(space_bot: ChatHarness) -> None:
+    await space_bot.ask('!group create v12 name="Twelve" room=!abcdef', sender=ADMIN)
+    assert _state(space_bot, SPACE, CHILD, "!abcdef") == {"via": ["localhost"], "suggested": True}
+    assert _state(space_bot, "!abcdef", PARENT, SPACE) == {"via": ["localhost"], "canonical": True}
+
+
+YES_NO = ("yes", "y", "true", "1", "sí", "si", "oui", "sim", "no", "n", "false", "0", "non", "não")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.one_of(
+        st.sampled_from(YES_NO).map(str.upper),
+        st.sampled_from(YES_NO),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 =-", max_size=12),
+    )
+)
+async def test_any_archive_value_is_yes_no_or_refused(space_bot: ChatHarness, value: str) -> None:
+    body = await space_bot.ask(f'!group close algo archive="{value}"', sender=ADMIN)
+    algo = await space_bot.app.groups.resolve("algo")
+    accepted = value.strip().lower() in YES_NO
+    assert algo.open != accepted, (value, body)
+    assert ("closed to new members" in body) == accepted, body
+    await space_bot.app.groups.update(replace(algo, open=True))

@@ -156,7 +156,7 @@ async def test_step_13_keeps_the_meetings_and_the_ledger_it_finds(tmp_path: Path
     db = Database(path, MIGRATIONS)
     await db.open()
     try:
-        assert await db.version() == len(MIGRATIONS) == 13
+        assert await db.version() == len(MIGRATIONS) >= 13
         meeting = await db.fetchone("SELECT threads, agenda_by FROM meetings WHERE id = 1")
         assert meeting is not None and tuple(meeting) == (1, "anyone")
         room = await db.fetchone("SELECT room, event_id FROM announcement_rooms")

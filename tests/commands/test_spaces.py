@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from natm_bot.config.content import GroupSeed
 from natm_bot.config.http import HttpSection
 from natm_bot.config.settings import SpacesSection
 from natm_bot.core.messages import RoomId
@@ -211,3 +212,13 @@ async def test_any_archive_value_is_yes_no_or_refused(space_bot: ChatHarness, va
     assert algo.open != accepted, (value, body)
     assert ("closed to new members" in body) == accepted, body
     await space_bot.app.groups.update(replace(algo, open=True))
+
+
+async def test_a_group_imported_with_a_room_is_listed(space_bot: ChatHarness) -> None:
+    seed = GroupSeed(
+        id="archives", name="Archives", description={"en": "Old things"}, room="!arch:localhost"
+    )
+    await space_bot.app.groups.import_seeds([seed])
+    assert _state(space_bot, SPACE, CHILD, "!arch:localhost") == {
+        "via": ["localhost"], "suggested": True,
+    }  # fmt: skip

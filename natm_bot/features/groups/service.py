@@ -86,6 +86,8 @@ class GroupService:
         outcome, to_save = plan_import(current, seeds)
         for group in to_save:
             await self._store.save(group)
+        if to_save:
+            await self.changed()
         return outcome
 
     async def all(self) -> list[Group]:

@@ -13,7 +13,6 @@ from natm_bot.api import (
     Context,
     Perm,
     Reply,
-    Rest,
     UserId,
     command,
     md_escape,
@@ -267,23 +266,6 @@ async def group_export(ctx: Context, group: GroupArg) -> Reply:
     return Reply(text, private=True, attachment=file)
 
 
-@command("group create", perm=Perm.ADMIN)
-async def group_create(ctx: Context, name: str, description: Rest | None = None) -> Reply:
-    """Create a working group: {prefix}group create "<name>" [description…]
-
-    Example: `{prefix}group create "Community Networks" Building local networks together.`
-    """
-    created = await ctx.app.groups.create(name, (description or "").strip())
-    text = _("Created {group} (`{id}`). Add a coordinator with `{command}`.")
-    return Reply(
-        text.format(
-            group=_name(created),
-            id=created.id,
-            command=f"{ctx.prefix}group addcoord {created.id} @someone:example.org",
-        )
-    )
-
-
 Field = Literal["name", "description", "room", "capacity", "members", "aliases"]
 
 
@@ -315,16 +297,6 @@ async def group_edit(
     text = _("Updated the {field} of {group}.").format(field=field, group=_name(updated))
     replies = [Reply(text)]
     return replies + await _promotions(ctx, updated, promoted)
-
-
-@command("group close", perm=Perm.COORDINATOR)
-async def group_close(ctx: Context, group: GroupArg) -> Reply:
-    """Stop new sign-ups to a group (members stay): {prefix}group close <group>
-
-    Example: `{prefix}group close algo`
-    """
-    await ctx.app.groups.update(replace(group, open=False))
-    return Reply(_("{group} is now closed to new members.").format(group=_name(group)))
 
 
 @command("group reopen", perm=Perm.COORDINATOR)

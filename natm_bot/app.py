@@ -30,6 +30,7 @@ from natm_bot.engine.ratelimit import RateLimiter
 from natm_bot.engine.registry import Registry
 from natm_bot.engine.scheduler import Scheduler
 from natm_bot.features.groups.cards import join_by_reaction, keep_card
+from natm_bot.features.groups.rooms import GroupRooms
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.action_reminders import build_actions
@@ -113,6 +114,11 @@ class App:
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
+
+    @property
+    def group_rooms(self) -> GroupRooms:
+        """The rooms the bot makes for groups."""
+        return self.rooms.group_rooms
 
     def _cycle(self) -> list[Timed]:
         """What follows a meeting's start: its agenda and minutes (`self.agenda`,
@@ -250,14 +256,16 @@ class App:
             await self.checkpoint()
 
     async def start_scheduler(self) -> None:
-        """Follow rooms upgraded while away and give group rooms their join rules, then
-        start the timed work (once the transport can send)."""
+        """Follow rooms upgraded while away, give group rooms their join rules, then start
+        the timed work (once the transport can send) and bring the coalition Space in line
+        (it may have been edited while the bot was away)."""
         try:
             await self.follow_missed_upgrades()
         except Exception:  # the rooms are followed when their tombstone is seen next
             log.exception("looking for rooms upgraded while I was away failed")
         await self.rooms.settle_join_rules()
         await self.jobs.start()
+        await self.rooms.keep_space()
 
     async def follow_missed_upgrades(self) -> None:
         """Follow the linked rooms (groups', meetings') upgraded while the bot was away."""

@@ -13,6 +13,7 @@ from natm_bot.core.i18n import language
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Message
 from natm_bot.engine.registry import Registry
+from natm_bot.features.groups.rooms import GroupRooms
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.meetings.actions import ActionService
@@ -56,6 +57,10 @@ class Services(Protocol):
     @property
     def groups(self) -> GroupService:
         """Working groups."""
+
+    @property
+    def group_rooms(self) -> GroupRooms:
+        """The rooms the bot makes for groups."""
 
     @property
     def meetings(self) -> MeetingService:

@@ -1,6 +1,7 @@
-"""What happens to the rooms the bot keeps: knocks, joins and leaves of group rooms (the
-group follows), join rules that follow the group, rooms followed to their upgrade, and
-groups joined by reacting to their card. `App` builds one `RoomEvents` and hands it each
+"""What happens to the rooms the bot keeps: the coalition Space kept in line, the rooms it
+makes for groups, knocks, joins and leaves of group rooms (the group follows), join rules
+that follow the group, rooms followed to their upgrade (the Space too), and groups joined
+by reacting to their card. `App` builds one `RoomEvents` and hands it each
 such item; features stay apart, wired here through callables."""
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
 from natm_bot.core.messages import Membership, Outgoing, Tombstone, txn_id
 from natm_bot.features.groups.joins import build_joins
+from natm_bot.features.groups.rooms import GroupRooms
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
 from natm_bot.features.rooms.upgrades import RoomUpgrades
 from natm_bot.features.rooms.views import admin_notices
+from natm_bot.features.spaces.keeper import SpaceKeeper, Wanted
 from natm_bot.storage import Database
 from natm_bot.storage.joins import JoinRuleNotes
 from natm_bot.storage.rooms import GroupCards, RoomMoves
+from natm_bot.storage.spaces import SpaceStore
 from natm_bot.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -31,7 +35,8 @@ def txn_id_for(event_id: str, index: int) -> str:
 
 
 class RoomEvents:
-    """Knocks, joins, leaves, upgrades and group cards, over the groups and the transport."""
+    """The Space, group rooms made, knocks, joins, leaves, upgrades and group cards, over the
+    groups and the transport."""
 
     def __init__(
         self,
@@ -49,7 +54,34 @@ class RoomEvents:
         self.upgrades = RoomUpgrades(RoomMoves(db, clock), transport)
         groups.moved_room = self.upgrades.resolve
         self._groups, self._transport, self._languages = groups, transport, languages
-        self._admins = config.bot.admins
+        self._admins, self._config = config.bot.admins, config
+        self.keeper, self.group_rooms = self._spaces(db, clock)
+        groups.changed = self.keep_space
+
+    def _spaces(self, db: Database, clock: Clock) -> tuple[SpaceKeeper, GroupRooms]:
+        """The coalition Space, kept in line after every change of a group, and the rooms
+        the bot makes for groups."""
+        store = SpaceStore(db, clock)
+        config = self._config
+        home = config.matrix.user_id if config.matrix else "@bot:localhost"
+        keeper = SpaceKeeper(
+            self._transport, store, config.spaces.coalition, self._space_children,
+            home.partition(":")[2],
+        )  # fmt: skip
+        return keeper, GroupRooms(self._transport, store, config.bot.admins)
+
+    async def _space_children(self) -> list[Wanted]:
+        """What belongs in the Space: every open group's room, every public room."""
+        rooms = [Wanted(g.room, True) for g in await self._groups.all() if g.open and g.room]
+        public = self._config.http.public_rooms if self._config.http else []
+        return rooms + [Wanted(room, False) for room in public]
+
+    async def keep_space(self) -> None:
+        """Bring the coalition Space in line; a failure is logged, never raised."""
+        try:
+            await self.keeper.sweep()
+        except Exception:
+            log.exception("keeping the coalition Space %s failed", self._config.spaces.coalition)
 
     async def membership(self, item: Membership) -> list[Outgoing]:
         """A knock, join or leave in a group's room: the group follows; its notices go by
@@ -69,6 +101,8 @@ class RoomEvents:
     async def upgraded(self, item: Tombstone) -> list[Outgoing]:
         """A room upgraded: followed once, and each admin told once in a direct message."""
         move = await self.upgrades.follow(item)
+        if move:
+            await self.keep_space()  # the new room in the Space, the old one out
         admins = self._admins if move else []
         notes = await admin_notices(move, admins, self._transport.direct_room, self._languages)
         return [Outgoing(r, n, txn_id_for(item.event_id, i)) for i, (r, n) in enumerate(notes)]

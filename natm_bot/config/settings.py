@@ -20,6 +20,7 @@ from pydantic import (
 from natm_bot.config.http import HttpSection
 from natm_bot.config.paths import bundled
 from natm_bot.config.validation import (
+    ROOM_RE,
     FileProblems,
     Problem,
     RoomRef,
@@ -138,11 +139,18 @@ class GroupsSection(Strict):
     leave_with_room: bool = True
 
 
-class SpacesSection(Strict):
-    """The coalition's Matrix Space, which the group rooms belong to."""
+def _space_room(value: str | None) -> str | None:
+    """A Space given by room id (`!abc:server`) or address (`#natm:server`)."""
+    if value is not None and not ROOM_RE.match(value):
+        raise ValueError(f"must be a room id or address like #natm:example.org, not {value!r}")
+    return value
 
-    # The Space by id (!…) or address (#…:server); none: the bot keeps no Space.
-    coalition: str | None = None
+
+class SpacesSection(Strict):
+    """The coalition's Matrix Space, whose children (group rooms, public rooms) the bot keeps."""
+
+    # The Space by id or address; null: no Space (`natm-bot space create` makes one).
+    coalition: Annotated[str | None, AfterValidator(_space_room)] = None
 
 
 class MeetingsSection(Strict):

@@ -76,6 +76,21 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class RoomSpec:
+    """A room (or Space) the bot makes: its name and topic, encryption, who sees the history,
+    the join rule, and the power of each person named (the bot itself always at 100)."""
+
+    name: str
+    topic: str = ""
+    space: bool = False
+    encrypted: bool = False
+    history_visibility: str = "shared"
+    join_rule: str = "invite"
+    power: tuple[tuple[UserId, int], ...] = ()
+    invite: tuple[UserId, ...] = ()  # invited when the room is made
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A reply with its destination, ready for a transport."""
 

@@ -110,6 +110,9 @@ def _add_operations(add: _Add) -> None:
     restore = add("restore", "put a backup's database and Matrix store at the config's paths")
     restore.add_argument("file", type=Path, metavar="FILE", help="an archive of `backup`")
     restore.add_argument("--force", action="store_true", help="replace the state found there")
+    space = add("space", "make the coalition Space on the bot's account (admins at power 100)")
+    space.add_argument("what", choices=["create"])
+    space.add_argument("--name", required=True, help="the Space's name, as people see it")
 
 
 def _demo_options(demo: argparse.ArgumentParser) -> None:
@@ -217,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(lambda: asyncio.run(_offline(config, args)), args.config)
     if args.action == "login":
         return _guarded(lambda: _login(config, args.password_env), args.config)
+    if args.action == "space":
+        return _guarded(lambda: asyncio.run(_space(config, args.name)), args.config)
     return _guarded(lambda: asyncio.run(_run(config)), args.config)
 
 
@@ -252,6 +257,12 @@ async def _offline(config: Config, args: argparse.Namespace) -> int:
 # Files the bot creates (database, encryption keys, credentials) hold Matrix ids, keys and
 # tokens: readable by the bot's own user only, whatever umask it was started with.
 PRIVATE_UMASK = 0o077
+
+
+async def _space(config: Config, name: str) -> int:
+    from natm_bot.frontends.space import create_space
+
+    return await create_space(config, name, sys.stdout, sys.stderr)
 
 
 async def _run(config: Config) -> int:

@@ -16,6 +16,7 @@ from natm_bot.frontends.doctor_local import Finding, database, private_files
 from natm_bot.matrix import diagnose
 from natm_bot.matrix.diagnose import Unreachable
 from natm_bot.matrix.session import SessionError, matrix_section, restore, store_dir
+from natm_bot.matrix.space_check import space_check
 from natm_bot.storage.inspection import RoomsInUse
 
 EXIT_PROBLEMS = 1
@@ -98,6 +99,7 @@ async def _matrix(
         if await _login(client, credentials.user_id, credentials.device_id, path, report):
             await _crypto(client, config, credentials.device_id, report)
             await _rooms(client, config, rooms, report)
+            await _space(client, config, rooms, report)
     finally:
         await client.close()
 
@@ -196,6 +198,38 @@ def joining(room: str, version: str) -> Finding:
         f" upgrade the room to version {SINCE['knock_restricted']} or newer to let them knock"
     )
     return Finding(True, topic, text)
+
+
+async def _space(
+    client: diagnose.Client, config: Config, rooms: RoomsInUse | None, report: Report
+) -> None:
+    """The coalition Space, when configured: the bot may add children, every open group's
+    room is a child and has the Space as its parent."""
+    space = config.spaces.coalition
+    if space is None:
+        return
+    check = await space_check(client, space, rooms.open_group_rooms if rooms else ())
+    topic = f"space {space}"
+    if check.problem is not None:
+        report([Finding(False, topic, f"{check.problem}: correct `spaces.coalition`")])
+        return
+    if not check.can_add:
+        text = (
+            f"the bot's power level {check.level} is below the {check.child_needed} needed to "
+            "add rooms to the Space: raise it in the Space's settings"
+        )
+        report([Finding(False, topic, text)])
+    found = [
+        Finding(False, topic, f"{room} is not listed in the Space: restart the bot to add it")
+        for room in check.not_children
+    ] + [
+        Finding(False, topic, f"{room} does not name the Space as its parent: give the bot "
+                "the power to set it there, then restart it")
+        for room in check.no_parent
+    ]  # fmt: skip
+    if not found and check.can_add:
+        found = [Finding(True, topic, "the bot may add rooms; every group room is a child")]
+    report(found)
 
 
 def _room(access: diagnose.RoomAccess, why: str, bot_and_prefix: tuple[str, str]) -> Finding:

@@ -1,5 +1,5 @@
-"""Room state read and written, and rooms joined, through the nio client (the Matrix side
-of the transport's `put_state`, `get_state` and `join_room`)."""
+"""Room state through nio: state events set and read, rooms (and Spaces) made, joined and
+left, addresses resolved."""
 
 from __future__ import annotations
 
@@ -11,38 +11,97 @@ from urllib.parse import urlencode
 from nio import (
     AsyncClient,
     JoinResponse,
+    RoomCreateResponse,
     RoomGetStateEventResponse,
+    RoomLeaveResponse,
     RoomPutStateResponse,
     RoomResolveAliasResponse,
+    RoomVisibility,
 )
 from nio.api import Api
 
-from natm_bot.core.messages import EventId, RoomId
+from natm_bot.core.messages import EventId, RoomId, RoomSpec
 from natm_bot.transport import SendFailed
 
 log = logging.getLogger(__name__)
 
 
+def _code(response: object) -> str:
+    return str(getattr(response, "status_code", "") or "")
+
+
 async def put_state(
     client: AsyncClient, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
 ) -> EventId:
-    """Set a state event; its event id. SendFailed when the homeserver refuses it."""
+    """Set a piece of state; SendFailed with the Matrix error code when refused."""
     response = await client.room_put_state(room_id, event_type, content, state_key=state_key)
-    if isinstance(response, RoomPutStateResponse):
-        return EventId(response.event_id)
-    code = str(getattr(response, "status_code", "") or "")
-    raise SendFailed(f"setting {event_type} in {room_id} failed: {response}", code)
+    if not isinstance(response, RoomPutStateResponse):
+        raise SendFailed(f"{event_type} in {room_id} refused: {response}", _code(response))
+    return EventId(response.event_id)
 
 
 async def get_state(
     client: AsyncClient, room_id: RoomId, event_type: str, state_key: str = ""
 ) -> dict[str, Any] | None:
-    """The content of a state event of the room; None when absent or not allowed."""
+    """A piece of state's content; None when absent or not allowed."""
     response = await client.room_get_state_event(room_id, event_type, state_key)
     if not isinstance(response, RoomGetStateEventResponse):
         return None
     content = response.content
-    return content if isinstance(content, dict) and content else None
+    return dict(content) if isinstance(content, dict) and content else None
+
+
+def initial_state(spec: RoomSpec) -> list[dict[str, Any]]:
+    """The state events a room made from the spec starts with (besides name and topic)."""
+    state: list[dict[str, Any]] = [
+        {
+            "type": "m.room.history_visibility",
+            "state_key": "",
+            "content": {"history_visibility": spec.history_visibility},
+        },
+        {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": spec.join_rule}},
+    ]
+    if spec.encrypted:
+        encryption = {"algorithm": "m.megolm.v1.aes-sha2"}
+        state.append({"type": "m.room.encryption", "state_key": "", "content": encryption})
+    return state
+
+
+async def create_room(client: AsyncClient, spec: RoomSpec) -> RoomId:
+    """Make the room (a Space when the spec says so); its id. The bot, its creator, keeps
+    its own level (100 before room version 12, above every level from 12 on)."""
+    response = await client.room_create(
+        visibility=RoomVisibility.private,
+        name=spec.name,
+        topic=spec.topic or None,
+        space=spec.space,
+        invite=[str(user) for user in spec.invite],
+        initial_state=initial_state(spec),
+    )
+    if not isinstance(response, RoomCreateResponse):
+        raise SendFailed(f"making the room {spec.name!r} failed: {response}", _code(response))
+    room = RoomId(response.room_id)
+    await _give_levels(client, room, spec)
+    log.info("made the room %s (%s)", room, "a Space" if spec.space else "a room")
+    return room
+
+
+async def _give_levels(client: AsyncClient, room: RoomId, spec: RoomSpec) -> None:
+    """The spec's people at their levels, the bot's own entry (if any) left as it is: from
+    room version 12 a creator may not be listed at all."""
+    wanted = {str(user): level for user, level in spec.power if str(user) != client.user_id}
+    if not wanted:
+        return
+    levels = await get_state(client, room, "m.room.power_levels") or {}
+    users = dict(levels.get("users") or {}) | wanted
+    await put_state(client, room, "m.room.power_levels", "", {**levels, "users": users})
+
+
+async def leave_room(client: AsyncClient, room_id: RoomId) -> None:
+    """Leave the room; a refusal is logged, not raised (the bot may be gone already)."""
+    response = await client.room_leave(room_id)
+    if not isinstance(response, RoomLeaveResponse):
+        log.warning("leaving %s failed: %s", room_id, response)
 
 
 async def join_room(client: AsyncClient, room_id: RoomId, via: Sequence[str] = ()) -> bool:
@@ -72,21 +131,29 @@ async def resolve_alias(client: AsyncClient, room: RoomId) -> RoomId:
 
 
 class RoomState:
-    """The room-state side of `MatrixTransport` (state read and set, rooms joined)."""
+    """The room-state part of the Matrix transport, over its nio client."""
 
     client: AsyncClient
 
     async def put_state(
         self, room_id: RoomId, event_type: str, state_key: str, content: dict[str, Any]
     ) -> EventId:
-        """Set a state event in a room; its event id. SendFailed when refused."""
+        """Set a piece of room state (`put_state`)."""
         return await put_state(self.client, room_id, event_type, state_key, content)
 
     async def get_state(
         self, room_id: RoomId, event_type: str, state_key: str = ""
     ) -> dict[str, Any] | None:
-        """A state event's content; None when absent or not allowed."""
+        """A piece of room state (`get_state`)."""
         return await get_state(self.client, room_id, event_type, state_key)
+
+    async def create_room(self, spec: RoomSpec) -> RoomId:
+        """Make a room or Space (`create_room`)."""
+        return await create_room(self.client, spec)
+
+    async def leave_room(self, room_id: RoomId) -> None:
+        """Leave a room (`leave_room`)."""
+        await leave_room(self.client, room_id)
 
     async def join_room(self, room_id: RoomId, via: Sequence[str] = ()) -> bool:
         """Join the room (asking the servers `via`); True when joined."""

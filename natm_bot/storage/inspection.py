@@ -38,6 +38,7 @@ class RoomsInUse:
 
     meeting_rooms: tuple[str, ...]
     group_rooms: tuple[str, ...]  # the bot invites people into these
+    open_group_rooms: tuple[str, ...] = ()  # of open groups: children of the coalition Space
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -70,7 +71,7 @@ def rooms_in_use(path: Path) -> RoomsInUse:
     conn = _read_only(path)
     try:
         meetings = conn.execute("SELECT rooms FROM meetings WHERE cancelled = 0").fetchall()
-        groups = conn.execute("SELECT DISTINCT room FROM groups WHERE room IS NOT NULL").fetchall()
+        groups = conn.execute("SELECT room, open FROM groups WHERE room IS NOT NULL").fetchall()
     except sqlite3.Error as exc:
         raise InspectionError(f"cannot read {path}: {exc}") from None
     finally:
@@ -79,7 +80,9 @@ def rooms_in_use(path: Path) -> RoomsInUse:
     for (raw,) in meetings:
         for room in json.loads(str(raw)):
             meeting_rooms[str(room)] = None
-    return RoomsInUse(tuple(meeting_rooms), tuple(sorted(str(room) for (room,) in groups)))
+    group_rooms = tuple(sorted({str(room) for room, _ in groups}))
+    open_rooms = tuple(sorted({str(room) for room, is_open in groups if is_open}))
+    return RoomsInUse(tuple(meeting_rooms), group_rooms, open_rooms)
 
 
 def copy_database(source: Path, target: Path) -> None:

@@ -8,6 +8,7 @@ from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
 from natm_bot.storage.schema_polls import POLLS_STEP
+from natm_bot.storage.schema_spaces import SPACES_STEP
 from natm_bot.storage.schema_upgrades import UPGRADES_STEP
 from natm_bot.storage.sealed import SEALED_STEP
 
@@ -122,6 +123,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 13: the meeting cycle: answers by reaction, the event each announcement became (the
     # occurrence's thread), agendas, minutes, action items; a message's mentions.
     CYCLE_STEP,
+    # 14: the coalition Space: the children the bot added to it, the rooms it made.
+    SPACES_STEP,
     # 15: group rooms whose version cannot knock, noted once each.
     JOINS_STEP,
     # 16: rooms that moved to their upgrade, and the lists and cards of groups joined by

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, RoomSpec, UserId
 
 
 class SendFailed(Exception):
@@ -82,3 +82,9 @@ class Transport(Protocol):
     def follow(self, old: RoomId, new: RoomId) -> None:
         """From now on, whatever names the old room (an id, or an address resolving to it)
         reaches the new one: a room upgraded and followed."""
+
+    async def create_room(self, spec: RoomSpec) -> RoomId:
+        """Make a room (or Space) as the spec says, the bot in it; its id."""
+
+    async def leave_room(self, room_id: RoomId) -> None:
+        """Leave a room (nothing happens when the bot is not in it)."""

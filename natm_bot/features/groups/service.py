@@ -45,6 +45,14 @@ async def _unchanged(group: Group) -> None:
     """Nothing follows a group's room until the app says what (see `room_changed`)."""
 
 
+# Told after a group is created or changed (the app keeps the coalition Space in line).
+Changed = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    """Nothing to tell until the app hands over its listener (see `changed`)."""
+
+
 async def _no_actions(group_id: str, limit: int) -> Sequence[Action]:
     """No action items until the app hands over the meetings' (see `open_actions`)."""
     return ()
@@ -74,6 +82,8 @@ class GroupService:
         self.room_changed: RoomChanged = _unchanged  # the app sets the join rules' own
         self.moved_room: Callable[[str], str] = lambda room: room  # a room's upgrade followed
 
+        self.changed: Changed = _nothing  # the app sets the Space keeper's
+
     async def seed(self, seeds: Sequence[GroupSeed]) -> int:
         """On first start, create the groups of data/groups.yaml; how many were created."""
         if await self._store.count():
@@ -90,6 +100,8 @@ class GroupService:
         outcome, to_save = plan_import(current, seeds)
         for group in to_save:
             await self._store.save(group)
+        if to_save:
+            await self.changed()
         return outcome
 
     async def all(self) -> list[Group]:
@@ -159,20 +171,26 @@ class GroupService:
             return user_id in group.coordinators
         return any(user_id in g.coordinators for g in await self._store.all())
 
-    async def create(self, name: str, description: str) -> Group:
-        """A new, open group with no coordinators yet."""
+    async def create(self, name: str, description: str, group_id: str | None = None) -> Group:
+        """A new, open group with no coordinators yet (its id from the name unless given)."""
         name = one_line(name, _("The name"))
+        if group_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", group_id):
+            bad = _("A group id has 2 to 40 lowercase letters, digits and dashes, like `{id}`.")
+            raise UsageError(bad.format(id=slug(name)))
         description = checked(description, _("The description"))
         if not 2 <= len(name) <= 80:
             raise UsageError(_("A group name needs 2 to 80 characters."))
         existing = await self._store.all()
-        group_id = slug(name)
+        group_id = group_id or slug(name)
         taken = {name_key(n) for g in existing for n in (g.id, g.name, *g.aliases)}
-        if name_key(name) in taken or group_id in {g.id for g in existing}:
+        if name_key(name) in taken or {group_id, name_key(group_id)} & (
+            taken | {g.id for g in existing}
+        ):
             taken_name = _("There is already a group called “{name}”.")
             raise UsageError(taken_name.format(name=md_escape(name)))
         group = Group(id=group_id, name=name, description={"en": description or name})
         await self._store.save(group)
+        await self.changed()
         return group
 
     async def update(self, group: Group) -> tuple[str, ...]:
@@ -195,6 +213,7 @@ class GroupService:
                 await self.room_changed(group)
             except Exception:
                 log.exception("the room of %s could not follow its change", group.id)
+        await self.changed()
         return promoted
 
 

@@ -1,0 +1,1 @@
+"""The coalition Space: its children kept by the bot."""

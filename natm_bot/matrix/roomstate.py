@@ -3,6 +3,7 @@ left, addresses resolved."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -104,17 +105,32 @@ async def leave_room(client: AsyncClient, room_id: RoomId) -> None:
         log.warning("leaving %s failed: %s", room_id, response)
 
 
+JOIN_TRIES = 4  # a join that did not hold is tried again, after 0.5 s, 1 s, 1.5 s
+
+
 async def join_room(client: AsyncClient, room_id: RoomId, via: Sequence[str] = ()) -> bool:
-    """Join the room, asking the servers `via` (a room id names none of its own); True when
-    joined."""
+    """Join the room, asking the servers `via` (a room id names none of its own); True once
+    the bot's membership reads "join".
+
+    A join made on the tombstone of an upgrade can reach the replacement while the
+    homeserver is still copying the old room's state into it; state resolution may then
+    drop the join although it was answered 200. So the membership is read back, and the
+    join made again (a few times) until it holds."""
     method, path = Api.join(client.access_token, room_id)
     servers = [server for server in dict.fromkeys(via) if server]
     if servers:
         path += "&" + urlencode([("server_name", server) for server in servers])
-    response = await client._send(JoinResponse, method, path, Api.to_json({}))
-    if isinstance(response, JoinResponse):
-        return True
-    log.warning("could not join %s: %s", room_id, response)
+    for attempt in range(1, JOIN_TRIES + 1):
+        response = await client._send(JoinResponse, method, path, Api.to_json({}))
+        if not isinstance(response, JoinResponse):
+            log.warning("could not join %s: %s", room_id, response)
+            return False
+        await asyncio.sleep(0.5 * attempt)
+        member = await get_state(client, room_id, "m.room.member", client.user_id) or {}
+        if member.get("membership") == "join":
+            return True
+        log.info("my join of %s did not hold (the room is being set up); joining again", room_id)
+    log.warning("could not join %s: the join never held", room_id)
     return False
 
 

@@ -1,6 +1,7 @@
 """A group room upgraded through the client API (`/upgrade`) is followed by the running bot:
-it joins the new room within a sync, `!join` invites there, and the meeting announced in the
-old room is announced in the new one."""
+it joins the new room within a sync, the coalition Space lists the new room and not the old,
+`!join` (and a 👍 on the group's card) invites there, and the meeting announced in the old
+room is announced in the new one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from nio import RoomCreateResponse, RoomPreset
+from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomPreset, RoomSendResponse
 
 from tests.integration.conftest import BotFactory
 from tests.integration.people import Person
@@ -44,6 +45,14 @@ async def _open_room(person: Person, bot: str) -> str:
     return str(response.room_id)
 
 
+async def _child(person: Person, space: str, room: str) -> dict[str, Any] | None:
+    """The Space's child entry for a room, None when there is none (or it was emptied)."""
+    response = await person.client.room_get_state_event(space, "m.space.child", room)
+    if not isinstance(response, RoomGetStateEventResponse) or not response.content:
+        return None
+    return dict(response.content)
+
+
 def _said(person: Person, room: str, bot: str, words: str) -> list[str]:
     bodies = [e.source.get("content", {}).get("body", "") for e in person.events[room]]
     senders = [e.sender for e in person.events[room]]
@@ -51,22 +60,25 @@ def _said(person: Person, room: str, bot: str, words: str) -> list[str]:
 
 
 async def test_an_upgraded_group_room_is_followed_with_its_sign_ups_and_meetings(
-    people: People, make_bot: BotFactory
+    people: People, make_bot: BotFactory, bot_account: tuple[str, str]
 ) -> None:
-    coord, alice = await people("coord"), await people("alice")
+    coord, alice, bea = await people("coord"), await people("alice"), await people("bea")
     # The coalition's Space, with the bot in it: the group room's join rule lets the Space's
     # members in, and the replacement room keeps that rule, so the bot may join it.
-    space = await coord.client.room_create(name="coalition", space=True)
+    space = await coord.client.room_create(
+        name="coalition", space=True, power_level_override={"users": {bot_account[0]: 100}}
+    )
     assert isinstance(space, RoomCreateResponse), space
     bot = make_bot(admins=(coord.mxid,), sections={"spaces": {"coalition": space.room_id}})
     await bot.start()
     await coord.wait_for(lambda: space.room_id in coord.client.rooms, "the Space")
     await coord.client.room_invite(space.room_id, bot.user_id)
     await coord.wait_joined(space.room_id, bot.user_id)
-    lobby = await coord.create_room([bot.user_id, alice.mxid], name="lobby")
+    lobby = await coord.create_room([bot.user_id, alice.mxid, bea.mxid], name="lobby")
     await alice.client.join(lobby)
-    await coord.wait_joined(lobby, bot.user_id)
-    await coord.wait_joined(lobby, alice.mxid)
+    await bea.client.join(lobby)
+    for person in (bot.user_id, alice.mxid, bea.mxid):
+        await coord.wait_joined(lobby, person)
     old = await _open_room(coord, bot.user_id)
     await coord.wait_joined(old, bot.user_id)
     edited = await coord.ask(lobby, f"!group edit algo room {old}", bot.user_id)
@@ -76,9 +88,10 @@ async def test_an_upgraded_group_room_is_followed_with_its_sign_ups_and_meetings
     planned = await coord.ask(lobby, plan + " tz=UTC reminders=1m", bot.user_id)
     assert planned.source["content"]["body"].startswith("Planned #1"), planned.source
 
-    new = await _upgrade(coord, old, "10")
+    new = await _upgrade(coord, old, "12")
     await coord.wait_for(lambda: new in coord.client.rooms, "the new room")
     await coord.wait_joined(new, bot.user_id)
+    await bot.wait_log(f"followed to {new}")  # the links moved once the join held
 
     card = await coord.ask(lobby, "!group algo", bot.user_id)
     assert f"Room: {new}" in card.source["content"]["body"]
@@ -86,9 +99,22 @@ async def test_an_upgraded_group_room_is_followed_with_its_sign_ups_and_meetings
     assert (
         new in meeting.source["content"]["body"] and old not in meeting.source["content"]["body"]
     )
+    # The Space lists the new room, and no longer the old one.
+    assert await _child(coord, space.room_id, new) is not None
+    assert await _child(coord, space.room_id, old) is None
+
     welcome = await alice.ask(lobby, "!join algo", bot.user_id)
     assert "invited you to the group's room" in welcome.source["content"]["body"]
     await alice.wait_for(lambda: new in alice.client.invited_rooms, "the invite to the new room")
+
+    # 👍 on the group's card joins as `!join` does; taking it back leaves nothing.
+    thumbs = {"m.relates_to": {"rel_type": "m.annotation", "event_id": card.event_id, "key": "👍"}}
+    sent = await bea.client.room_send(lobby, "m.reaction", thumbs)
+    assert isinstance(sent, RoomSendResponse), sent
+    await bea.wait_for(lambda: new in bea.client.invited_rooms, "the invite after 👍", 60)
+    await bea.client.room_redact(lobby, sent.event_id)
+    mine = await bea.ask(lobby, "!mygroups", bot.user_id)
+    assert "Algorithm Observatory" in mine.source["content"]["body"], mine.source
 
     await coord.wait_for(
         lambda: _said(coord, new, bot.user_id, "Upgrade call"), "the reminder", timeout=120

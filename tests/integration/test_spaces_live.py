@@ -73,15 +73,24 @@ async def _made_room(coord: Person, alice: Person, bot: BotProcess, space: str) 
     return lobby, room
 
 
-async def test_a_room_made_by_the_bot_is_in_the_space_and_hand_edits_are_undone(
-    people: People, make_bot: BotFactory, bot_account: tuple[str, str]
-) -> None:
+async def _space_and_room(
+    people: People, make_bot: BotFactory, bot_user: str
+) -> tuple[Person, Person, str, BotProcess, str]:
+    """A coordinator, a Space member, the Space, the bot keeping it (started) and a group
+    room the bot made in it."""
     coord, alice = await people("coord"), await people("alice")
-    space = await _make_space(coord, [bot_account[0], alice.mxid])
+    space = await _make_space(coord, [bot_user, alice.mxid])
     await alice.client.join(space)
     bot = make_bot(admins=(coord.mxid,), sections={"spaces": {"coalition": space}})
     await bot.start()
     _lobby, room = await _made_room(coord, alice, bot, space)
+    return coord, alice, space, bot, room
+
+
+async def test_a_room_made_by_the_bot_is_in_the_space_and_hand_edits_are_undone(
+    people: People, make_bot: BotFactory, bot_account: tuple[str, str]
+) -> None:
+    coord, alice, space, bot, room = await _space_and_room(people, make_bot, bot_account[0])
 
     assert room in await _children(alice, space)
     levels = await _state(alice, room, "m.room.power_levels")
@@ -118,12 +127,7 @@ async def test_a_room_made_by_the_bot_is_in_the_space_and_hand_edits_are_undone(
 async def test_doctor_names_a_group_room_missing_from_the_space(
     people: People, make_bot: BotFactory, bot_account: tuple[str, str]
 ) -> None:
-    coord, alice = await people("coord"), await people("alice")
-    space = await _make_space(coord, [bot_account[0], alice.mxid])
-    await alice.client.join(space)
-    bot = make_bot(admins=(coord.mxid,), sections={"spaces": {"coalition": space}})
-    await bot.start()
-    _lobby, room = await _made_room(coord, alice, bot, space)
+    coord, _alice, space, bot, room = await _space_and_room(people, make_bot, bot_account[0])
     assert await bot.stop() == 0
     await _put(coord, space, "m.space.child", room, {})
     report = (await asyncio.to_thread(bot.cli, "doctor")).stdout

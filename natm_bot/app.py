@@ -44,6 +44,7 @@ from natm_bot.features.meetings.minutes_lines import read_line
 from natm_bot.features.meetings.minutes_model import Adopt
 from natm_bot.features.members.files import check_file
 from natm_bot.features.members.service import MemberService
+from natm_bot.features.onboarding.assembly import build_onboarding
 from natm_bot.features.permissions import Permissions
 from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
@@ -102,10 +103,15 @@ class App:
             self.db, self.content.about.member_categories, clock=self.clock
         )
         self.meetings, self.announcer, self.reactions = self._meetings()
+        self.onboarding = self.rooms.onboarding = build_onboarding(
+            self.db, self.clock, transport, config, content=self.content, languages=self.languages,
+            digest=self.members.supporter_digest, groups=self.groups.all, jobs=self.jobs,
+        )  # fmt: skip
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
         self.timed: list[Timed] = [self.announcer, self.poll_closer, *self._cycle()]
+        self.timed.append(self.onboarding)
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -220,6 +226,7 @@ class App:
         if created:
             log.info("created %d working groups from data/groups.yaml", created)
         await self.members.ensure_supporter_key(self.config.movement.supporter_key)
+        await self.onboarding.load()
         listed = await self.members.seed(self.data_dir / "members.yaml")
         if listed:
             log.info("listed %d member organisations from data/members.yaml", listed)
@@ -246,6 +253,10 @@ class App:
         if not body.lstrip().startswith("#"):
             return False
         return read_line(body, "en", self.clock.now().date()) is not None
+
+    def is_answer(self, message: Message) -> bool:
+        """Whether a direct message is a newcomer's reply to their welcome (`2`, `stop`)."""
+        return self.onboarding.is_answer(message)
 
     async def checkpoint_if_due(self) -> None:
         """Fold the WAL into the file now when someone was just forgotten, or a secret
@@ -292,6 +303,8 @@ class App:
             return await self.rooms.upgraded(item)
         message = item
         command = self.is_command(message.body)
+        if not command and self.is_answer(message):
+            return await self.rooms.answered(message, self.handle)
         if command:
             replies = await self.dispatcher.dispatch(message)
         else:  # a line of minutes: a refusal goes privately, and nothing to the room

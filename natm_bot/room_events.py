@@ -7,15 +7,18 @@ such item; features stay apart, wired here through callables."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from natm_bot.config.settings import Config
 from natm_bot.core.clock import Clock
-from natm_bot.core.messages import Membership, Outgoing, Tombstone, txn_id
+from natm_bot.core.messages import EventId, Membership, Message, Outgoing, Tombstone, txn_id
 from natm_bot.features.groups.joins import build_joins
 from natm_bot.features.groups.rooms import GroupRooms
 from natm_bot.features.groups.service import GroupService
 from natm_bot.features.languages.service import LanguageService
+from natm_bot.features.onboarding.service import Onboarding
 from natm_bot.features.rooms.upgrades import RoomUpgrades
 from natm_bot.features.rooms.views import admin_notices
 from natm_bot.features.spaces.keeper import SpaceKeeper, Wanted
@@ -57,6 +60,7 @@ class RoomEvents:
         self._admins, self._config = config.bot.admins, config
         self.keeper, self.group_rooms = self._spaces(db, clock)
         groups.changed = self.keep_space
+        self.onboarding: Onboarding | None = None  # set by `App` once supporters' key exists
 
     def _spaces(self, db: Database, clock: Clock) -> tuple[SpaceKeeper, GroupRooms]:
         """The coalition Space, kept in line after every change of a group, and the rooms
@@ -96,6 +100,38 @@ class RoomEvents:
                 log.exception("no room to send notice %d on %s to", index, item.event_id)
                 continue
             outgoing.append(Outgoing(room, reply, txn_id_for(item.event_id, index)))
+        return outgoing + await self._welcome(item)
+
+    async def _welcome(self, item: Membership) -> list[Outgoing]:
+        """A newcomer's welcome, by direct message; one who cannot get one is skipped."""
+        replies = await self.onboarding.joined(item) if self.onboarding else []
+        outgoing = []
+        for index, reply in enumerate(replies, 50):
+            try:
+                room = await self._transport.direct_room(reply.to_user or item.user)
+            except Exception:
+                log.info("no direct room for the welcome on %s", item.event_id)
+                continue
+            outgoing.append(Outgoing(room, reply, txn_id_for(item.event_id, index)))
+        return outgoing
+
+    async def answered(
+        self, message: Message, handle: Callable[[Message], Awaitable[list[Outgoing]]]
+    ) -> list[Outgoing]:
+        """A reply to the welcome: each group chosen joined as its `join` command would
+        (capacity, waitlist, invite, coordinators told), or its answer."""
+        if self.onboarding is None:
+            return []
+        chosen = await self.onboarding.answer(message)
+        if chosen.reply is not None:
+            return [
+                Outgoing(message.room_id, chosen.reply, txn_id_for(message.event_id, 0), message)
+            ]
+        outgoing: list[Outgoing] = []
+        for index, group in enumerate(chosen.groups):
+            body = f"{self._config.bot.prefix}join {group}"
+            event = EventId(f"{message.event_id}/{index}")
+            outgoing += await handle(replace(message, body=body, event_id=event))
         return outgoing
 
     async def upgraded(self, item: Tombstone) -> list[Outgoing]:

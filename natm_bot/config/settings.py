@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from natm_bot.config.http import HttpSection
+from natm_bot.config.onboarding import OnboardingSection
 from natm_bot.config.paths import bundled
 from natm_bot.config.validation import (
     ROOM_RE,
@@ -337,6 +338,7 @@ class Config(Strict):
     safety: SafetySection = Field(default_factory=SafetySection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     housekeeping: HousekeepingSection = Field(default_factory=HousekeepingSection)
+    onboarding: OnboardingSection = Field(default_factory=OnboardingSection)
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     http: HttpSection | None = None

@@ -22,6 +22,9 @@ class Bot(Protocol):
     def is_note(self, body: str) -> bool:
         """Whether a message body is a line of minutes (`#info …`) the bot may record."""
 
+    def is_answer(self, message: Message) -> bool:
+        """Whether a direct message is a newcomer's reply to their welcome."""
+
     async def process(self, item: Incoming) -> list[Outgoing]:
         """Act on one command, line of minutes, poll answer, reaction or retraction: the
         replies, already sent."""

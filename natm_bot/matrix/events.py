@@ -237,6 +237,8 @@ class CommandReader:
     clock: Clock
     max_age: timedelta
     is_note: Callable[[str], bool] = lambda body: False  # a line of minutes (`#info …`)
+    # a newcomer's reply to their welcome (`2`, `1 3`, `stop` in a direct message)
+    is_answer: Callable[[Message], bool] = lambda message: False
 
     def incoming_in(self, room: MatrixRoom, events: list[Any]) -> list[Incoming]:
         """The commands and poll answers among the events since the bot joined, oldest
@@ -258,7 +260,8 @@ class CommandReader:
             if item is not None:
                 return item
         note = to_message(room, event, self.bot_user)
-        if note is not None and not self.is_command(note.body) and self.is_note(note.body):
+        spoken = note is not None and not self.is_command(note.body)
+        if note is not None and spoken and (self.is_note(note.body) or self.is_answer(note)):
             return note
         return self.command(room, event)
 

@@ -72,7 +72,9 @@ class BotRunner:
         self.intake = Intake(ledger)
         self.workers = Workers(bot, self.intake)
         max_age = timedelta(seconds=matrix.max_command_age)
-        reader = CommandReader(client.user_id, bot.is_command, clock, max_age, bot.is_note)
+        reader = CommandReader(
+            client.user_id, bot.is_command, clock, max_age, bot.is_note, bot.is_answer
+        )
         invites = Invites(client, matrix.invites)
         self.sealed = SealedEvents(client, clock, max_age)
         self.sync = SyncLoop(

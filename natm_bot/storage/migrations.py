@@ -7,6 +7,7 @@ from natm_bot.storage.schema_joins import JOINS_STEP
 from natm_bot.storage.schema_languages import LANGUAGES_STEP
 from natm_bot.storage.schema_meetings import ANNOUNCEMENT_ROOMS_STEP, MEETINGS_STEP
 from natm_bot.storage.schema_members import MEMBERS_STEP
+from natm_bot.storage.schema_onboarding import ONBOARDING_STEP
 from natm_bot.storage.schema_polls import POLLS_STEP
 from natm_bot.storage.schema_spaces import SPACES_STEP
 from natm_bot.storage.schema_upgrades import UPGRADES_STEP
@@ -130,4 +131,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 16: rooms that moved to their upgrade, and the lists and cards of groups joined by
     # reaction.
     UPGRADES_STEP,
+    # 17: newcomers welcomed (a keyed hash of their id), and rooms switched on or off.
+    ONBOARDING_STEP,
 )

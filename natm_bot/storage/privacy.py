@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from natm_bot.core.clock import Clock
 from natm_bot.storage.database import Database
@@ -85,6 +85,13 @@ class PrivacyStore:
             reactions=await self._reactions(user),
         )
 
+    async def welcomed_on(self, digest: str) -> date | None:
+        """The day the person (by the keyed digest of their id) was welcomed, if ever."""
+        row = await self._db.fetchone(
+            "SELECT welcomed_on FROM onboarding_people WHERE digest = ?", (digest,)
+        )
+        return date.fromisoformat(str(row[0])) if row else None
+
     async def _reactions(self, user: str) -> tuple[tuple[int, str, datetime, str], ...]:
         """The person's reactions that answer for a meeting's date, by date."""
         rows = await self._db.fetchall(
@@ -128,7 +135,10 @@ class PrivacyStore:
                 "UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE instr(detail, ?) > 0",
                 (user, ERASED, user),
             )
-            if supporter_digest is not None:
+            if supporter_digest is not None:  # the welcome is kept under the same digest
+                await conn.execute(
+                    "DELETE FROM onboarding_people WHERE digest = ?", (supporter_digest,)
+                )
                 cursor = await conn.execute(
                     "DELETE FROM supporters WHERE digest = ?", (supporter_digest,)
                 )
@@ -146,6 +156,7 @@ class PrivacyStore:
                 "DELETE FROM announcements WHERE recorded_at < ?", (cutoff,)
             )
             await conn.execute("DELETE FROM group_cards WHERE posted_at < ?", (cutoff,))
+            await conn.execute("DELETE FROM onboarding_people WHERE ends_at < ?", (cutoff,))
             return events.rowcount, ledger.rowcount
 
 

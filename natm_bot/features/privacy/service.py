@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from natm_bot.core.jobs import Every, JobRegistry
@@ -75,6 +75,7 @@ class PersonalReport:
     actions: tuple[Action, ...] = ()  # the action items they own
     lines_said: int = 0  # lines of minutes
     agenda_items: tuple[str, ...] = ()  # the texts of the agenda items they added
+    welcomed: date | None = None  # the day they were welcomed as a newcomer
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ class PrivacyService:
         votes = tuple(await self._votes.choices_of(user))
         said, items = await self._minutes.personal(user)
         actions = tuple(await self._actions.of_person(user))
-        return PersonalReport(data, supporter, votes, actions, said, tuple(items))
+        welcomed = await self._store.welcomed_on(self._supporters.supporter_digest(user))
+        return PersonalReport(data, supporter, votes, actions, said, tuple(items), welcomed)
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows

@@ -19,6 +19,12 @@ def render_report(report: PersonalReport, prefix: str) -> str:
     found += _votes(report) + _actions(report) + _minutes(report)
     if report.supporter:
         found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
+    if report.welcomed:
+        found.append(
+            _("You were welcomed on {date} (kept as a keyed hash, not your Matrix id).").format(
+                date=long_date(report.welcomed)
+            )
+        )
     if report.data.audit_entries:
         entries = report.data.audit_entries
         found.append(_("Audit log entries naming you: {count}").format(count=entries))

@@ -1,0 +1,1 @@
+"""Newcomers welcomed by direct message in their language, led into the working groups."""

@@ -21,6 +21,7 @@ from natm_bot.features.meetings.agenda import AgendaService
 from natm_bot.features.meetings.minutes_posting import MinutesPoster
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
+from natm_bot.features.onboarding.service import Onboarding
 from natm_bot.features.permissions import Permissions
 from natm_bot.features.polls.posting import PollDesk
 from natm_bot.features.polls.service import PollService
@@ -65,6 +66,10 @@ class Services(Protocol):
     @property
     def meetings(self) -> MeetingService:
         """Meetings."""
+
+    @property
+    def onboarding(self) -> Onboarding:
+        """The welcome of newcomers."""
 
     @property
     def members(self) -> MemberService:

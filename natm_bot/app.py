@@ -103,15 +103,10 @@ class App:
             self.db, self.content.about.member_categories, clock=self.clock
         )
         self.meetings, self.announcer, self.reactions = self._meetings()
-        self.onboarding = self.rooms.onboarding = build_onboarding(
-            self.db, self.clock, transport, config, content=self.content, languages=self.languages,
-            digest=self.members.supporter_digest, groups=self.groups.all, jobs=self.jobs,
-        )  # fmt: skip
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
         # The timed work a test clock wakes, as the scheduler would: each `next_due`, `sweep`.
         self.timed: list[Timed] = [self.announcer, self.poll_closer, *self._cycle()]
-        self.timed.append(self.onboarding)
         self.privacy = self._privacy()
         self._housekeeping()
         self.permissions = Permissions(
@@ -127,11 +122,20 @@ class App:
         return self.rooms.group_rooms
 
     def _cycle(self) -> list[Timed]:
-        """What follows a meeting's start: its agenda and minutes (`self.agenda`,
-        `self.minutes_desk`, `self.minutes`) and the action items they hand on; their jobs."""
+        """Agenda and minutes (`self.agenda`, `self.minutes_desk`, `self.minutes`), the
+        actions they hand on, and newcomers welcomed: the jobs of these."""
         reminders = self._actions()
         self.agenda, self.minutes_desk, self.minutes = self._minutes(self.actions.adopt)
-        return [reminders, self.minutes]
+        return [reminders, self.minutes, self._welcome()]
+
+    def _welcome(self) -> Timed:
+        """Newcomers welcomed (`self.onboarding`, its job returned); digests as supporters'."""
+        self.onboarding = self.rooms.onboarding = build_onboarding(
+            self.db, self.clock, self.transport, self.config, content=self.content,
+            languages=self.languages, digest=self.members.supporter_digest,
+            groups=self.groups.all, jobs=self.jobs,
+        )  # fmt: skip
+        return self.onboarding
 
     def _actions(self) -> Timed:
         """Action items of the minutes (`self.actions`) and their due-date reminders (the

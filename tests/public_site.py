@@ -88,8 +88,9 @@ async def decide(bot: ChatHarness) -> None:
 
 
 @asynccontextmanager
-async def served(folder: Path) -> AsyncIterator[Served]:
-    """The populated bot with its public page on 127.0.0.1 (any free port)."""
+async def served(folder: Path, **sections: object) -> AsyncIterator[Served]:
+    """The populated bot with its public page on 127.0.0.1 (any free port); `sections` of
+    bot.yaml replaced."""
     config = make_config(
         folder, admins=[ADMIN], display_timezones=["UTC", "America/Mexico_City", "Asia/Kolkata"]
     )
@@ -99,7 +100,7 @@ async def served(folder: Path) -> AsyncIterator[Served]:
         public_url="https://natm.example.org",
         public_rooms=["#natm:example.org"],
     )
-    config = config.model_copy(update={"http": http})
+    config = config.model_copy(update={"http": http, **sections})
     async with ChatHarness(config, ManualClock(START)) as bot:
         await populate(bot)
         metrics = Metrics()

@@ -57,6 +57,7 @@ def public_site(app: App) -> PublicSite:
         base_path=urlsplit(url).path.rstrip("/") if url else "",
         prefix=config.bot.prefix,
         public_url=section.feed_base if section else None,
+        welcomes=bool(config.onboarding.rooms),
     )
     sources = Sources(
         app.content,

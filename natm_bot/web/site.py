@@ -76,6 +76,7 @@ class SiteSettings:
     prefix: str  # the bot's command prefix, shown before the commands the page names
     base_path: str = ""  # the path the reverse proxy serves the page under (`/bot`)
     public_url: str | None = None  # where people reach the page, for links in the feeds
+    welcomes: bool = False  # newcomers to the movement's rooms are welcomed by direct message
 
 
 class PublicSite:
@@ -175,6 +176,7 @@ class PublicSite:
             "website": about.website,
             "forum": about.forum,
             "next": upcoming[0] if upcoming else None,
+            "welcomes": self._settings.welcomes,
         }
 
     async def _readings(self, request: web.Request) -> Values:

@@ -27,6 +27,10 @@ def _frame_and_home() -> dict[str, str]:
         "join": _("How to join"),
         "join_rooms": _("Talk with us in the movement's Matrix rooms:"),
         "join_help": _("In a room, type {command} to see what the bot can do for you."),
+        "join_welcome": _(
+            "When you first join one of them, the bot sends you a direct message in your"
+            " language: reply with the numbers of the working groups you want to join."
+        ),
         "join_links": _("Website: {website} · forum: {forum}"),
         "next_meeting": _("Next meeting"),
         "no_meetings": _("No meetings are planned yet."),

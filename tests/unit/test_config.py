@@ -21,6 +21,8 @@ def test_example_config_is_valid_and_complete() -> None:
     assert config.matrix is not None
     assert config.matrix.max_command_age == 3600
     assert config.resolve(config.paths.database) == ROOT / "state" / "natm-bot.sqlite3"
+    assert config.onboarding.rooms == [] and config.onboarding.follow_up == 3 * 86400
+    assert config.onboarding.ignored("@telegram_42:example.org")
     assert main(["check-config", "-c", str(ROOT / "bot.example.yaml")]) == 0
 
 

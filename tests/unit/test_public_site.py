@@ -15,6 +15,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, vDDDLists
 
 from natm_bot.config.content import load_content
+from natm_bot.config.onboarding import OnboardingSection
 from natm_bot.config.paths import bundled
 from natm_bot.core.i18n import LANGUAGES
 from natm_bot.testing.harness import LOBBY
@@ -94,6 +95,18 @@ async def test_the_home_page_quotes_every_principle_and_shows_the_next_meeting(
     assert '<meta name="viewport"' in text
     assert "Weekly call" in text and "17:00 UTC" in text
     assert 'href="https://matrix.to/#/#natm:example.org"' in text and "!help" in text
+
+
+async def test_how_to_join_mentions_the_welcome_only_where_newcomers_get_one(
+    tmp_path: Path,
+) -> None:
+    async with served(tmp_path / "off") as site:
+        _status, _headers, body = await get(site, "/")
+    assert "direct message" not in unescape(body)
+    welcoming = OnboardingSection(rooms=["!lobby:example.org"])
+    async with served(tmp_path / "on", onboarding=welcoming) as site:
+        _status, _headers, body = await get(site, "/")
+    assert "the bot sends you a direct message in your language" in unescape(body)
 
 
 async def test_the_language_comes_from_the_browser_or_the_address(tmp_path: Path) -> None:

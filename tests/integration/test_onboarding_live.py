@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from nio import RoomCreateResponse, RoomPreset
+from nio import RoomCreateResponse, RoomMessageFormatted, RoomPreset
 
 from tests.integration.conftest import BotFactory
 from tests.integration.people import Person
@@ -79,6 +79,10 @@ async def test_one_welcome_across_a_kill_then_two_joins_group_two(
 
     await asyncio.sleep(2)
     assert len(_from_bot(alice, direct, bot.user_id)) == 1  # one welcome, across the kill
+    # Readable: the room key reached the person while only invited to the new direct chat.
+    welcome = [e for e in alice.events[direct] if isinstance(e, RoomMessageFormatted)]
+    assert [e.sender for e in welcome] == [bot.user_id]
+    assert "!lang es" in welcome[0].body and "\n2. " in welcome[0].body
 
     await alice.say(direct, "2")
     await alice.wait_for(lambda: group_room in alice.client.invited_rooms, "group two's invite")

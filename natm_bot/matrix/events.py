@@ -75,6 +75,21 @@ def _when(event: Any) -> datetime:
     return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
 
 
+def _head(room: MatrixRoom, event: Any) -> tuple[RoomId, UserId, EventId, datetime]:
+    """What every item read from a timeline begins with: its room, its sender, its event
+    and the homeserver's time of it."""
+    return RoomId(room.room_id), UserId(event.sender), EventId(event.event_id), _when(event)
+
+
+def _unchecked(event: Any, event_type: str) -> dict[str, Any] | None:
+    """The content of an event of `event_type` that nio did not parse into its own class
+    (a type it does not know, or one its schema refused); None for any other event."""
+    if not isinstance(event, UnknownEvent | BadEvent) or event.type != event_type:
+        return None
+    content = event.source.get("content") if isinstance(event.source, dict) else None
+    return content if isinstance(content, dict) else {}
+
+
 def to_message(room: MatrixRoom, event: Any, bot_user: str) -> Message | None:
     """The text someone typed, as a Message; None for anything else (the bot's own
     messages, notices of other bots, emotes, files, state, events not decrypted)."""
@@ -113,10 +128,7 @@ def to_poll_answer(room: MatrixRoom, event: Any, bot_user: str) -> PollAnswer | 
         return None
     poll_event, answers = read
     return PollAnswer(
-        room_id=RoomId(room.room_id),
-        sender=UserId(event.sender),
-        event_id=EventId(event.event_id),
-        timestamp=_when(event),
+        *_head(room, event),
         poll_event=EventId(poll_event),
         answers=answers,
     )
@@ -133,10 +145,7 @@ def to_reaction(room: MatrixRoom, event: Any, bot_user: str) -> Reaction | None:
     if not isinstance(event.key, str) or not 0 < len(event.key) <= MAX_KEY:
         return None
     return Reaction(
-        room_id=RoomId(room.room_id),
-        sender=UserId(event.sender),
-        event_id=EventId(event.event_id),
-        timestamp=_when(event),
+        *_head(room, event),
         target=EventId(str(event.reacts_to)),
         key=event.key,
     )
@@ -146,20 +155,17 @@ def to_retraction(room: MatrixRoom, event: Any, bot_user: str) -> Retraction | N
     """A redaction as a Retraction: the event it takes back is named at the top level (room
     versions up to 10) or only in its content (version 11, which nio's schema refuses as a
     bad event); None for anything else."""
+    content = _unchecked(event, "m.room.redaction")
     if isinstance(event, RedactionEvent):
         redacts: object = event.redacts
-    elif isinstance(event, UnknownEvent | BadEvent) and event.type == "m.room.redaction":
-        content = event.source.get("content") if isinstance(event.source, dict) else None
-        redacts = content.get("redacts") if isinstance(content, dict) else None
+    elif content is not None:
+        redacts = content.get("redacts")
     else:
         return None
     if event.sender == bot_user or not isinstance(redacts, str) or not redacts:
         return None
     return Retraction(
-        room_id=RoomId(room.room_id),
-        sender=UserId(event.sender),
-        event_id=EventId(event.event_id),
-        timestamp=_when(event),
+        *_head(room, event),
         redacts=EventId(redacts),
     )
 
@@ -176,10 +182,7 @@ def to_membership(room: MatrixRoom, event: Any, bot_user: str) -> Membership | N
         return None
     reason = event.content.get("reason") if isinstance(event.content, dict) else None
     return Membership(
-        room_id=RoomId(room.room_id),
-        sender=UserId(event.sender),
-        event_id=EventId(event.event_id),
-        timestamp=_when(event),
+        *_head(room, event),
         user=UserId(event.state_key),
         membership=str(event.membership),
         previous=event.prev_membership,
@@ -204,12 +207,11 @@ def since_join(events: list[Any], bot_user: str) -> list[Any]:
 def to_tombstone(room: MatrixRoom, event: Any, bot_user: str) -> Tombstone | None:
     """A room's upgrade (`m.room.tombstone`, as nio reads it or as an event it could not
     check) as a Tombstone; None for anything else or one naming no room."""
+    content = _unchecked(event, "m.room.tombstone")
     if isinstance(event, RoomUpgradeEvent):
         replacement: object = event.replacement_room
         body: object = event.body
-    elif isinstance(event, UnknownEvent | BadEvent) and event.type == "m.room.tombstone":
-        content = event.source.get("content") if isinstance(event.source, dict) else None
-        content = content if isinstance(content, dict) else {}
+    elif content is not None:
         replacement, body = content.get("replacement_room"), content.get("body", "")
     else:
         return None
@@ -218,10 +220,7 @@ def to_tombstone(room: MatrixRoom, event: Any, bot_user: str) -> Tombstone | Non
     if replacement == room.room_id or len(replacement) > 255:
         return None
     return Tombstone(
-        room_id=RoomId(room.room_id),
-        sender=UserId(event.sender),
-        event_id=EventId(event.event_id),
-        timestamp=_when(event),
+        *_head(room, event),
         replacement=RoomId(replacement),
         body=body[:500] if isinstance(body, str) else "",
     )

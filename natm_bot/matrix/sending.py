@@ -126,8 +126,7 @@ class MatrixTransport(roomstate.RoomState):
     async def wait_for_room(
         self, room_id: RoomId, timeout: float = 30, *, member: UserId | None = None
     ) -> bool:
-        """Wait until a sync has brought the room's state (with `member` among its joined or
-        invited members, when given); False on timeout."""
+        """Until a sync brought the room (and `member`, joined or invited); False on timeout."""
 
         def seen() -> bool:
             room = self.client.rooms.get(room_id)
@@ -206,8 +205,7 @@ class MatrixTransport(roomstate.RoomState):
             if not isinstance(response, RoomCreateResponse):
                 raise SendFailed(f"could not open a direct chat: {response}")
             room_id = RoomId(response.room_id)
-            # The first sync may bring the new room before its invite: a message encrypted
-            # then would share the room key with nobody but the bot, unreadable to the person.
+            # Encrypted before the invite is synced, the room key would reach the bot alone.
             if not await self.wait_for_room(room_id, member=user_id):
                 log.warning("the invite into direct chat %s has not come back yet", room_id)
             log.info("opened a direct chat room %s", room_id)

@@ -51,7 +51,7 @@ from natm_bot.core.jobs import AnnouncementSource
 from natm_bot.core.messages import EventId, Outgoing
 from natm_bot.features.meetings.delivery import txn_id_for
 from natm_bot.features.meetings.occurrences import occurrence_key
-from natm_bot.matrix.sending import message_content
+from natm_bot.matrix.content import message_content
 from natm_bot.storage.announcements import LedgerKey
 from natm_bot.testing.devserver import LocalSynapse
 from natm_bot.testing.harness import make_config

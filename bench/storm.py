@@ -51,7 +51,7 @@ from nio import (
 
 from bench.common import Sampler, cpu_seconds, machine, percentiles, stop_all, table
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
-from natm_bot.matrix.sending import message_content
+from natm_bot.matrix.content import message_content
 from natm_bot.storage.events import EventLedger
 from natm_bot.testing.devserver import LocalSynapse
 from natm_bot.testing.harness import ChatHarness, make_config

@@ -16,6 +16,7 @@ from natm_bot.core.errors import CommandError, UsageError
 from natm_bot.core.i18n import _, speaking
 from natm_bot.core.messages import Message, Reply
 from natm_bot.core.observer import SILENT, UNKNOWN_COMMAND, CommandOutcome, Observer
+from natm_bot.core.trace import TRACE
 from natm_bot.engine.arguments import bind, normalise
 from natm_bot.engine.gate import REACHED, Judge, PermissionGate, Refused
 from natm_bot.engine.ratelimit import RateLimiter
@@ -126,6 +127,7 @@ class Dispatcher:
             replies, outcome = await self._answer(message, invocation)
         name = invocation.spec.name if invocation.spec else UNKNOWN_COMMAND
         self._observer.command(name, outcome)
+        TRACE.mark(message.event_id, "dispatch")
         return replies
 
     async def _answer(self, message: Message, invocation: Invocation) -> Answer:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -24,9 +23,10 @@ from nio import (
     UploadResponse,
 )
 
-from natm_bot.core.messages import EventId, NativePoll, Outgoing, Reply, RoomId, UserId
-from natm_bot.engine.rendering import render
+from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
+from natm_bot.core.trace import TRACE
 from natm_bot.matrix import roomstate
+from natm_bot.matrix.content import message_content, relate
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
@@ -35,9 +35,6 @@ from natm_bot.transport import SendFailed, moved_to
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# An event, encryption included, must fit in 65,536 bytes; Megolm's base64 adds about a third.
-MAX_CONTENT_BYTES = 40_000
-CUT_NOTE = "\n\n_(cut short: the whole answer does not fit in one message)_"
 PERMANENT_ERRORS = frozenset(
     {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_UNKNOWN"}
 )
@@ -48,59 +45,6 @@ CREATOR_LEVEL = 1_000_000  # "infinite": above anything a power-levels event can
 # Our own code for a room the bot does not know after syncing: it is not (or no longer) in it.
 NOT_JOINED = "NOT_JOINED"
 ROOM_WAIT_S = 35.0  # one long-poll sync (30 s) and then some, for a room joined just now
-
-
-def _size(content: dict[str, Any]) -> int:
-    return len(json.dumps(content, ensure_ascii=False).encode())
-
-
-def message_content(reply: Reply) -> dict[str, Any]:
-    """The notice content of a reply: plain body, HTML, explicit (usually empty) mentions."""
-    markdown = reply.markdown
-    while True:
-        rendered = render(markdown)
-        content: dict[str, Any] = {
-            "msgtype": "m.notice",
-            "body": rendered.body,
-            "format": "org.matrix.custom.html",
-            "formatted_body": rendered.html,
-            "m.mentions": {"user_ids": list(reply.mentions)} if reply.mentions else {},
-        }
-        if _size(content) <= MAX_CONTENT_BYTES:
-            return content
-        lines = markdown.removesuffix(CUT_NOTE).splitlines()
-        keep = max(1, int(len(lines) * 0.8)) if len(lines) > 1 else 0
-        if keep:
-            markdown = "\n".join(lines[:keep]) + CUT_NOTE
-        else:  # one enormous line: cut by characters
-            markdown = markdown[: int(len(markdown) * 0.8)] + CUT_NOTE
-
-
-def relate(content: dict[str, Any], out: Outgoing) -> dict[str, Any]:
-    """Point the reply at its command, inside the command's thread when it came from one; a
-    message that answers none but belongs in a thread goes there (with the fallback reply to
-    the thread's root that clients without threads show)."""
-    if out.in_reply_to is None or out.room_id != out.in_reply_to.room_id:
-        if out.thread is None:
-            return content
-        thread = {
-            "rel_type": "m.thread",
-            "event_id": out.thread,
-            "is_falling_back": True,
-            "m.in_reply_to": {"event_id": out.thread},
-        }
-        return {**content, "m.relates_to": thread}
-    target = out.in_reply_to.reply_target
-    if out.in_reply_to.thread_id:
-        relation = {
-            "rel_type": "m.thread",
-            "event_id": out.in_reply_to.thread_id,
-            "is_falling_back": False,
-            "m.in_reply_to": {"event_id": target},
-        }
-    else:
-        relation = {"m.in_reply_to": {"event_id": target}}
-    return {**content, "m.relates_to": relation}
 
 
 class MatrixTransport(roomstate.RoomState):
@@ -306,13 +250,21 @@ class MatrixTransport(roomstate.RoomState):
             raise
 
     async def _event(
-        self, room_id: RoomId, event_type: str, content: dict[str, Any], txn_id: str
+        self,
+        room_id: RoomId,
+        event_type: str,
+        content: dict[str, Any],
+        txn_id: str,
+        traced: str = "",
     ) -> EventId:
-        """One event of any type, keys shared first in an encrypted room; its id."""
+        """One event of any type, keys shared first in an encrypted room; its id. `traced`:
+        the command it answers, whose trace gets the stages."""
         await self._prepare_encryption(room_id)
+        TRACE.mark(traced, "keys")
         response = await self.client.room_send(
             room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
         )
+        TRACE.mark(traced, "send")
         self._check(response, room_id)
         assert isinstance(response, RoomSendResponse)
         return EventId(response.event_id)
@@ -335,9 +287,11 @@ class MatrixTransport(roomstate.RoomState):
 
     async def _send_once(self, out: Outgoing) -> EventId:
         content = relate(message_content(out.reply), out)
+        traced = out.in_reply_to.event_id if out.in_reply_to is not None else ""
+        TRACE.mark(traced, "render")
         if out.reply.attachment is not None:
             await self._send_file(out)
-        return await self._event(out.room_id, "m.room.message", content, out.txn_id)
+        return await self._event(out.room_id, "m.room.message", content, out.txn_id, traced)
 
     def _check(self, response: object, room_id: RoomId) -> None:
         if isinstance(response, RoomSendResponse | UploadResponse):

@@ -7,13 +7,14 @@ import logging
 import os
 import secrets
 import stat
+import time
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from aiohttp import ClientError
-from nio import AsyncClient, AsyncClientConfig, LoginResponse
+from nio import AsyncClient, AsyncClientConfig, LoginResponse, SyncResponse
 from nio.store import DefaultStore
 
 from natm_bot.config.settings import Config, MatrixSection
@@ -34,6 +35,19 @@ class CryptoStore(DefaultStore):  # type: ignore[misc]  # nio.* is untyped
         """Save the newly encrypted rooms, if there are any."""
         if rooms:
             super().save_encrypted_rooms(rooms)
+
+
+class Client(AsyncClient):  # type: ignore[misc]  # nio.* is untyped
+    """nio's client, noting when each sync response's body had been read, before nio
+    handles it (decrypts, stores): where a command's trace begins."""
+
+    sync_read_at = 0.0
+
+    async def receive_response(self, response: object) -> None:
+        """Note the time, then let nio handle the response."""
+        if isinstance(response, SyncResponse):
+            self.sync_read_at = time.time()
+        await super().receive_response(response)
 
 
 class SessionError(Exception):
@@ -121,7 +135,7 @@ def make_client(config: Config, pickle_key: str, device_id: str | None = None) -
     )
     folder = store_dir(config)
     private_folder(folder)
-    return AsyncClient(
+    return Client(
         matrix.homeserver,
         matrix.user_id,
         device_id=device_id,

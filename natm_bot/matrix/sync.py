@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from nio import AsyncClient, SyncError, SyncResponse
 from natm_bot.core.messages import EventId, Incoming, Message, RoomId
 from natm_bot.core.observer import SILENT, Observer
 from natm_bot.core.supervision import Job
+from natm_bot.core.trace import TRACE
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.events import CommandReader
 from natm_bot.matrix.intake import Intake
@@ -66,6 +68,7 @@ class SyncLoop:
         self.sealed = sealed
         self.unreadable: Notify | None = None  # tells a sender their message was unreadable
         self.token: str | None = None
+        self._handled_at = 0.0  # when nio had handled the last sync response
         self.batch_at: datetime | None = None  # when the last batch was taken in
         # Since when the loop has been waiting on a long-poll that has brought nothing yet
         # (the homeserver answers one as soon as anything happens); None while it works.
@@ -138,6 +141,7 @@ class SyncLoop:
             self._refused(response)
             return None
         self._set_online(True)
+        self._handled_at = time.time()  # nio has parsed, decrypted and stored the batch
         return response
 
     def _refused(self, response: SyncError) -> None:
@@ -162,13 +166,21 @@ class SyncLoop:
         kept: list[Sealed] = []
         if self.token is not None:  # the very first sync only learns where "now" is
             items += await self._incoming(response, kept)
+        for item in items:
+            TRACE.begin(item.event_id, self._read_at(), self._handled_at)
         fresh = await self.intake.accept(items, response.next_batch, kept, opened)
+        for item in fresh:
+            TRACE.mark(item.event_id, "inbox")
         if fresh:
             log.debug("queued %d new commands and poll answers", len(fresh))
         self.token = response.next_batch
         for item in fresh:
             on_command(item)
         return True
+
+    def _read_at(self) -> float:
+        """When the last sync response's body was read (before nio handled it)."""
+        return float(getattr(self.client, "sync_read_at", 0.0)) or self._handled_at
 
     def _opened(self) -> tuple[list[Incoming], list[EventId]]:
         """The commands and poll answers among the kept encrypted events whose room key has

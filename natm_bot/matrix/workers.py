@@ -11,6 +11,7 @@ import signal
 
 from natm_bot.core.messages import Incoming, PollAnswer
 from natm_bot.core.supervision import drills
+from natm_bot.core.trace import TRACE
 from natm_bot.matrix.bot import Bot
 from natm_bot.matrix.intake import Intake
 from natm_bot.transport import SendFailed
@@ -71,6 +72,7 @@ class Workers:
                 queue.task_done()
 
     async def _answer(self, message: Incoming) -> None:
+        TRACE.mark(message.event_id, "queue")
         outgoing = await self.bot.process(message)
         if isinstance(message, PollAnswer):
             log.info(
@@ -86,6 +88,7 @@ class Workers:
             # Fault drill: die between "sent" and "recorded", as a power cut would.
             os.kill(os.getpid(), signal.SIGKILL)
         await self.intake.done(message)
+        TRACE.end(message.event_id)
         # Someone was forgotten: purge the WAL now (else the next housekeeping does), but
         # not while the database cannot save.
         if self.intake.fault is None:

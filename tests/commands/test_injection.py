@@ -7,7 +7,7 @@ import json
 import pytest
 
 from natm_bot.core.messages import Reply
-from natm_bot.matrix.sending import MAX_CONTENT_BYTES, message_content
+from natm_bot.matrix.content import MAX_CONTENT_BYTES, message_content
 from natm_bot.testing.harness import ChatHarness, Seen
 from tests.conftest import ADMIN
 

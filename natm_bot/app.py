@@ -50,6 +50,8 @@ from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.features.statements.assembly import build_statements
+from natm_bot.features.statements.cards import endorse_by_reaction, keep_statement_card
 from natm_bot.room_events import RoomEvents, txn_id_for
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
@@ -102,6 +104,11 @@ class App:
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
+        self.statements = build_statements(
+            self.db, self.clock, transport, config, digest=self.members.supporter_digest,
+            delegate_of=self.members.delegate_of, organisation=self.members.store.get,
+            jobs=self.jobs,
+        )  # fmt: skip
         self.meetings, self.announcer, self.reactions = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
@@ -111,7 +118,7 @@ class App:
         self._housekeeping()
         self.permissions = Permissions(
             config.bot.admins, config.bot.moderator_power_level, transport.power_level,
-            self.groups, rooms=transport.rooms,
+            self.groups, rooms=transport.rooms, delegate=self.members.is_delegate,
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
@@ -157,6 +164,7 @@ class App:
             votes=self.polls,
             actions=self.actions,
             minutes=self.minutes,
+            statements=self.statements,
             checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
         )
@@ -172,18 +180,11 @@ class App:
             return await self.caught_up(moment)
 
         polls = build_polls(
-            self.db,
-            self.clock,
-            self.transport,
-            self.config,
-            electorates=electorates,
-            digest=self.members.supporter_digest,
-            zone_of=self.meetings.timezone_of,
-            languages=self.languages,
-            organisation_name=self.members.organisation_name,
-            settled=settled,
-            jobs=self.jobs,
-        )
+            self.db, self.clock, self.transport, self.config, electorates=electorates,
+            digest=self.members.supporter_digest, zone_of=self.meetings.timezone_of,
+            languages=self.languages, organisation_name=self.members.organisation_name,
+            settled=settled, jobs=self.jobs,
+        )  # fmt: skip
         self.meetings.poll_time = polls.service.best_time  # `!meeting add … from=poll:N`
         return polls
 
@@ -197,15 +198,9 @@ class App:
     def _meetings(self) -> Meetings:
         """The meetings feature, its announcements told to this bot's observer."""
         return build_meetings(
-            self.db,
-            self.clock,
-            self.transport,
-            self.config,
-            resolve_group=self.groups.resolve,
-            jobs=self.jobs,
-            observer=self.observer,
-            languages=self.languages,
-        )
+            self.db, self.clock, self.transport, self.config, resolve_group=self.groups.resolve,
+            jobs=self.jobs, observer=self.observer, languages=self.languages,
+        )  # fmt: skip
 
     def _dispatcher(self) -> Dispatcher:
         """The command engine, wired to this bot's permissions, audit log and services."""
@@ -335,11 +330,13 @@ class App:
         return outgoing
 
     async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
-        """A reaction, or its retraction: an answer for a meeting given or taken back, or a
-        line of minutes deleted, or a group joined by reacting to its card (answered as
-        the join command is)."""
+        """A reaction, or its retraction: an answer for a meeting given or taken back, a
+        line of minutes deleted, a group joined or a statement endorsed by reacting to its
+        card (answered as the command is)."""
         if isinstance(item, Reaction):
-            joining = await join_by_reaction(self.rooms.cards, item, self.config.bot.prefix)
+            prefix = self.config.bot.prefix
+            joining = await join_by_reaction(self.rooms.cards, item, prefix)
+            joining = joining or await endorse_by_reaction(self.statements.store, item, prefix)
             if joining is not None:
                 return await self.handle(joining)
             await self.reactions.reacted(item)
@@ -388,7 +385,9 @@ class App:
         """Handle a message (or poll answer) and send its replies through the transport."""
         outgoing = await self.handle(item)
         for out in outgoing:
-            await keep_card(self.rooms.cards, out, await self.transport.send(out))
+            event = await self.transport.send(out)
+            await keep_card(self.rooms.cards, out, event)
+            await keep_statement_card(self.statements.store, out, event)
         if outgoing:
             waited = (self.clock.now() - item.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))

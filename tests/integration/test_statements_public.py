@@ -12,6 +12,7 @@ from urllib.request import urlopen
 import pytest
 
 from natm_bot.config.statements import StatementsSection
+from natm_bot.features.meetings.ical import calendar_domain
 from tests.commands.test_members import ORGS, _import
 from tests.conftest import ADMIN
 from tests.integration.test_public_browser import _browser
@@ -55,7 +56,8 @@ async def test_the_statement_page_in_a_browser_and_its_atom_feed(tmp_path: Path)
     assert "Supporters: 1" in page and "@" not in page
     root = ET.fromstring(feed)
     assert root.tag == f"{A}feed"
-    assert root.findtext(f"{A}id") == "tag:natm.example.org,2026:statements"
+    tag = f"tag:{calendar_domain(bot.app.config)},2026:"
+    assert root.findtext(f"{A}id") == tag + "statements"
     assert root.findtext(f"{A}title") and root.findtext(f"{A}updated")
     entries = root.findall(f"{A}entry")
     for entry in entries:
@@ -70,8 +72,8 @@ async def test_the_statement_page_in_a_browser_and_its_atom_feed(tmp_path: Path)
     ]
     ids = [e.findtext(f"{A}id") for e in entries]
     assert ids == [
-        "tag:natm.example.org,2026:statement/refusal/milestone/2",
-        "tag:natm.example.org,2026:statement/refusal/v1",
+        tag + "statement/refusal/milestone/2",
+        tag + "statement/refusal/v1",
     ]
     statement = (await bot.app.statements.all())[0]
     assert entries[1].findtext(f"{A}updated") == statement.created_at.isoformat()

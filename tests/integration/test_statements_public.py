@@ -50,6 +50,7 @@ async def test_the_statement_page_in_a_browser_and_its_atom_feed(tmp_path: Path)
         await bot.send("!endorse refusal private", sender="@bogota:localhost")
         await bot.send("!support refusal", sender="@someone:localhost")
         page, feed = await asyncio.to_thread(_read, site.url)
+        statement = (await bot.app.statements.all())[0]
     assert "We <refuse> & resist" in page and "No extraction." in page
     assert "Kenya Community Networks" in page and "Kenya · Civil-society" in page
     assert "Bogotá" not in page and "1 organisations that asked not to be named" in page
@@ -75,5 +76,4 @@ async def test_the_statement_page_in_a_browser_and_its_atom_feed(tmp_path: Path)
         tag + "statement/refusal/milestone/2",
         tag + "statement/refusal/v1",
     ]
-    statement = (await bot.app.statements.all())[0]
     assert {e.findtext(f"{A}updated") for e in entries} == {statement.created_at.isoformat()}

@@ -51,6 +51,7 @@ from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.features.statements.assembly import build_statements
+from natm_bot.features.statements.service import Statements
 from natm_bot.features.statements.cards import endorse_by_reaction, keep_statement_card
 from natm_bot.room_events import RoomEvents, txn_id_for
 from natm_bot.storage import Database
@@ -104,11 +105,7 @@ class App:
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
-        self.statements = build_statements(
-            self.db, self.clock, transport, config, digest=self.members.supporter_digest,
-            delegate_of=self.members.delegate_of, organisation=self.members.store.get,
-            jobs=self.jobs,
-        )  # fmt: skip
+        self.statements = self._statements()  # endorsed by member organisations
         self.meetings, self.announcer, self.reactions = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
@@ -128,9 +125,16 @@ class App:
         """The rooms the bot makes for groups."""
         return self.rooms.group_rooms
 
+    def _statements(self) -> Statements:
+        """Statements; delegates from the members directory, digests as supporters'."""
+        members = self.members
+        return build_statements(
+            self.db, self.clock, self.transport, self.config, digest=members.supporter_digest,
+            delegate_of=members.delegate_of, organisation=members.store.get, jobs=self.jobs,
+        )  # fmt: skip
+
     def _cycle(self) -> list[Timed]:
-        """Agenda and minutes (`self.agenda`, `self.minutes_desk`, `self.minutes`), the
-        actions they hand on, and newcomers welcomed: the jobs of these."""
+        """Agenda, minutes, the actions they hand on, newcomers welcomed: their jobs."""
         reminders = self._actions()
         self.agenda, self.minutes_desk, self.minutes = self._minutes(self.actions.adopt)
         return [reminders, self.minutes, self._welcome()]
@@ -145,8 +149,7 @@ class App:
         return self.onboarding
 
     def _actions(self) -> Timed:
-        """Action items of the minutes (`self.actions`) and their due-date reminders (the
-        job returned); `!group` shows a group's to its coordinators."""
+        """Action items (`self.actions`) and their reminders (the job returned)."""
         self.actions, reminders = build_actions(
             self.db, self.clock, self.transport, self.config,
             languages=self.languages, jobs=self.jobs,
@@ -157,17 +160,11 @@ class App:
     def _privacy(self) -> PrivacyService:
         """!mydata and !forgetme over every feature's rows, and the audit log."""
         return PrivacyService(
-            PrivacyStore(self.db, self.clock),
-            AuditLog(self.db, self.clock),
-            groups=self.groups,
-            supporters=self.members,
-            votes=self.polls,
-            actions=self.actions,
-            minutes=self.minutes,
-            statements=self.statements,
-            checkpoint=self.db.checkpoint,
+            PrivacyStore(self.db, self.clock), AuditLog(self.db, self.clock),
+            groups=self.groups, supporters=self.members, votes=self.polls, actions=self.actions,
+            minutes=self.minutes, statements=self.statements, checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
-        )
+        )  # fmt: skip
 
     def _polls(self) -> Polls:
         """The polls feature: voters from the room or the member organisations' delegates,

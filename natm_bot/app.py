@@ -51,8 +51,8 @@ from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
 from natm_bot.features.statements.assembly import build_statements
-from natm_bot.features.statements.service import Statements
 from natm_bot.features.statements.cards import endorse_by_reaction, keep_statement_card
+from natm_bot.features.statements.service import Statements
 from natm_bot.room_events import RoomEvents, txn_id_for
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
@@ -99,13 +99,13 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
+        # knocks, joins, leaves, upgrades, group cards
         self.rooms = RoomEvents(
             self.db, self.clock, transport, config, self.groups, self.languages
-        )  # knocks, joins, leaves, upgrades, group cards
+        )
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )
-        self.statements = self._statements()  # endorsed by member organisations
         self.meetings, self.announcer, self.reactions = self._meetings()
         self.caught_up: Settled = _always  # the Matrix runner says when the inbox caught up
         self.polls, self.poll_closer, self.poll_desk = self._polls()
@@ -134,7 +134,9 @@ class App:
         )  # fmt: skip
 
     def _cycle(self) -> list[Timed]:
-        """Agenda, minutes, the actions they hand on, newcomers welcomed: their jobs."""
+        """Agenda, minutes, the actions they hand on, newcomers welcomed: their jobs; and
+        statements (`self.statements`)."""
+        self.statements = self._statements()
         reminders = self._actions()
         self.agenda, self.minutes_desk, self.minutes = self._minutes(self.actions.adopt)
         return [reminders, self.minutes, self._welcome()]

@@ -32,7 +32,7 @@ def _read(url: str) -> tuple[str, bytes]:
         page = driver.find_element(By.TAG_NAME, "main").text
     finally:
         driver.quit()
-    with urlopen(url + "/statements.atom", timeout=10) as response:  # noqa: S310 (127.0.0.1)
+    with urlopen(url + "/statements.atom", timeout=10) as response:
         return page, response.read()
 
 

@@ -99,10 +99,9 @@ class App:
         self.jobs = Scheduler(self.clock)  # every feature's timed work registers here
         self.languages = LanguageService(LanguageStore(self.db), config.bot.language)
         self.groups = GroupService(GroupStore(self.db, self.clock), transport.invite)
-        # knocks, joins, leaves, upgrades, group cards
         self.rooms = RoomEvents(
             self.db, self.clock, transport, config, self.groups, self.languages
-        )
+        )  # knocks, joins, leaves, upgrades, group cards
         self.members = MemberService(
             self.db, self.content.about.member_categories, clock=self.clock
         )

@@ -4,14 +4,26 @@ version."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
-from natm_bot.config.onboarding import _room_id, _seconds
+from natm_bot.config.onboarding import _seconds
 from natm_bot.config.validation import Strict
 
 __all__ = ["StatementsSection"]
+
+# A room id: `!opaque:server`, or `!opaque` alone for rooms of version 12 (no alias: the
+# announcement goes to one room, whatever its alias later points at).
+ROOM_ID = re.compile(r"![^\s:]+(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?")
+
+
+def _room_id(value: str) -> str:
+    """A room given by id: `!abc:example.org`, or `!abc` (room version 12)."""
+    if not ROOM_ID.fullmatch(value):
+        raise ValueError(f"must be a room id like !abc:example.org, not {value!r}")
+    return value
 
 
 class StatementsSection(Strict):

@@ -6,6 +6,8 @@ use (natm_bot.testing.devserver.LocalSynapse, tests.integration.people.Person / 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import platform
 import sqlite3
@@ -14,6 +16,11 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from natm_bot.testing.devserver import LocalSynapse
+    from tests.integration.people import BotProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -113,3 +120,14 @@ class Sampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+
+
+async def stop_all(bot: BotProcess | None, hs: LocalSynapse) -> None:
+    """The end of a live benchmark: the bot stopped as systemd would (killed if it will not
+    stop), then the homeserver."""
+    if bot is not None:
+        with contextlib.suppress(Exception):
+            if bot.process is not None and bot.process.poll() is None:
+                await bot.stop()
+        bot.kill()
+    await asyncio.to_thread(hs.stop)

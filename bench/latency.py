@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -46,7 +45,7 @@ from nio import (
     SyncResponse,
 )
 
-from bench.common import machine, percentiles, table
+from bench.common import machine, percentiles, stop_all, table
 from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
@@ -334,12 +333,7 @@ async def measure(args: argparse.Namespace, folder: Path) -> None:
             await person.stop()
         if floor is not None:
             floor.stop()
-        if bot is not None:
-            with contextlib.suppress(Exception):
-                if bot.process is not None and bot.process.poll() is None:
-                    await bot.stop()
-            bot.kill()
-        await asyncio.to_thread(hs.stop)
+        await stop_all(bot, hs)
 
 
 def run_cases(rooms: dict[str, str]) -> list[Case]:

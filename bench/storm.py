@@ -49,7 +49,7 @@ from nio import (
     SyncResponse,
 )
 
-from bench.common import Sampler, cpu_seconds, machine, percentiles, table
+from bench.common import Sampler, cpu_seconds, machine, percentiles, stop_all, table
 from natm_bot.core.messages import EventId, Message, RoomId, UserId
 from natm_bot.matrix.sending import message_content
 from natm_bot.storage.events import EventLedger
@@ -310,12 +310,7 @@ async def storm(args: argparse.Namespace, folder: Path) -> StormResult:
             await client.close()
         for observer in observers:
             await observer.stop()
-        if bot is not None:
-            with contextlib.suppress(Exception):
-                if bot.process is not None and bot.process.poll() is None:
-                    await bot.stop()
-            bot.kill()
-        await asyncio.to_thread(hs.stop)
+        await stop_all(bot, hs)
 
 
 async def plan_meetings(organiser: Observer) -> None:

@@ -4,33 +4,21 @@ version."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from natm_bot.config.onboarding import _seconds
-from natm_bot.config.validation import Strict
+from natm_bot.config.validation import Strict, room_id
 
 __all__ = ["StatementsSection"]
-
-# A room id: `!opaque:server`, or `!opaque` alone for rooms of version 12 (no alias: the
-# announcement goes to one room, whatever its alias later points at).
-ROOM_ID = re.compile(r"![^\s:]+(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?")
-
-
-def _room_id(value: str) -> str:
-    """A room given by id: `!abc:example.org`, or `!abc` (room version 12)."""
-    if not ROOM_ID.fullmatch(value):
-        raise ValueError(f"must be a room id like !abc:example.org, not {value!r}")
-    return value
 
 
 class StatementsSection(Strict):
     """Statements that member organisations endorse."""
 
     # The rooms (by id) where each milestone of a statement is announced, once.
-    rooms: list[Annotated[str, AfterValidator(_room_id)]] = Field(default_factory=list)
+    rooms: list[Annotated[str, AfterValidator(room_id)]] = Field(default_factory=list)
     # Numbers of endorsing organisations announced as milestones.
     milestones: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(
         default_factory=lambda: [10, 25, 50, 100], max_length=50

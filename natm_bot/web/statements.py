@@ -14,7 +14,7 @@ from aiohttp import web
 
 from natm_bot.config.content import Content
 from natm_bot.core.errors import NotFound, UsageError
-from natm_bot.core.i18n import _, language, speaking
+from natm_bot.core.i18n import _, language, ngettext, speaking
 from natm_bot.core.text import without_matrix_ids
 from natm_bot.features.statements.reading import statement_id
 from natm_bot.features.statements.service import Standing, Statements
@@ -38,6 +38,26 @@ class StatementView:
     private: int
     pending: int
     supporters: int
+
+    @property
+    def private_note(self) -> str:
+        """How many endorse without being named ("" when none)."""
+        note = ngettext(
+            "and {count} organisation that asked not to be named",
+            "and {count} organisations that asked not to be named",
+            self.private,
+        )
+        return note.format(count=self.private) if self.private else ""
+
+    @property
+    def pending_note(self) -> str:
+        """How many have yet to confirm the current version ("" when none)."""
+        note = ngettext(
+            "{count} organisation is asked to confirm this version",
+            "{count} organisations are asked to confirm this version",
+            self.pending,
+        )
+        return note.format(count=self.pending) if self.pending else ""
 
 
 def statement_view(standing: Standing, content: Content) -> StatementView:
@@ -93,6 +113,8 @@ class StatementPages:
             feed = ET.Element("feed", xmlns=ATOM)
             ET.SubElement(feed, "id").text = self._tag("statements")
             ET.SubElement(feed, "title").text = _("Statements")
+            author = ET.SubElement(feed, "author")  # RFC 4287: a feed names its author
+            ET.SubElement(author, "name").text = self._content.about.name
             updated = max((when for when, *_rest in entries), default=EPOCH)
             ET.SubElement(feed, "updated").text = updated.isoformat()
             ET.SubElement(feed, "link", rel="self", href=f"{self._base}/statements.atom")

@@ -141,7 +141,5 @@ def _statements() -> dict[str, str]:
         "statement_version": _("Version {version}"),
         "statement_original": _("(original: no translation in this language yet)"),
         "statement_endorsers": _("Endorsed by"),
-        "statement_private": _("and {count} organisations that asked not to be named"),
-        "statement_pending": _("{count} organisations are asked to confirm this version"),
         "statement_supporters": _("Supporters: {count}"),
     }

@@ -53,13 +53,14 @@ async def test_the_statement_page_in_a_browser_and_its_atom_feed(tmp_path: Path)
         statement = (await bot.app.statements.all())[0]
     assert "We <refuse> & resist" in page and "No extraction." in page
     assert "Kenya Community Networks" in page and "Kenya · Civil-society" in page
-    assert "Bogotá" not in page and "1 organisations that asked not to be named" in page
+    assert "Bogotá" not in page and "and 1 organisation that asked not to be named" in page
     assert "Supporters: 1" in page and "@" not in page
     root = ET.fromstring(feed)
     assert root.tag == f"{A}feed"
     tag = f"tag:{calendar_domain(bot.app.config)},2026:"
     assert root.findtext(f"{A}id") == tag + "statements"
     assert root.findtext(f"{A}title") and root.findtext(f"{A}updated")
+    assert root.findtext(f"{A}author/{A}name") == bot.app.content.about.name
     entries = root.findall(f"{A}entry")
     for entry in entries:
         for part in ("id", "title", "updated"):

@@ -9,32 +9,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import yaml
-
 from tests.integration.conftest import BotFactory
-from tests.integration.people import Person
+from tests.integration.people import Person, members_file
 
 People = Callable[[str], Awaitable[Person]]
 ORGANISATIONS = 10
 MILESTONE = "10 member organisations now endorse the statement"
-
-
-def _members_file(folder: Path) -> Path:
-    """Ten member organisations, numbered 1 to 10 as they are listed."""
-    entries = [
-        {
-            "name": f"Community Network {n}",
-            "category": "civil-society",
-            "country": "KE",
-            "website": f"https://network{n}.example.org",
-            "description": "A community network.",
-            "joined": "2024-05-01",
-        }
-        for n in range(1, ORGANISATIONS + 1)
-    ]
-    path = folder / "organisations.yaml"
-    path.write_text(yaml.safe_dump({"members": entries}), encoding="utf-8")
-    return path
 
 
 def _body(event: object) -> str:
@@ -67,7 +47,7 @@ async def test_the_ten_organisations_milestone_is_announced_once_across_a_kill(
     await asyncio.gather(*(d.client.join(room) for d in delegates))
     section = {"statements": {"rooms": [room], "milestones": [ORGANISATIONS]}}
     bot = make_bot(admins=(admin.mxid,), sections=section)
-    imported = bot.cli("import", "members", str(_members_file(tmp_path)))
+    imported = bot.cli("import", "members", str(members_file(tmp_path, ORGANISATIONS)))
     assert imported.returncode == 0, imported.stderr
     await bot.start()
     for user in (bot_id, *(d.mxid for d in delegates)):

@@ -34,22 +34,13 @@ def card(standing: Standing, describe: Describe, prefix: str) -> str:
         text += " " + _("(original)")
     lines = [head, "", text, ""]
     current = standing.of("current")
-    public = [e for e in current if e.public]
     lines.append(
         ngettext(
             "Endorsed by {count} organisation:", "Endorsed by {count} organisations:",
             len(current),
         ).format(count=len(current))
     )  # fmt: skip
-    lines += _names(public, describe)
-    private = len(current) - len(public)
-    if private:
-        lines.append(
-            "- " + ngettext(
-                "{count} organisation that asked not to be named",
-                "{count} organisations that asked not to be named", private,
-            ).format(count=private)
-        )  # fmt: skip
+    lines += _private_or_named(current, describe)
     lines += _waiting(standing, describe)
     lines += ["", _supporters(standing, prefix)]
     return "\n".join(lines)

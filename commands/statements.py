@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from natm_bot.api import Card, Context, Perm, Reply, Rest, command, parse_fields
-from natm_bot.core.i18n import N_, _
+from natm_bot.core.i18n import N_, _, speaking
 from natm_bot.core.markdown import md_escape
 from natm_bot.features.members.service import Organisation
 from natm_bot.features.members.views import where
 from natm_bot.features.statements import reading
 from natm_bot.features.statements.service import Statement
-from natm_bot.features.statements.views import card, listing, named
+from natm_bot.features.statements.views import card, confirm_request, listing, named
 
 
 class StatementArg:
@@ -70,7 +70,7 @@ async def statement_add(ctx: Context, fields: Rest) -> Reply:
 )
 async def statement_edit(
     ctx: Context, statement: Annotated[Statement, StatementArg()], fields: Rest
-) -> Reply:
+) -> list[Reply]:
     """Make a new version of a statement, add a translation or change its title: {prefix}statement edit data-refusal text="…"
 
     A new text (without `lang=`, or in the original's language) is a new version: the
@@ -79,7 +79,7 @@ async def statement_edit(
     current version's Spanish translation, not a new version.
     """  # noqa: E501
     typed = parse_fields(fields, ("text", "lang", "title"))
-    service, note = ctx.app.statements, ""
+    service, note, asked = ctx.app.statements, "", []
     if typed.get("title"):
         await service.retitle(statement.id, reading.title(typed["title"]))
         note = _("Title changed.")
@@ -88,17 +88,33 @@ async def statement_edit(
         language = reading.language(typed.get("lang") or statement.language)
         if language == statement.language:
             version = await service.edit(statement.id, text)
+            asked = await _ask_to_confirm(ctx, statement.id)
             note = _(
                 "Version {version} published; the organisations that endorsed an earlier "
-                "version are pending until they confirm it with `{command}`."
+                "version are pending until they confirm it with `{command}`. I've asked "
+                "their delegates by direct message."
             ).format(version=version, command=f"{ctx.prefix}endorse {statement.id}")
         else:
             await service.translate(statement.id, language, text)
             note = _("Translation kept.")
     if not note:
-        return Reply(_("Give `text=` or `title=`; nothing was changed."))
-    return Reply(f"{note}\n\n{(await _card(ctx, statement.id)).markdown}",
-                 card=Card(statement=statement.id))  # fmt: skip
+        return [Reply(_("Give `text=` or `title=`; nothing was changed."))]
+    shown = Reply(f"{note}\n\n{(await _card(ctx, statement.id)).markdown}",
+                  card=Card(statement=statement.id))  # fmt: skip
+    return [shown, *asked]
+
+
+async def _ask_to_confirm(ctx: Context, statement: str) -> list[Reply]:
+    """A direct message to each delegate of every organisation now pending, in their
+    language: the new version is out, confirm it or withdraw."""
+    standing = await ctx.app.statements.standing(statement, ctx.lang)
+    asked = []
+    for endorser in standing.of("pending"):
+        for delegate in await ctx.app.members.delegates_of(endorser.organisation):
+            with speaking(await ctx.app.languages.for_person(delegate)):
+                text = confirm_request(standing.statement, endorser, ctx.prefix)
+            asked.append(Reply(text, to_user=delegate))
+    return asked
 
 
 @command("statement", aliases=("declaracion", "declaration", "declaracao"))

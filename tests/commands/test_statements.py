@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from natm_bot.config.statements import StatementsSection
 from natm_bot.core.clock import ManualClock
 from natm_bot.core.errors import UsageError
-from natm_bot.core.messages import RoomId
+from natm_bot.core.messages import RoomId, UserId
 from natm_bot.features.statements import reading
 from natm_bot.features.statements.cards import is_writing_hand
 from natm_bot.testing.harness import ChatHarness, make_config
@@ -80,8 +80,17 @@ async def test_a_new_version_marks_endorsers_pending_until_they_confirm_or_time_
     bot = world
     await bot.send("!endorse refusal", sender=KCN_A)
     await bot.send("!endorse refusal private", sender=BOGOTA)
-    edited = await bot.ask('!statement edit refusal text="Version two."', sender=ADMIN)
-    assert "Version 2 published" in edited
+    await bot.send("!lang es", sender=BOGOTA)
+    [edited, *asked] = await bot.send('!statement edit refusal text="Version two."', sender=ADMIN)
+    assert "Version 2 published" in edited.body and "asked their delegates" in edited.body
+    # Every delegate of each endorsing organisation is asked, each in their language, by
+    # direct message; the delegates of organisations that did not endorse are not.
+    dms = {await bot.transport.direct_room(UserId(u)): u for u in (KCN_A, KCN_B, SUR, BOGOTA)}
+    assert sorted(dms[a.room_id] for a in asked) == sorted([KCN_A, KCN_B, BOGOTA])
+    for one in asked:
+        confirm = "!endorse refusal" in one.body and "!withdraw refusal" in one.body
+        assert confirm and "version 1" in one.body.casefold().replace("versión", "version")
+    assert "Se publicó" in next(a.body for a in asked if dms[a.room_id] == BOGOTA)
     card = await bot.ask("!statement refusal")
     assert "Endorsed by 0 organisations:" in card and "Version two." in card
     pending = card.split("Pending:")[1]

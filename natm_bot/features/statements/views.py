@@ -103,3 +103,21 @@ def listing(statements: Sequence[tuple[Statement, int]], prefix: str) -> str:
             f"- **{md_escape(statement.title)}** · `{prefix}statement {statement.id}` · {endorsed}"
         )
     return "\n".join(lines)
+
+
+def confirm_request(statement: Statement, endorser: Endorser, prefix: str) -> str:
+    """To a delegate whose organisation endorsed an earlier version: confirm or withdraw."""
+    return _(
+        "Version {version} of the statement **{title}** is published. {org} endorsed version "
+        "{old}: to endorse version {version} too, type `{confirm}` (here or in any room); to "
+        "take the endorsement back, `{withdraw}`. Read it with `{read}`. Until then {org} is "
+        "listed as pending."
+    ).format(
+        version=statement.version,
+        title=md_escape(statement.title),
+        org=named(endorser.organisation),
+        old=endorser.version,
+        confirm=f"{prefix}endorse {statement.id}",
+        withdraw=f"{prefix}withdraw {statement.id}",
+        read=f"{prefix}statement {statement.id}",
+    )

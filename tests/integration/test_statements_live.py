@@ -1,7 +1,7 @@
 """A statement's milestone on a real Synapse: ten member organisations endorse it through
-their delegates, the bot is killed right after it answers the tenth (the announcement
-sent, the command not yet recorded as handled), and after the restart the room has heard
-of the milestone exactly once."""
+their delegates, the bot is killed at the milestone's moment (its announcement sent, not yet
+marked sent, the tenth endorsement neither answered nor recorded as handled), and after the
+restart the room has heard of the milestone exactly once."""
 
 from __future__ import annotations
 
@@ -45,7 +45,10 @@ async def test_the_ten_organisations_milestone_is_announced_once_across_a_kill(
         [bot_id, *(d.mxid for d in delegates)], name="coalition", power={bot_id: 100}
     )
     await asyncio.gather(*(d.client.join(room) for d in delegates))
-    section = {"statements": {"rooms": [room], "milestones": [ORGANISATIONS]}}
+    section = {
+        "statements": {"rooms": [room], "milestones": [ORGANISATIONS]},
+        "safety": {"rate_burst": 1000, "rate_per_minute": 6000},  # one admin types fast
+    }
     bot = make_bot(admins=(admin.mxid,), sections=section)
     imported = bot.cli("import", "members", str(members_file(tmp_path, ORGANISATIONS)))
     assert imported.returncode == 0, imported.stderr
@@ -61,8 +64,9 @@ async def test_the_ten_organisations_milestone_is_announced_once_across_a_kill(
     assert _milestones(admin, room, bot_id) == []
     assert await bot.stop() == 0
 
-    # Killed right after answering the tenth endorsement, before it was recorded as handled.
-    await bot.start(env={"NATM_BOT_FAULT": "kill-after-send"})
+    # Killed at its moment: right after the milestone was sent, before it was marked sent
+    # (and before the endorsement was answered or recorded as handled).
+    await bot.start(env={"NATM_BOT_FAULT": "kill-after-milestone"})
     await delegates[-1].say(room, "!endorse refusal")
     assert await bot.wait_exit() == -9
     await bot.start()  # the endorsement is read again from the inbox

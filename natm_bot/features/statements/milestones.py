@@ -7,6 +7,8 @@ between sends the same transaction again, which the homeserver de-duplicates. Th
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +16,7 @@ from typing import Protocol
 from natm_bot.core.i18n import _, speaking
 from natm_bot.core.markdown import md_escape
 from natm_bot.core.messages import Outgoing, Reply, RoomId, txn_id
+from natm_bot.core.supervision import drills
 from natm_bot.storage.statements import StatementStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ class Milestones:
         self._milestones = tuple(milestones)
         self._language = language
         self._prefix = prefix
+        self._kill_after_send = "kill-after-milestone" in drills()
 
     async def check(self, statement: str, organisations: int) -> None:
         """Record each milestone `organisations` reaches (once), then announce what is due."""
@@ -86,6 +90,8 @@ class Milestones:
         except Exception:
             log.warning("milestone %d of %s not announced in %s yet", milestone, statement, room)
             return
+        if self._kill_after_send:  # fault drill: die between "sent" and "marked"
+            os.kill(os.getpid(), signal.SIGKILL)
         await self._store.mark_announced(statement, milestone, room)
 
     async def sweep(self) -> None:

@@ -1,4 +1,5 @@
-"""The members directory: browse and search it, apply to it, look after it; and supporters."""
+"""The members directory: browse and search it, apply to it, look after it; and the count of
+supporters (`support` is in commands/support.py)."""
 
 from __future__ import annotations
 
@@ -341,40 +342,6 @@ async def members_import(ctx: Context) -> Reply:
             added=added, updated=outcome.updated
         )
     )
-
-
-@command("support", aliases=("apoyar", "soutenir", "apoiar"))
-async def support(ctx: Context) -> Reply:
-    """Declare yourself a supporter of the movement (only the count is ever shown)"""
-    service = ctx.app.members
-    added = await service.support(ctx.message.sender)
-    count = supporter_count(await service.supporter_count())
-    if not added:
-        return Reply(
-            _("You already support the movement: thank you! It now has {count}.").format(
-                count=count
-            )
-        )
-    text = _(
-        "Thank you for supporting the {movement}! It now has {count}. Supporters are never "
-        "listed: I keep only a keyed fingerprint of your Matrix id, from which no one can read "
-        "it back. `{withdraw}` undoes it."
-    )
-    return Reply(
-        text.format(
-            movement=md_escape(ctx.content.about.name),
-            count=count,
-            withdraw=f"{ctx.prefix}support withdraw",
-        )
-    )
-
-
-@command("support withdraw")
-async def support_withdraw(ctx: Context) -> Reply:
-    """Stop being counted as a supporter"""
-    if await ctx.app.members.withdraw_support(ctx.message.sender):
-        return Reply(_("Done: you are no longer counted as a supporter."))
-    return Reply(_("You were not counted as a supporter, so there was nothing to withdraw."))
 
 
 @command("supporters", aliases=("simpatizantes", "soutiens", "apoiadores"))

@@ -50,6 +50,9 @@ from natm_bot.features.polls.assembly import Polls, build_polls
 from natm_bot.features.polls.closing import Settled
 from natm_bot.features.polls.service import Electorates
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.features.statements.assembly import build_statements
+from natm_bot.features.statements.cards import endorse_by_reaction, keep_statement_card
+from natm_bot.features.statements.service import Statements
 from natm_bot.room_events import RoomEvents, txn_id_for
 from natm_bot.storage import Database
 from natm_bot.storage.groups import GroupStore
@@ -111,7 +114,7 @@ class App:
         self._housekeeping()
         self.permissions = Permissions(
             config.bot.admins, config.bot.moderator_power_level, transport.power_level,
-            self.groups, rooms=transport.rooms,
+            self.groups, rooms=transport.rooms, delegate=self.members.is_delegate,
         )  # fmt: skip
         self.limiter = RateLimiter(config.safety.rate_burst, config.safety.rate_per_minute)
         self.dispatcher = self._dispatcher()
@@ -121,9 +124,18 @@ class App:
         """The rooms the bot makes for groups."""
         return self.rooms.group_rooms
 
+    def _statements(self) -> Statements:
+        """Statements; delegates from the members directory, digests as supporters'."""
+        members = self.members
+        return build_statements(
+            self.db, self.clock, self.transport, self.config, digest=members.supporter_digest,
+            delegate_of=members.delegate_of, organisation=members.store.get, jobs=self.jobs,
+        )  # fmt: skip
+
     def _cycle(self) -> list[Timed]:
-        """Agenda and minutes (`self.agenda`, `self.minutes_desk`, `self.minutes`), the
-        actions they hand on, and newcomers welcomed: the jobs of these."""
+        """Agenda, minutes, the actions they hand on, newcomers welcomed: their jobs; and
+        statements (`self.statements`)."""
+        self.statements = self._statements()
         reminders = self._actions()
         self.agenda, self.minutes_desk, self.minutes = self._minutes(self.actions.adopt)
         return [reminders, self.minutes, self._welcome()]
@@ -138,8 +150,7 @@ class App:
         return self.onboarding
 
     def _actions(self) -> Timed:
-        """Action items of the minutes (`self.actions`) and their due-date reminders (the
-        job returned); `!group` shows a group's to its coordinators."""
+        """Action items (`self.actions`) and their reminders (the job returned)."""
         self.actions, reminders = build_actions(
             self.db, self.clock, self.transport, self.config,
             languages=self.languages, jobs=self.jobs,
@@ -150,16 +161,11 @@ class App:
     def _privacy(self) -> PrivacyService:
         """!mydata and !forgetme over every feature's rows, and the audit log."""
         return PrivacyService(
-            PrivacyStore(self.db, self.clock),
-            AuditLog(self.db, self.clock),
-            groups=self.groups,
-            supporters=self.members,
-            votes=self.polls,
-            actions=self.actions,
-            minutes=self.minutes,
-            checkpoint=self.db.checkpoint,
+            PrivacyStore(self.db, self.clock), AuditLog(self.db, self.clock),
+            groups=self.groups, supporters=self.members, votes=self.polls, actions=self.actions,
+            minutes=self.minutes, statements=self.statements, checkpoint=self.db.checkpoint,
             forgotten=self.languages.forgotten,
-        )
+        )  # fmt: skip
 
     def _polls(self) -> Polls:
         """The polls feature: voters from the room or the member organisations' delegates,
@@ -172,18 +178,11 @@ class App:
             return await self.caught_up(moment)
 
         polls = build_polls(
-            self.db,
-            self.clock,
-            self.transport,
-            self.config,
-            electorates=electorates,
-            digest=self.members.supporter_digest,
-            zone_of=self.meetings.timezone_of,
-            languages=self.languages,
-            organisation_name=self.members.organisation_name,
-            settled=settled,
-            jobs=self.jobs,
-        )
+            self.db, self.clock, self.transport, self.config, electorates=electorates,
+            digest=self.members.supporter_digest, zone_of=self.meetings.timezone_of,
+            languages=self.languages, organisation_name=self.members.organisation_name,
+            settled=settled, jobs=self.jobs,
+        )  # fmt: skip
         self.meetings.poll_time = polls.service.best_time  # `!meeting add … from=poll:N`
         return polls
 
@@ -197,15 +196,9 @@ class App:
     def _meetings(self) -> Meetings:
         """The meetings feature, its announcements told to this bot's observer."""
         return build_meetings(
-            self.db,
-            self.clock,
-            self.transport,
-            self.config,
-            resolve_group=self.groups.resolve,
-            jobs=self.jobs,
-            observer=self.observer,
-            languages=self.languages,
-        )
+            self.db, self.clock, self.transport, self.config, resolve_group=self.groups.resolve,
+            jobs=self.jobs, observer=self.observer, languages=self.languages,
+        )  # fmt: skip
 
     def _dispatcher(self) -> Dispatcher:
         """The command engine, wired to this bot's permissions, audit log and services."""
@@ -335,11 +328,13 @@ class App:
         return outgoing
 
     async def reacted(self, item: Reaction | Retraction) -> list[Outgoing]:
-        """A reaction, or its retraction: an answer for a meeting given or taken back, or a
-        line of minutes deleted, or a group joined by reacting to its card (answered as
-        the join command is)."""
+        """A reaction, or its retraction: an answer for a meeting given or taken back, a
+        line of minutes deleted, a group joined or a statement endorsed by reacting to its
+        card (answered as the command is)."""
         if isinstance(item, Reaction):
-            joining = await join_by_reaction(self.rooms.cards, item, self.config.bot.prefix)
+            prefix = self.config.bot.prefix
+            joining = await join_by_reaction(self.rooms.cards, item, prefix)
+            joining = joining or await endorse_by_reaction(self.statements.store, item, prefix)
             if joining is not None:
                 return await self.handle(joining)
             await self.reactions.reacted(item)
@@ -388,7 +383,9 @@ class App:
         """Handle a message (or poll answer) and send its replies through the transport."""
         outgoing = await self.handle(item)
         for out in outgoing:
-            await keep_card(self.rooms.cards, out, await self.transport.send(out))
+            event = await self.transport.send(out)
+            await keep_card(self.rooms.cards, out, event)
+            await keep_statement_card(self.statements.store, out, event)
         if outgoing:
             waited = (self.clock.now() - item.timestamp).total_seconds()
             self.observer.replied(max(0.0, waited))

@@ -26,6 +26,7 @@ from natm_bot.features.permissions import Permissions
 from natm_bot.features.polls.posting import PollDesk
 from natm_bot.features.polls.service import PollService
 from natm_bot.features.privacy.service import PrivacyService
+from natm_bot.features.statements.service import Statements
 
 
 class Services(Protocol):
@@ -102,6 +103,10 @@ class Services(Protocol):
     @property
     def languages(self) -> LanguageService:
         """The languages people and rooms chose."""
+
+    @property
+    def statements(self) -> Statements:
+        """Statements that member organisations endorse."""
 
 
 @dataclass(frozen=True)

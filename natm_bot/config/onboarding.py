@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from natm_bot.config.validation import Strict
+from natm_bot.config.validation import Strict, room_id
 from natm_bot.core.durations import DurationError, parse_seconds
 
 __all__ = ["BRIDGE_PUPPETS", "OnboardingSection"]
@@ -26,13 +26,6 @@ BRIDGE_PUPPETS = (
     r"@meta_.*",
     r"@_?gitter_.*",
 )
-
-
-def _room_id(value: str) -> str:
-    """A room given by id (`!abc:server`): membership changes name rooms by id."""
-    if not re.fullmatch(r"![^\s:]+:[A-Za-z0-9.\-]+(:[0-9]+)?", value):
-        raise ValueError(f"must be a room id like !abc:example.org, not {value!r}")
-    return value
 
 
 def _pattern(value: str) -> str:
@@ -61,7 +54,7 @@ class OnboardingSection(Strict):
     `!welcome on`); off everywhere by default."""
 
     # The rooms (by id) where a first join is welcomed, unless a moderator switched it off.
-    rooms: list[Annotated[str, AfterValidator(_room_id)]] = Field(default_factory=list)
+    rooms: list[Annotated[str, AfterValidator(room_id)]] = Field(default_factory=list)
     # How long after the welcome one reminder goes to a person who chose nothing.
     follow_up: Annotated[int, BeforeValidator(_seconds)] = Field(
         default=3 * 86400, ge=3600, le=90 * 86400

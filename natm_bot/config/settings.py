@@ -20,6 +20,7 @@ from pydantic import (
 from natm_bot.config.http import HttpSection
 from natm_bot.config.onboarding import OnboardingSection
 from natm_bot.config.paths import bundled
+from natm_bot.config.statements import StatementsSection
 from natm_bot.config.validation import (
     ROOM_RE,
     FileProblems,
@@ -339,6 +340,7 @@ class Config(Strict):
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     housekeeping: HousekeepingSection = Field(default_factory=HousekeepingSection)
     onboarding: OnboardingSection = Field(default_factory=OnboardingSection)
+    statements: StatementsSection = Field(default_factory=StatementsSection)
     announcements: list[FixedAnnouncement] = Field(default_factory=list)
     matrix: MatrixSection | None = None
     http: HttpSection | None = None

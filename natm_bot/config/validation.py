@@ -145,6 +145,18 @@ def _server(value: str) -> str:
     return value
 
 
+# A room id alone (no alias): with or without a server part.
+ROOM_ID_RE = re.compile(r"![^:\s]+(:[A-Za-z0-9.\-]+(:\d{1,5})?)?")
+
+
+def room_id(value: str) -> str:
+    """A room given by id, `!abc:example.org` or `!abc` (room version 12): membership
+    changes and announcements name rooms by id, whatever an alias later points at."""
+    if not ROOM_ID_RE.fullmatch(value):
+        raise ValueError(f"must be a room id like !abc:example.org, not {value!r}")
+    return value
+
+
 def _room(value: str) -> str:
     if not ROOM_RE.match(value):
         raise ValueError(

@@ -55,11 +55,12 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Card:
-    """What a reply showing working groups offers to join by reaction: one group (`group`),
-    or the list (`groups`, in the order shown, numbered from 1)."""
+    """What a reply offers to do by reaction: join one group (`group`) or one of a list
+    (`groups`, in the order shown, numbered from 1), or endorse a statement (`statement`)."""
 
     group: str | None = None
     groups: tuple[str, ...] = ()
+    statement: str | None = None  # a statement's card: a ✍️ reaction endorses it
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ class InjectedFault(Exception):
 
 
 def drills() -> set[str]:
-    """The fault drills asked for in the environment (`kill-after-send`, `fail-once:…`)."""
+    """The fault drills asked for in the environment (`kill-after-send`,
+    `kill-after-milestone`, `fail-once:…`)."""
     return {part.strip() for part in os.environ.get(FAULT_ENV, "").split(",") if part.strip()}
 
 

@@ -38,6 +38,9 @@ class Perm(enum.Enum):
         "moderators of the room, coordinators of the group whose room it is and bot admins"
     )
     ADMIN = N_("bot admins")
+    # Judged by who the sender is alone: the delegate of a member organisation, whoever
+    # else they are (an admin speaks for no organisation by being one).
+    DELEGATE = N_("delegates of member organisations")
 
 
 class Rest(str):

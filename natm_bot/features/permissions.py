@@ -17,7 +17,7 @@ same, and a test tries each of its cells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import Any, Protocol
 
 from natm_bot.core.i18n import _
@@ -37,6 +37,8 @@ __all__ = ["ALLOWED", "REFUSED", "GroupDirectory", "Permissions", "PowerLevel", 
 PowerLevel = Callable[[RoomId, UserId], int | None]
 # The rooms whose power levels the bot knows.
 KnownRooms = Callable[[], Iterable[RoomId]]
+# Whether a person is the delegate of a member organisation.
+IsDelegate = Callable[[str], Awaitable[bool]]
 
 
 class GroupDirectory(Protocol):
@@ -60,8 +62,10 @@ class Permissions:
         groups: GroupDirectory,
         *,
         rooms: KnownRooms,
+        delegate: IsDelegate | None = None,
     ) -> None:
         self._admins = admins
+        self._delegate = delegate
         self._moderator_level = moderator_level
         self._power_level = power_level
         self._directory = groups
@@ -102,6 +106,8 @@ class Permissions:
         With `args` None, whether they hold the level anywhere: what the dispatcher asks
         before reading any argument (and help, to list what a person may use)."""
         user = message.sender
+        if perm is Perm.DELEGATE:  # an organisation speaks through its delegates only
+            return Verdict(self._delegate is not None and await self._delegate(user))
         if perm is Perm.USER or self.is_admin(user):
             return ALLOWED
         if perm is Perm.MODERATOR:

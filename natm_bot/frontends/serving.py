@@ -68,6 +68,7 @@ def public_site(app: App) -> PublicSite:
         app.polls,
         public_room_ids(app.transport.room_id, settings.rooms),
         PublicMinutes(app.minutes),
+        app.statements,
     )
     return PublicSite(sources, settings)
 

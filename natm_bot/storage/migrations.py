@@ -10,6 +10,7 @@ from natm_bot.storage.schema_members import MEMBERS_STEP
 from natm_bot.storage.schema_onboarding import ONBOARDING_STEP
 from natm_bot.storage.schema_polls import POLLS_STEP
 from natm_bot.storage.schema_spaces import SPACES_STEP
+from natm_bot.storage.schema_statements import STATEMENTS_STEP
 from natm_bot.storage.schema_upgrades import UPGRADES_STEP
 from natm_bot.storage.sealed import SEALED_STEP
 
@@ -133,4 +134,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     UPGRADES_STEP,
     # 17: newcomers welcomed (a keyed hash of their id), and rooms switched on or off.
     ONBOARDING_STEP,
+    # 18: statements that member organisations endorse, people's support of them (a keyed
+    # hash per statement), milestones announced once, and the cards a ✍️ endorses.
+    STATEMENTS_STEP,
 )

@@ -24,8 +24,10 @@ from natm_bot.features.meetings.minutes_public import PublicMinutes
 from natm_bot.features.meetings.service import MeetingService
 from natm_bot.features.members.service import MemberService
 from natm_bot.features.polls.service import PollService
+from natm_bot.features.statements.service import Statements
 from natm_bot.transport import SendFailed
 from natm_bot.web.language import chosen
+from natm_bot.web.statements import StatementPages
 from natm_bot.web.texts import LANGUAGE_NAMES, page_texts
 from natm_bot.web.views import (
     decision_view,
@@ -45,6 +47,8 @@ PAGES = {"/": "index", "/readings": "readings", "/groups": "groups", "/members":
 PAGES["/meetings"] = "meetings"
 PAGES["/decisions"] = "decisions"
 PAGES["/minutes"] = "minutes"
+PAGES["/statements"] = "statements"
+STATEMENT = "/statements/{id:[a-z0-9-]{1,40}}"
 DECISIONS_PAGE = 20  # outcomes on one page of /decisions
 MINUTES_PAGE = 20  # occurrences on one page of /minutes
 HELD = "/minutes/{meeting:[0-9]{1,9}}/{day:[0-9]{4}-[0-9]{2}-[0-9]{2}}"
@@ -63,6 +67,7 @@ class Sources:
     polls: PollService
     public_rooms: Callable[[], Awaitable[frozenset[str]]]  # the ids of the public rooms
     minutes: PublicMinutes
+    statements: Statements
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class PublicSite:
             lstrip_blocks=True,
         )
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
+        self._statements = StatementPages(
+            sources.statements, sources.content, domain=settings.domain,
+            base=(settings.public_url or settings.base_path), lang=settings.default_language,
+        )  # fmt: skip
         self._values: dict[str, Callable[[web.Request], Awaitable[Values]]] = {
             "index": self._index,
             "readings": self._readings,
@@ -101,6 +110,8 @@ class PublicSite:
             "decisions": self._decisions,
             "minutes": self._minutes,
             "held": self._held,
+            "statements": self._statements.listing,
+            "statement": self._statements.one,
         }
 
     def install(self, app: web.Application) -> None:
@@ -113,6 +124,10 @@ class PublicSite:
         held = self._handler("held", "/minutes")
         router.add_get(HELD, held)
         router.add_get("/{lang:en|es|fr|pt}" + HELD, held)
+        statement = self._handler("statement", "/statements")
+        router.add_get(STATEMENT, statement)
+        router.add_get("/{lang:en|es|fr|pt}" + STATEMENT, statement)
+        router.add_get("/statements.atom", self._statements.atom)
         router.add_get("/{lang:en|es|fr|pt}", self._handler("index", "/"))
         router.add_get("/calendar.ics", self._feed)
         router.add_get("/groups/{group}/calendar.ics", self._group_feed)
@@ -120,9 +135,12 @@ class PublicSite:
 
     def _handler(self, name: str, path: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
+            found = request.match_info
+            if name == "statement":  # one statement: its own address
+                return await self._page(request, name, f"/statements/{found['id']}")
             if name != "held":
                 return await self._page(request, name, path)
-            found = request.match_info  # one occurrence's minutes: its own address
+            # one occurrence's minutes: its own address
             return await self._page(request, name, f"/minutes/{found['meeting']}/{found['day']}")
 
         return handle
@@ -152,7 +170,7 @@ class PublicSite:
             "lang": lang,
             "switch": switch,
             "links": links,
-            "here": PAGES.get(path, "minutes"),
+            "here": PAGES.get(path, "statements" if path.startswith("/statements") else "minutes"),
             "static": f"{base}/static",
             "feed": f"{base}/calendar.ics",
             "base": base,

@@ -10,7 +10,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "P
 
 def page_texts() -> dict[str, str]:
     """Every text the templates show, translated; read as `t.key` in a template."""
-    return _frame_and_home() | _listings() | _decisions() | _minutes()
+    return _frame_and_home() | _listings() | _decisions() | _minutes() | _statements()
 
 
 def _frame_and_home() -> dict[str, str]:
@@ -118,4 +118,28 @@ def _minutes() -> dict[str, str]:
         "said_by": _("said by {name}"),
         "agreed_by": _("agreed, said by {name}"),
         "due": _("(due {date})"),
+    }
+
+
+def _statements() -> dict[str, str]:
+    """The statements member organisations endorse."""
+    return {
+        "statements": _("Statements"),
+        "statements_intro": _(
+            "Statements and campaigns of the coalition, and the member organisations that"
+            " endorse them."
+        ),
+        "statements_feed": _("Follow new statements and milestones (Atom feed)"),
+        "no_statements": _("No statements yet."),
+        "statement_counts": _(
+            "Organisations named: {public} · not named: {private} · supporters: {supporters}"
+        ),
+        "statements_how": _(
+            "In a room, type {support} to support it; delegates of member organisations type"
+            " {endorse} to endorse it for their organisation."
+        ),
+        "statement_version": _("Version {version}"),
+        "statement_original": _("(original: no translation in this language yet)"),
+        "statement_endorsers": _("Endorsed by"),
+        "statement_supporters": _("Supporters: {count}"),
     }

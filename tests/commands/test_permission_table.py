@@ -283,6 +283,53 @@ async def see_group_actions(bot: ChatHarness, actor: str) -> bool:
     return "Draft the letter" in await _tried(bot, actor, "!group algo")
 
 
+STATEMENT = '!statement add id=refusal title="We refuse" text="The original text."'
+
+
+async def _statement(bot: ChatHarness) -> None:
+    """The statement `refusal`, published by an admin."""
+    assert "We refuse" in await _tried(bot, ADMIN, STATEMENT)
+
+
+async def publish_statement(bot: ChatHarness, actor: str) -> bool:
+    await _tried(bot, actor, STATEMENT)
+    return await bot.app.statements.store.get("refusal") is not None
+
+
+async def version_statement(bot: ChatHarness, actor: str) -> bool:
+    await _statement(bot)
+    await _tried(bot, actor, '!statement edit refusal text="Version two."')
+    await _tried(bot, actor, '!statement edit refusal lang=es text="Versión uno."')
+    await _tried(bot, actor, '!statement edit refusal title="Renamed"')
+    found = await bot.app.statements.get("refusal")
+    texts = await bot.app.statements.store.texts("refusal", 1)
+    return found.version == 2 or "es" in texts or found.title == "Renamed"
+
+
+async def endorse_statement(bot: ChatHarness, actor: str) -> bool:
+    """The actor endorses; then, with Carol's organisation endorsing, withdraws and reacts ✍️
+    to the card for their own: whether any of it acted (Carol is its only delegate)."""
+    await _statement(bot)
+    await bot.send(GOOD_APPLICATION, sender=CAROL)
+    await bot.app.members.approve(1)  # Carol, who applied, is its delegate
+    await _tried(bot, actor, "!endorse refusal")
+    endorsed = bool(await bot.app.statements.store.endorsements("refusal"))
+    assert "now endorses" in await _tried(bot, CAROL, "!endorse refusal")
+    await _tried(bot, actor, "!withdraw refusal")
+    withdrawn = not await bot.app.statements.store.endorsements("refusal")
+    assert "no longer endorses" in await _tried(bot, CAROL, "!withdraw refusal")
+    before = len(bot.transport.sent)
+    await bot.send("!statement refusal", sender=actor)
+    await bot.react(bot.transport.event_of(bot.transport.sent[before]), "✍️", sender=actor)
+    return endorsed or withdrawn or bool(await bot.app.statements.store.endorsements("refusal"))
+
+
+async def support_statement(bot: ChatHarness, actor: str) -> bool:
+    await _statement(bot)
+    await _tried(bot, actor, "!support refusal")
+    return (await bot.app.statements.standing("refusal", "en")).supporters == 1
+
+
 SCENARIOS: dict[str, Scenario] = {
     "Plan a meeting in rooms": plan_in_rooms,
     "Plan a meeting of a group": plan_for_group,
@@ -313,6 +360,10 @@ SCENARIOS: dict[str, Scenario] = {
     "Mark an action item done": action_done,
     "Hand an action item to someone else": action_reassign,
     "See a group's open action items on its card": see_group_actions,
+    "Publish a statement": publish_statement,
+    "Make a new version of a statement, translate or retitle it": version_statement,
+    "Endorse or withdraw a statement for an organisation": endorse_statement,
+    "Support a statement": support_statement,
 }
 
 

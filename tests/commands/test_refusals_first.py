@@ -18,6 +18,7 @@ from natm_bot.core.messages import RoomId, UserId
 from natm_bot.engine.registry import CommandSpec, Param, Perm, Registry
 from natm_bot.features.groups.service import GroupChange
 from natm_bot.features.meetings.changes import MeetingChange
+from natm_bot.features.statements.service import Statement
 from natm_bot.storage.groups import Group
 from natm_bot.storage.meetings import Meeting
 from natm_bot.testing.harness import LOBBY, ChatHarness, Seen, make_config
@@ -46,13 +47,20 @@ SAMPLES: dict[Any, tuple[str, str, str]] = {
     UserId: (ALICE, "alice", "@nobody:localhost"),
     MeetingChange: (f"title=Renamed {WHEN}", "when=garbage", f"title=x group=nosuch {WHEN}"),
     GroupChange: ("Renamed", "x" * 500, "Renamed"),
+    Statement: ("refusal", "Re*fusal", "no-such-statement"),
 }
 TEXT = ("Renamed", "**x** [y](https://evil.example)", "nosuch")
 # Where a free-text argument has a form of its own, its valid value (the admin check below
 # holds these honest).
-VALID = {"members edit": "1 name=Renamed", "members delegate": f"add 1 {ALICE}"}
+VALID = {
+    "members edit": "1 name=Renamed",
+    "members delegate": f"add 1 {ALICE}",
+    "statement add": 'id=another title="Another statement" text="Its original text."',
+    "statement edit": 'refusal text="Its second version."',
+}
 # What a command may act on that is out of MOD's and COORD's reach, and what names nothing.
 ELSEWHERE = {Meeting: ("1", "99", "99999999999999999999"), Group: ("edtech", "no such group")}
+STATEMENT = '!statement add id=refusal title="We refuse" text="The original text."'
 # Commands that act on a meeting while it runs (#1 starts 2027-04-01 10:00).
 RUNNING = {"endmeeting"}
 # Whole lines tried with every command, whatever its arguments.
@@ -109,8 +117,8 @@ def targeted(spec: CommandSpec) -> bool:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[ChatHarness]:
     """Rooms, a moderator of room A, a coordinator of the observatory, meeting #1 in room B,
-    meeting #2 of the observatory, a member of it, application #1 waiting, organisation #1;
-    admin commands only in a direct message."""
+    meeting #2 of the observatory, a member of it, application #1 waiting, organisation #1,
+    the statement `refusal`; admin commands only in a direct message."""
     config = make_config(tmp_path, admins=[ADMIN])
     safety = config.safety.model_copy(update={"admin_commands_only_in_dm": True})
     async with ChatHarness(
@@ -132,6 +140,8 @@ async def world(tmp_path: Path) -> AsyncIterator[ChatHarness]:
             "!members approve 2", sender=ADMIN, room=admin_dm, is_direct=True
         )
         assert "(#1) is now listed" in approved[0].body, approved
+        added = await bot.ask(STATEMENT, sender=ADMIN, room=admin_dm, is_direct=True)
+        assert "We refuse" in added, added
         yield bot
 
 

@@ -298,3 +298,22 @@ async def deliver_key(person: Person, held: Any) -> None:
         ToDeviceMessage("m.room.encrypted", user, device, payload)
     )
     assert isinstance(response, ToDeviceResponse), response
+
+
+def members_file(folder: Path, count: int) -> Path:
+    """A members file of `count` organisations, numbered 1 to `count` as they are listed
+    (for `natm-bot import members`)."""
+    entries = [
+        {
+            "name": f"Community Network {n}",
+            "category": "civil-society",
+            "country": "KE",
+            "website": f"https://network{n}.example.org",
+            "description": "A community network.",
+            "joined": "2024-05-01",
+        }
+        for n in range(1, count + 1)
+    ]
+    path = folder / "organisations.yaml"
+    path.write_text(yaml.safe_dump({"members": entries}), encoding="utf-8")
+    return path

@@ -11,34 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from nio import RoomSendResponse
 
 from tests.integration.conftest import BotFactory
-from tests.integration.people import BotProcess, Person
+from tests.integration.people import BotProcess, Person, members_file
 
 People = Callable[[str], Awaitable[Person]]
 START = "org.matrix.msc3381.poll.start"
 END = "org.matrix.msc3381.poll.end"
 ORGANISATIONS = 6
-
-
-def _members_file(folder: Path) -> Path:
-    """Six member organisations, numbered 1 to 6 as they are listed."""
-    entries = [
-        {
-            "name": f"Community Network {n}",
-            "category": "civil-society",
-            "country": "KE",
-            "website": f"https://network{n}.example.org",
-            "description": "A community network.",
-            "joined": "2024-05-01",
-        }
-        for n in range(1, ORGANISATIONS + 1)
-    ]
-    path = folder / "organisations.yaml"
-    path.write_text(yaml.safe_dump({"members": entries}), encoding="utf-8")
-    return path
 
 
 def _moment(delay: float) -> tuple[datetime, str]:
@@ -109,7 +90,7 @@ async def test_a_proposal_of_the_organisations_is_decided_once_across_kills(
         await people(name) for name in ("d1", "d1b", "d2", "d3", "d4", "d5", "d6")
     ]
     bot = make_bot(admins=(admin.mxid,), sections={"polls": {"reminders": []}})
-    imported = bot.cli("import", "members", str(_members_file(tmp_path)))
+    imported = bot.cli("import", "members", str(members_file(tmp_path, ORGANISATIONS)))
     assert imported.returncode == 0, imported.stderr
     await bot.start()
     room = await _everyone_in(admin, bot, [d1, d1b, d2, d3, d4, d5, d6])

@@ -116,12 +116,13 @@ def _bot_on(make_bot: BotFactory, disk: Path) -> BotProcess:
 
 
 def _fill(disk: Path) -> Path:
+    """Fill the disk to the last byte; unbuffered, so that closing the file has nothing left
+    to write (a buffered file would fail again on close)."""
     filler = disk / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     return filler

@@ -141,6 +141,7 @@ async def test_features_register_their_jobs_and_the_app_times_them(tmp_path: Pat
         "onboarding",
         "polls",
         "privacy-prune",
+        "statements",
         "wal-checkpoint",
     }
     ran = Ran(app.jobs.names)

@@ -66,5 +66,5 @@ async def join_by_reaction(cards: GroupCards, reaction: Reaction, prefix: str) -
 async def keep_card(cards: GroupCards, out: Outgoing, event: EventId) -> None:
     """Keep the event a list or card of groups became, so reactions to it join."""
     card = out.reply.card
-    if card is not None:
+    if card is not None and card.statement is None:
         await cards.record(event, out.room_id, card.group, card.groups)

@@ -136,6 +136,10 @@ class MemberService:
         """The organisation a person is the delegate of, if any."""
         return await self.delegates.organisation_of(user)
 
+    async def is_delegate(self, user: str) -> bool:
+        """Whether a person is the delegate of a listed organisation."""
+        return await self.delegate_of(user) is not None
+
     async def delegations(self) -> dict[UserId, int]:
         """Every delegate and the number of the organisation they vote for."""
         return await self.delegates.delegations()

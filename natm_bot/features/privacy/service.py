@@ -65,6 +65,17 @@ class Minutes(Protocol):
         """Keep the person's lines and agenda items without their name; how many."""
 
 
+class StatementData(Protocol):
+    """People's support of statements and delegates' endorsements of them."""
+
+    async def personal(self, user: str) -> tuple[list[str], list[tuple[str, int, int]]]:
+        """The statements the person supports, and the endorsements they acted on last
+        (statement, organisation, version)."""
+
+    async def forget(self, user: str) -> int:
+        """Erase the person's support, and their name on endorsements (which stay)."""
+
+
 @dataclass(frozen=True)
 class PersonalReport:
     """Everything held about one person: their rows, and whether they declared support."""
@@ -76,6 +87,8 @@ class PersonalReport:
     lines_said: int = 0  # lines of minutes
     agenda_items: tuple[str, ...] = ()  # the texts of the agenda items they added
     welcomed: date | None = None  # the day they were welcomed as a newcomer
+    supports: tuple[str, ...] = ()  # the statements they support (by id)
+    endorsed: tuple[tuple[str, int, int], ...] = ()  # (statement, organisation, version)
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class PrivacyService:
         votes: Votes,
         actions: ActionItems,
         minutes: Minutes,
+        statements: StatementData,
         checkpoint: Callable[[], Awaitable[object]],
         forgotten: Callable[[str], None],
     ) -> None:
@@ -110,6 +124,7 @@ class PrivacyService:
         self._votes = votes
         self._actions = actions
         self._minutes = minutes
+        self._statements = statements
         self._checkpoint = checkpoint
         self._forgotten = forgotten  # told once a person's rows are erased
         self._confirming: dict[str, datetime] = {}
@@ -123,7 +138,11 @@ class PrivacyService:
         said, items = await self._minutes.personal(user)
         actions = tuple(await self._actions.of_person(user))
         welcomed = await self._store.welcomed_on(self._supporters.supporter_digest(user))
-        return PersonalReport(data, supporter, votes, actions, said, tuple(items), welcomed)
+        supports, endorsed = await self._statements.personal(user)
+        return PersonalReport(
+            data, supporter, votes, actions, said, tuple(items), welcomed,
+            supports=tuple(supports), endorsed=tuple(endorsed),
+        )  # fmt: skip
 
     def ask_to_confirm(self, user: str, now: datetime) -> None:
         """Open a short window in which `!forgetme confirm` erases the person's data (windows
@@ -145,6 +164,7 @@ class PrivacyService:
         await self._votes.forget(user)
         await self._actions.forget(user)
         await self._minutes.forget(user)
+        await self._statements.forget(user)
         await self._store.erase(user, digest)
         self._forgotten(user)
         await self._checkpoint()  # the old page copies leave the WAL too

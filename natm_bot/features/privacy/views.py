@@ -16,7 +16,7 @@ def render_report(report: PersonalReport, prefix: str) -> str:
     """The !mydata answer."""
     lines = [_("**What I keep about you**"), ""]
     found = _groups(report.data) + _meetings(report.data) + _members(report.data)
-    found += _votes(report) + _actions(report) + _minutes(report)
+    found += _votes(report) + _actions(report) + _minutes(report) + _statements(report)
     if report.supporter:
         found.append(_("You declared your support (kept as a keyed hash, not your Matrix id)."))
     if report.welcomed:
@@ -165,4 +165,27 @@ def _minutes(report: PersonalReport) -> list[str]:
     if report.agenda_items:
         lines.append(_("Agenda items you added:"))
         lines += [f"- {md_escape(text)}" for text in report.agenda_items]
+    return lines
+
+
+def _statements(report: PersonalReport) -> list[str]:
+    """The statements the person supports (found by their keyed hash) and the endorsements
+    they made for their organisation."""
+    lines = []
+    if report.supports:
+        ids = ", ".join(f"`{statement}`" for statement in report.supports)
+        lines.append(
+            _("Statements you support (kept as a keyed hash, not your Matrix id): {ids}").format(
+                ids=ids
+            )
+        )
+    if report.endorsed:
+        lines.append(_("Endorsements you made for your organisation (they stay its own):"))
+        lines += [
+            "- "
+            + _("`{statement}`, version {version}, for organisation #{number}").format(
+                statement=statement, version=version, number=number
+            )
+            for statement, number, version in report.endorsed
+        ]
     return lines

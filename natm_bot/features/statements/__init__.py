@@ -1,0 +1,1 @@
+"""Statements and campaigns that member organisations endorse."""

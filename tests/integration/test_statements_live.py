@@ -1,13 +1,16 @@
 """A statement's milestone on a real Synapse: ten member organisations endorse it through
-their delegates, the bot is killed at the milestone's moment (its announcement sent, not yet
-marked sent, the tenth endorsement neither answered nor recorded as handled), and after the
-restart the room has heard of the milestone exactly once."""
+their delegates (one by reacting ✍️ to its card, as Element sends it), the bot is killed at
+the milestone's moment (its announcement sent, not yet marked sent, the tenth endorsement
+neither answered nor recorded as handled), and after the restart the room has heard of the
+milestone exactly once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from nio import RoomSendResponse
 
 from tests.integration.conftest import BotFactory
 from tests.integration.people import Person, members_file
@@ -35,6 +38,15 @@ async def _endorse(person: Person, room: str, bot: str) -> None:
     assert "now endorses version 1" in _body(reply), reply.source
 
 
+async def _react_on(person: Person, room: str, card: str, bot: str) -> None:
+    """✍️ on the statement's card, as Element sends a reaction; answered as `!endorse` is."""
+    relation = {"rel_type": "m.annotation", "event_id": card, "key": "\u270d\ufe0f"}
+    sent = await person.client.room_send(room, "m.reaction", {"m.relates_to": relation})
+    assert isinstance(sent, RoomSendResponse), sent
+    reply = await person.reply(room, sent.event_id, bot)
+    assert "now endorses version 1" in _body(reply), reply.source
+
+
 async def test_the_ten_organisations_milestone_is_announced_once_across_a_kill(
     people: People, make_bot: BotFactory, bot_account: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -59,8 +71,10 @@ async def test_the_ten_organisations_milestone_is_announced_once_across_a_kill(
         named = await admin.ask(room, f"!members delegate add {number} {person.mxid}", bot_id)
         assert person.mxid in _body(named), named.source
     added = '!statement add id=refusal title="We refuse" text="The original text."'
-    assert "We refuse" in _body(await admin.ask(room, added, bot_id))
-    await asyncio.gather(*(_endorse(d, room, bot_id) for d in delegates[:-1]))
+    card = await admin.ask(room, added, bot_id)
+    assert "We refuse" in _body(card)
+    await _react_on(delegates[0], room, card.event_id, bot_id)  # one endorses by ✍️
+    await asyncio.gather(*(_endorse(d, room, bot_id) for d in delegates[1:-1]))
     assert _milestones(admin, room, bot_id) == []
     assert await bot.stop() == 0
 

@@ -125,6 +125,11 @@ class Reaction:
     target: EventId  # the event reacted to (m.relates_to m.annotation)
     key: str  # the emoji, as sent
 
+    def typed(self, body: str) -> Message:
+        """The command this reaction stands for, as if its sender had typed `body`; it keeps
+        the reaction's event id, so it is answered once."""
+        return Message(self.room_id, self.sender, body, self.event_id, self.timestamp)
+
 
 @dataclass(frozen=True)
 class Retraction:

@@ -198,13 +198,17 @@ class StatementStore:
         )
         return changed == 1
 
-    async def supports(self, statement: str, digest: str) -> bool:
-        """Whether this digest is counted among a statement's supporters."""
-        row = await self._db.fetchone(
-            "SELECT 1 FROM statement_supporters WHERE statement_id = ? AND digest = ?",
-            (statement, digest),
+    async def supported(self, digests: Sequence[tuple[str, str]]) -> set[str]:
+        """The statements among (statement, digest) pairs whose digest is counted among
+        their supporters, in one query."""
+        if not digests:
+            return set()
+        pairs = " OR ".join("(statement_id = ? AND digest = ?)" for _ in digests)
+        rows = await self._db.fetchall(
+            f"SELECT statement_id FROM statement_supporters WHERE {pairs}",
+            [part for pair in digests for part in pair],
         )
-        return row is not None
+        return {str(row[0]) for row in rows}
 
     async def supporter_count(self, statement: str) -> int:
         """How many people support a statement."""

@@ -54,13 +54,7 @@ async def join_by_reaction(cards: GroupCards, reaction: Reaction, prefix: str) -
     group = chosen(Card(card.group_id, card.groups), reaction.key)
     if group is None:
         return None
-    return Message(
-        room_id=reaction.room_id,
-        sender=reaction.sender,
-        body=f"{prefix}join {group}",
-        event_id=reaction.event_id,
-        timestamp=reaction.timestamp,
-    )
+    return reaction.typed(f"{prefix}join {group}")
 
 
 async def keep_card(cards: GroupCards, out: Outgoing, event: EventId) -> None:

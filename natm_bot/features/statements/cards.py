@@ -31,13 +31,7 @@ async def endorse_by_reaction(
     statement = await store.card(reaction.target, reaction.room_id)
     if statement is None:
         return None
-    return Message(
-        room_id=reaction.room_id,
-        sender=reaction.sender,
-        body=f"{prefix}endorse {statement}",
-        event_id=reaction.event_id,
-        timestamp=reaction.timestamp,
-    )
+    return reaction.typed(f"{prefix}endorse {statement}")
 
 
 async def keep_statement_card(store: StatementStore, out: Outgoing, event: EventId) -> None:

@@ -195,19 +195,20 @@ class Statements:
         await self.get(statement)
         return await self.store.unsupport(statement, self.supporter_digest(statement, user))
 
+    async def _digests(self, user: str) -> list[tuple[str, str]]:
+        """(statement, the person's digest for it) for every statement, newest first."""
+        return [(s.id, self.supporter_digest(s.id, user)) for s in await self.all()]
+
     async def personal(self, user: str) -> tuple[list[str], list[tuple[str, int, int]]]:
         """What is held about a person: the statements they support (found by recomputing
         the digest for each), and the endorsements they acted on last."""
-        supported = [
-            s.id for s in await self.all()
-            if await self.store.supports(s.id, self.supporter_digest(s.id, user))
-        ]  # fmt: skip
-        return supported, await self.store.acted_by(user)
+        digests = await self._digests(user)
+        found = await self.store.supported(digests)
+        return [s for s, _ in digests if s in found], await self.store.acted_by(user)
 
     async def forget(self, user: str) -> int:
         """Erase the person's support, and their name on endorsements (which stay)."""
-        digests = [(s.id, self.supporter_digest(s.id, user)) for s in await self.all()]
-        return await self.store.forget(user, digests)
+        return await self.store.forget(user, await self._digests(user))
 
     async def milestones(self) -> tuple[Milestone, ...]:
         """Every milestone reached, the earliest first."""

@@ -20,43 +20,24 @@ from natm_bot.storage.dbthread import on_thread
 from natm_bot.storage.errors import StorageError, StorageUnavailable, unavailable
 from natm_bot.storage.migrations import MIGRATIONS
 from natm_bot.storage.soundness import check_sound, too_new, unusable, writable_folder
+from natm_bot.storage.sqlsteps import (
+    Params,
+    all_rows,
+    begin_and_roll_back,
+    changed,
+    clean_up,
+    rollback_after,
+    snapshot,
+)
 
 __all__ = ["Database", "StorageError", "StorageUnavailable", "Transaction", "unavailable"]
 
 log = logging.getLogger(__name__)
 
-Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 BUSY_WAIT_MS = 10_000
 BRIEF_WAIT_MS = 1_000
-
-
-def _clean(raw: sqlite3.Connection) -> None:
-    """End a transaction that a failure left open, so the next statement starts clean."""
-    if raw.in_transaction:
-        log.warning("rolling back a transaction that a failure left open")
-        raw.execute("ROLLBACK")
-
-
-def _rollback_after(raw: sqlite3.Connection, error: BaseException) -> None:
-    """Roll back after `error`; a failing ROLLBACK is logged, never raised in its place (the
-    next operation tries again through `_clean`)."""
-    try:
-        if raw.in_transaction:  # SQLite itself rolls back on SQLITE_FULL and some I/O errors
-            raw.execute("ROLLBACK")
-    except sqlite3.Error as rollback_error:
-        log.warning("rollback after %r failed too: %s", error, rollback_error)
-
-
-def _rows(raw: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
-    """Every row of one statement, its cursor closed (an unfinished statement keeps the
-    connection from changing pragmas and WAL checkpoints from finishing)."""
-    cursor = raw.execute(sql, params)
-    try:
-        return cursor.fetchall()
-    finally:
-        cursor.close()
 
 
 class Transaction:
@@ -182,8 +163,8 @@ class Database:
         self._busy_timeout = None
         self._set_patience(raw)
         for pragma in ("journal_mode=WAL", "foreign_keys=ON"):
-            _rows(raw, f"PRAGMA {pragma}", ())
-        _rows(raw, "PRAGMA secure_delete=ON", ())
+            all_rows(raw, f"PRAGMA {pragma}", ())
+        all_rows(raw, "PRAGMA secure_delete=ON", ())
         self._set_synchronous(raw, durable=True)
         check_sound(raw, self.path)
 
@@ -221,7 +202,7 @@ class Database:
 
         def guarded(raw: sqlite3.Connection) -> T:
             if clean:
-                _clean(raw)
+                clean_up(raw)
             return work(raw)
 
         try:
@@ -302,18 +283,24 @@ class Database:
         """Finish the cursors and roll back after `error`, without raising in its place."""
         try:
             await txn.close_cursors()
-            await on_thread(self.conn, _rollback_after, error)
+            await on_thread(self.conn, rollback_after, error)
         except (sqlite3.Error, ValueError) as cleanup_error:  # ValueError: connection closed
             log.warning("cleaning up after %r failed: %s", error, cleanup_error)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a read-only query, in one trip to the database thread."""
         async with self._lock:
-            return await self._call(lambda raw: _rows(raw, sql, params))
+            return await self._call(lambda raw: all_rows(raw, sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a read-only query that returns at most a few rows, or None."""
         return next(iter(await self.fetchall(sql, params)), None)
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Several read-only queries, `work(connection)` (its cursors closed), in one trip to
+        the database thread, all seeing the same snapshot."""
+        async with self._lock:
+            return await self._call(lambda raw: snapshot(raw, work))
 
     async def run(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """`work(connection)` inside BEGIN IMMEDIATE … COMMIT, in ONE trip to the database
@@ -331,7 +318,7 @@ class Database:
                 result = work(raw)
                 self._commit(raw)
             except BaseException as error:
-                _rollback_after(raw, error)
+                rollback_after(raw, error)
                 raise
             return result
 
@@ -341,7 +328,7 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; the number of rows changed."""
-        return await self.run(lambda raw: _changed(raw, sql, params))
+        return await self.run(lambda raw: changed(raw, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one write statement for many rows in a single transaction."""
@@ -353,7 +340,7 @@ class Database:
         try:
             async with self._lock:
                 await self._writable()
-                await self._call(_begin_and_roll_back)
+                await self._call(begin_and_roll_back)
         except StorageUnavailable as fault:
             return fault.state
         return None
@@ -372,23 +359,10 @@ class Database:
         # program's lock would hold up every command's read and write queued behind it.
         raw.execute("PRAGMA busy_timeout=0").close()
         self._busy_timeout = 0  # the next call sets its own patience again
-        return _rows(raw, "PRAGMA wal_checkpoint(TRUNCATE)", ())
+        return all_rows(raw, "PRAGMA wal_checkpoint(TRUNCATE)", ())
 
     async def close(self) -> None:
         """Close the connection (its thread would otherwise keep the process alive)."""
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
-
-
-def _begin_and_roll_back(raw: sqlite3.Connection) -> None:
-    raw.execute("BEGIN IMMEDIATE").close()
-    raw.execute("ROLLBACK").close()
-
-
-def _changed(raw: sqlite3.Connection, sql: str, params: Params) -> int:
-    cursor = raw.execute(sql, params)
-    try:
-        return cursor.rowcount
-    finally:
-        cursor.close()

@@ -18,6 +18,7 @@ from nio import (
     RoomCreateEvent,
     RoomCreateResponse,
     RoomInviteResponse,
+    RoomMemberEvent,
     RoomPreset,
     RoomSendResponse,
     UploadResponse,
@@ -26,7 +27,7 @@ from nio import (
 from natm_bot.core.messages import EventId, NativePoll, Outgoing, RoomId, UserId
 from natm_bot.core.trace import TRACE
 from natm_bot.matrix import roomstate
-from natm_bot.matrix.content import message_content, relate
+from natm_bot.matrix.content import mention_names, message_content, relate
 from natm_bot.matrix.crypto import Crypto
 from natm_bot.matrix.polls import POLL_END, POLL_START, end_content, start_content
 from natm_bot.matrix.retry import TRANSIENT, Backoff
@@ -57,6 +58,7 @@ class MatrixTransport(roomstate.RoomState):
         self._dm_lock = asyncio.Lock()
         self._room_seen = asyncio.Condition()
         self._creators: dict[RoomId, frozenset[str]] = {}
+        self._names: dict[RoomId, frozenset[str] | None] = {}  # see content.mention_names
         self._aliases: dict[RoomId, RoomId] = {}
         self._moved: dict[RoomId, RoomId] = {}  # a room upgraded → its replacement
         self._synced = False  # until the first sync, nio knows no room at all
@@ -85,8 +87,10 @@ class MatrixTransport(roomstate.RoomState):
 
     def note_state(self, room_id: str, events: list[Any]) -> None:
         """Remember who created a room: in room version 12 creators outrank every power
-        level, but nio reads them as level 0."""
+        level, but nio reads them as level 0. Forget its members' names when they change."""
         for event in events:
+            if isinstance(event, RoomMemberEvent):
+                self._names.pop(RoomId(room_id), None)  # someone came, left or was renamed
             if isinstance(event, RoomCreateEvent):
                 content = event.source.get("content", {})
                 extra = content.get("additional_creators") or []
@@ -286,12 +290,22 @@ class MatrixTransport(roomstate.RoomState):
             raise SendFailed(f"{room_id}: the bot is not in this room", NOT_JOINED)
 
     async def _send_once(self, out: Outgoing) -> EventId:
-        content = relate(message_content(out.reply), out)
+        content = relate(message_content(out.reply, self._mention_names(out.room_id)), out)
         traced = out.in_reply_to.event_id if out.in_reply_to is not None else ""
         TRACE.mark(traced, "render")
         if out.reply.attachment is not None:
             await self._send_file(out)
         return await self._event(out.room_id, "m.room.message", content, out.txn_id, traced)
+
+    def _mention_names(self, room_id: RoomId) -> frozenset[str] | None:
+        """The names legacy mention rules look for in the room (kept until its members
+        change); None while the room is unknown."""
+        if room_id not in self._names:
+            room = self.client.rooms.get(room_id)
+            if room is None:
+                return None
+            self._names[room_id] = mention_names(room.users, self.client.user_id)
+        return self._names[room_id]
 
     def _check(self, response: object, room_id: RoomId) -> None:
         if isinstance(response, RoomSendResponse | UploadResponse):

@@ -38,6 +38,18 @@ async def test_echoed_room_ping_and_html_are_inert(
     assert "<b>" not in content["formatted_body"] and "<img" not in content["formatted_body"]
     assert "&lt;b&gt;bold&lt;/b&gt;" in content["formatted_body"]
     assert "<a " not in content["formatted_body"]
+    # A member's name, read by the legacy rules as a mention, keeps `m.mentions` empty too;
+    # a text that names nobody in the room goes without (Synapse checks it slowly).
+    await bob.client.set_displayname("Rosa Parks Fan")
+    renamed = alice.client.rooms[room].users[bob.mxid]
+    await alice.wait_for(lambda: renamed.display_name == "Rosa Parks Fan", "bob renamed")
+    named = await alice.reply(
+        room, await alice.say(room, "!readings rosa parks fan"), bot_process.user_id
+    )
+    assert "rosa parks fan" in named.source["content"]["body"]
+    assert named.source["content"]["m.mentions"] == {}
+    plain = await alice.reply(room, await alice.say(room, "!readings zzz"), bot_process.user_id)
+    assert "m.mentions" not in plain.source["content"]
     assert "matrix.to/#" not in content["formatted_body"] and "matrix.to/#" not in content["body"]
     # Bob's client must have seen the reply, and the homeserver raised no notification for it.
     await bob.wait_for(lambda: bob.replies_to(room, command, bot_process.user_id), "the reply")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -114,7 +115,7 @@ class GroupService:
         groups = await self._store.all()
         if not wanted:
             raise UsageError(_("Which group?") + " " + listing(groups))
-        names = {g.id: [name_key(n) for n in (g.id, g.name, *g.aliases)] for g in groups}
+        names = {g.id: _keys(g.id, g.name, g.aliases) for g in groups}
         exact = [g for g in groups if wanted in names[g.id]]
         if exact:
             return exact[0]
@@ -234,3 +235,10 @@ def _check_texts(group: Group, stored: Group | None) -> None:
     for lang, text in group.description.items():
         if text != old.description.get(lang):
             checked(text, _("The description"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _keys(group_id: str, name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
+    """The looked-up forms of a group's id, name and aliases, folded once (folding every
+    group's names again for each command was most of `!join`'s own time)."""
+    return tuple(name_key(n) for n in (group_id, name, *aliases))

@@ -57,6 +57,7 @@ REPLY_TIMEOUT_S = 30.0
 # types a thousand commands here in a few minutes.
 TRACE_LINE = re.compile(r"trace (\$\S+) ((?:\w+=[0-9.]+ ?)+) reply=([0-9.]+) total=([0-9.]+)")
 COLUMNS = (*STAGES, "reply", "total")
+SLOWEST = 3  # the slowest round trips of each case shown with their stages (the tail)
 SAFETY = {"rate_burst": 1000, "rate_per_minute": 6000}
 GROUP = "ed-tech"
 PRINCIPLE = "!principles 1"  # one principle, as the issue measured natm-bot against its peers
@@ -483,6 +484,15 @@ def stages(cases: Sequence[Case], log: str) -> None:
         rows.append([case.name, len(traced), *cells])
     print("\ninside the bot, p50 of each stage, ms (NATM_BOT_TRACE=1; see natm_bot/core/trace.py)")
     print(table(["case", "n", *COLUMNS], rows))
+    slowest = []
+    for case in cases:
+        timed = sorted(zip(case.times, case.events, strict=True), reverse=True)[:SLOWEST]
+        for seconds, event in timed:
+            if event in found:
+                stages_of = [f"{float(found[event].get(c, 0)):.1f}" for c in COLUMNS]
+                slowest.append([case.name, f"{seconds * 1000:.1f}", *stages_of])
+    print(f"\nthe {SLOWEST} slowest round trips of each case, and the bot's stages in them, ms")
+    print(table(["case", "round trip", *COLUMNS], slowest))
 
 
 FLOOR_LINE = re.compile(r"(\$\S+) before=([0-9.]+) send=([0-9.]+) reply=([0-9.]+)")

@@ -121,7 +121,9 @@ class BotRunner:
         for message in await self.ledger.pending():
             self.workers.enqueue(message)
         self.workers.start()
-        sync = asyncio.create_task(self.sync.run(self.workers.enqueue, self.bot.start_scheduler))
+        sync = asyncio.create_task(
+            self.sync.run(self.workers.enqueue, self.bot.start_scheduler, self.workers.answered)
+        )
         stop = asyncio.create_task(self.stopping.wait())
         await asyncio.wait({sync, stop}, return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()

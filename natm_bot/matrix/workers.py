@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Sequence
 
 from natm_bot.core.messages import Incoming, PollAnswer
 from natm_bot.core.supervision import drills
@@ -31,6 +32,7 @@ class Workers:
         self.queues: list[asyncio.Queue[Incoming]] = [asyncio.Queue() for _ in range(count)]
         self._tasks: list[asyncio.Task[None]] = []
         self._kill_after_send = "kill-after-send" in drills()
+        self._open: dict[str, asyncio.Future[None]] = {}  # by event id, until handled
 
     def start(self) -> None:
         """Start one task per queue."""
@@ -38,13 +40,26 @@ class Workers:
 
     def enqueue(self, message: Incoming) -> None:
         """Commands of one room go to one worker, so they are answered in order."""
+        if message.event_id not in self._open:
+            self._open[message.event_id] = asyncio.get_running_loop().create_future()
         self.queues[hash(message.room_id) % len(self.queues)].put_nowait(message)
+
+    async def answered(self, event_ids: Sequence[str], timeout: float) -> None:
+        """Until these commands are handled (answered, or given up), at most `timeout` s."""
+        waiting = [self._open[e] for e in event_ids if e in self._open]
+        if waiting:
+            await asyncio.wait(waiting, timeout=timeout)
+
+    def _handled(self, message: Incoming) -> None:
+        future = self._open.pop(message.event_id, None)
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def drain(self) -> None:
         """Let workers finish what they hold, briefly; unanswered commands stay in the inbox."""
         for queue in self.queues:
             while not queue.empty():
-                queue.get_nowait()
+                self._handled(queue.get_nowait())
                 queue.task_done()
         # Workers loop forever; wait only for the commands they are answering right now.
         with contextlib.suppress(TimeoutError):
@@ -69,6 +84,7 @@ class Workers:
             except Exception:
                 log.exception("answering %s failed; kept for the next start", message.event_id)
             finally:
+                self._handled(message)
                 queue.task_done()
 
     async def _answer(self, message: Incoming) -> None:

@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml
 from nio import (
-    AsyncClient,
     AsyncClientConfig,
     LoginResponse,
     MatrixRoom,
@@ -48,6 +47,7 @@ from nio import (
 
 from bench.common import machine, percentiles, stop_all, table
 from natm_bot.core.trace import STAGES, TRACE_ENV
+from natm_bot.matrix.session import Client
 from natm_bot.testing.devserver import LocalSynapse
 from tests.integration.people import BotProcess, Person
 
@@ -66,23 +66,12 @@ PRINCIPLE = "!principles 1"  # one principle, as the issue measured natm-bot aga
 # The floor: a bare matrix-nio client in its own process.
 
 
-class FloorClient(AsyncClient):  # type: ignore[misc]
-    """nio's client as it is, noting when each sync response's body was read (as the bot's
-    trace does), so the floor's own time to its reply is known."""
-
-    sync_read_at = 0.0
-
-    async def receive_response(self, response: object) -> None:
-        """Note the time, then let nio handle the response."""
-        if isinstance(response, SyncResponse):
-            self.sync_read_at = time.time()
-        await super().receive_response(response)
-
-
 async def floor_client(homeserver: str, user_id: str, store: str) -> None:
     """Log in, sync in a loop of our own, answer each `!ping` with an m.notice reply."""
     config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
-    client = FloorClient(homeserver, user_id, store_path=store, config=config)
+    # nio's client as it is, noting when each sync response was read (as the bot's trace
+    # does), so the floor's own time to its reply is known.
+    client = Client(homeserver, user_id, store_path=store, config=config)
     response = await client.login(os.environ[FLOOR_PASSWORD_ENV], device_name="floor")
     if not isinstance(response, LoginResponse):
         raise SystemExit(f"floor: login failed: {response}")
@@ -365,8 +354,9 @@ async def measure(args: argparse.Namespace, folder: Path) -> None:
         floor.stop()  # it writes its timings as it stops
         report(cases, watch)
         if args.trace:
-            stages(cases, bot.log.read_text(encoding="utf-8"))
-            beside_the_floor(cases, bot.log.read_text(encoding="utf-8"), folder / "floor")
+            found = traces(bot.log.read_text(encoding="utf-8"))
+            stages(cases, found)
+            beside_the_floor(cases, found, folder / "floor")
     finally:
         if person is not None:
             await person.stop()
@@ -467,20 +457,23 @@ def report(cases: Sequence[Case], watch: Stopwatch) -> None:
     targets(cases)
 
 
-def stages(cases: Sequence[Case], log: str) -> None:
-    """The bot's own trace (NATM_BOT_TRACE=1): the p50 of each stage per case, ms."""
-    found = {
-        m[1]: {**dict(p.split("=") for p in m[2].split()), "reply": m[3], "total": m[4]}
-        for m in TRACE_LINE.finditer(log)
-    }
+def traces(log: str) -> dict[str, dict[str, float]]:
+    """The bot's trace lines (NATM_BOT_TRACE=1) in its log: ms per stage, by event id."""
+    found: dict[str, dict[str, float]] = {}
+    for m in TRACE_LINE.finditer(log):
+        parts = {k: float(v) for k, v in (p.split("=") for p in m[2].split())}
+        found[m[1]] = {**parts, "reply": float(m[3]), "total": float(m[4])}
+    return found
+
+
+def stages(cases: Sequence[Case], found: dict[str, dict[str, float]]) -> None:
+    """The bot's own trace: the p50 of each stage per case, ms."""
     rows = []
     for case in cases:
         traced = [found[e] for e in case.events if e in found]
         if not traced:
             continue
-        cells = [
-            f"{percentiles([float(t.get(c, 0)) for t in traced])['p50']:.2f}" for c in COLUMNS
-        ]
+        cells = [f"{percentiles([t.get(c, 0.0) for t in traced])['p50']:.2f}" for c in COLUMNS]
         rows.append([case.name, len(traced), *cells])
     print("\ninside the bot, p50 of each stage, ms (NATM_BOT_TRACE=1; see natm_bot/core/trace.py)")
     print(table(["case", "n", *COLUMNS], rows))
@@ -489,7 +482,7 @@ def stages(cases: Sequence[Case], log: str) -> None:
         timed = sorted(zip(case.times, case.events, strict=True), reverse=True)[:SLOWEST]
         for seconds, event in timed:
             if event in found:
-                stages_of = [f"{float(found[event].get(c, 0)):.1f}" for c in COLUMNS]
+                stages_of = [f"{found[event].get(c, 0.0):.1f}" for c in COLUMNS]
                 slowest.append([case.name, f"{seconds * 1000:.1f}", *stages_of])
     print(f"\nthe {SLOWEST} slowest round trips of each case, and the bot's stages in them, ms")
     print(table(["case", "round trip", *COLUMNS], slowest))
@@ -498,24 +491,19 @@ def stages(cases: Sequence[Case], log: str) -> None:
 FLOOR_LINE = re.compile(r"(\$\S+) before=([0-9.]+) send=([0-9.]+) reply=([0-9.]+)")
 
 
-def beside_the_floor(cases: Sequence[Case], log: str, floor_store: Path) -> None:
+def beside_the_floor(
+    cases: Sequence[Case], found: dict[str, dict[str, float]], floor_store: Path
+) -> None:
     """From the sync response read to the reply sent, the bot beside the floor: the time
     before the send, and the send (the homeserver's answer to it), p50 in ms."""
-    bot = {
-        m[1]: (
-            float(m[3]) - float(dict(p.split("=") for p in m[2].split())["send"]),
-            float(dict(p.split("=") for p in m[2].split())["send"]),
-            float(m[3]),
-        )
-        for m in TRACE_LINE.finditer(log)
-    }
+    bot = {e: (t["reply"] - t["send"], t["send"], t["reply"]) for e, t in found.items()}
     timings = floor_store / "timings.txt"
     text = timings.read_text(encoding="utf-8") if timings.exists() else ""
     floor = {m[1]: (float(m[2]), float(m[3]), float(m[4])) for m in FLOOR_LINE.finditer(text)}
     rows = []
     for case in cases:
-        found = floor if not case.floor else bot
-        parts = [found[e] for e in case.events if e in found]
+        source = floor if not case.floor else bot
+        parts = [source[e] for e in case.events if e in source]
         if parts:
             cells = (percentiles([p[i] for p in parts])["p50"] for i in range(3))
             rows.append([case.name, len(parts), *(f"{c:.2f}" for c in cells)])
